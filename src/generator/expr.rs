@@ -1,0 +1,188 @@
+//! SQL expressions in `schema.toml` (defaults, checks, policies, predicates, function bodies)
+//! are code, like a migration: the generator does not parse their meaning. It does make sure
+//! each one stays a single expression inside the statement it is placed in, so a stray `;`,
+//! comment marker or open quote cannot swallow or add statements.
+
+/// Why an expression cannot be placed into a statement; `None` means it can.
+pub fn expression_problem(expr: &str) -> Option<&'static str> {
+    if expr.trim().is_empty() {
+        return Some("is empty");
+    }
+    if expr.contains('\0') {
+        return Some("contains a NUL character");
+    }
+    let bytes = expr.as_bytes();
+    let mut depth: i32 = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => {
+                let escaped = i > 0
+                    && matches!(bytes[i - 1], b'e' | b'E')
+                    && (i < 2 || !is_identifier_byte(bytes[i - 2]));
+                if escaped {
+                    return Some("uses an E'…' string, which the Supabase CLI splits wrongly");
+                }
+                i = match closing(bytes, i, b'\'') {
+                    Some(end) => end,
+                    None => return Some("has an unterminated string"),
+                };
+            }
+            b'"' => {
+                i = match closing(bytes, i, b'"') {
+                    Some(end) => end,
+                    None => return Some("has an unterminated quoted identifier"),
+                };
+            }
+            b'$' if i > 0 && is_identifier_byte(bytes[i - 1]) => {}
+            b'$' if bytes
+                .get(i + 1)
+                .is_some_and(|b| *b == b'$' || b.is_ascii_alphabetic() || *b == b'_') =>
+            {
+                return Some("contains dollar quoting");
+            }
+            b';' => return Some("contains `;`, which would end the statement"),
+            b'-' if bytes.get(i + 1) == Some(&b'-') => return Some("contains a `--` comment"),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => return Some("contains a `/*` comment"),
+            b'\\' => return Some("contains a backslash"),
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return Some("closes a parenthesis it never opened");
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (depth != 0).then_some("has unbalanced parentheses")
+}
+
+/// Index of the quote that closes the one at `open`, treating a doubled quote as part of the text.
+fn closing(bytes: &[u8], open: usize, quote: u8) -> Option<usize> {
+    let mut i = open + 1;
+    while i < bytes.len() {
+        if bytes[i] == quote {
+            if bytes.get(i + 1) == Some(&quote) {
+                i += 2;
+                continue;
+            }
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+fn is_identifier_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The delimiter around function bodies. A body containing it could end itself early.
+pub const BODY_DELIMITER: &str = "$function$";
+
+/// Why a function body cannot be placed between [`BODY_DELIMITER`]s; `None` means it can.
+pub fn body_problem(body: &str) -> Option<&'static str> {
+    if body.trim().is_empty() {
+        Some("is empty")
+    } else if body.contains(BODY_DELIMITER) {
+        Some("contains `$function$`, the delimiter around function bodies")
+    } else if body.contains('\0') {
+        Some("contains a NUL character")
+    } else if has_escape_string(body) {
+        Some("uses an E'…' string, which the Supabase CLI splits wrongly")
+    } else {
+        None
+    }
+}
+
+fn has_escape_string(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    (1..bytes.len()).any(|i| {
+        bytes[i] == b'\''
+            && matches!(bytes[i - 1], b'e' | b'E')
+            && (i < 2 || !is_identifier_byte(bytes[i - 2]))
+    })
+}
+
+/// Calls that read the request's JWT. In a policy each must be wrapped in `(select …)` so it
+/// runs once per statement (an InitPlan) instead of once per row.
+const AUTH_CALLS: &[&str] = &["auth.uid()", "auth.jwt()", "auth.role()", "auth.email()"];
+
+/// The first auth call in a policy expression that is not directly inside `(select …)`.
+pub fn unwrapped_auth_call(expr: &str) -> Option<&'static str> {
+    let lowered: String = expr
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for call in AUTH_CALLS {
+        let mut from = 0;
+        while let Some(found) = lowered[from..].find(call) {
+            let at = from + found;
+            let before = lowered[..at].trim_end();
+            if !before.ends_with("(select") {
+                return Some(call);
+            }
+            from = at + call.len();
+        }
+    }
+    if lowered.contains("current_setting(") && !lowered.contains("(select current_setting(") {
+        return Some("current_setting()");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_expressions() {
+        for ok in [
+            "now()",
+            "gen_random_uuid()",
+            "'it''s; fine'",
+            "ends_at > starts_at",
+            "status in ('pending', 'confirmed')",
+            "\"we;ird\" is not null",
+            "tstzrange(starts_at, ends_at, '[)')",
+            "price$1",
+        ] {
+            assert_eq!(expression_problem(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_could_escape_the_statement() {
+        for bad in [
+            "now(); drop table patients",
+            "now() -- the rest is gone",
+            "now() /* */",
+            "E'it\\'s'",
+            "'open",
+            "(now()",
+            "now())",
+            "$$x$$",
+            "\"open",
+            "",
+        ] {
+            assert!(expression_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn finds_auth_calls_that_run_per_row() {
+        assert_eq!(
+            unwrapped_auth_call("auth.uid() = doctor_id"),
+            Some("auth.uid()")
+        );
+        assert_eq!(unwrapped_auth_call("(select auth.uid()) = doctor_id"), None);
+        assert_eq!(
+            unwrapped_auth_call("( SELECT  auth.uid() ) = a and auth.jwt() ->> 'x' = b"),
+            Some("auth.jwt()")
+        );
+        assert_eq!(unwrapped_auth_call("doctor_id = (select auth.uid())"), None);
+    }
+}

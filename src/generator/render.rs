@@ -1,0 +1,286 @@
+//! Stage 4: render the plan into SQL and the schema into Rust, with the Tera templates in
+//! `templates/`. Tera escapes nothing in `.sql` files: names reach SQL only through the quoting
+//! filters registered here.
+
+use super::error::Error;
+use super::ident::{quote_identifier, quote_literal};
+use super::model::{Builtin, Class, Function, FunctionBody, Identity, SCHEMA, Schema};
+use super::plan::Step;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+use tera::{Context, Tera, Value};
+use walkdir::WalkDir;
+
+/// The templates, loaded once, with the quoting filters registered.
+pub struct Renderer {
+    tera: Tera,
+}
+
+impl Renderer {
+    /// Loads every file below `dir` as a template named by its path relative to `dir`
+    /// (`sql/create_table.sql`).
+    pub fn from_dir(dir: &Path) -> Result<Renderer, Error> {
+        let mut files = Vec::new();
+        for entry in WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.map_err(|e| Error::Read {
+                path: dir.to_owned(),
+                source: e.into(),
+            })?;
+            if entry.file_type().is_file() {
+                let name = entry
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap_or(entry.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                files.push((entry.path().to_owned(), Some(name)));
+            }
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(Vec::new());
+        tera.add_template_files(files)
+            .map_err(|e| Error::template(&dir.display().to_string(), &e))?;
+        tera.register_filter("ident", filter_ident);
+        tera.register_filter("idents", filter_idents);
+        tera.register_filter("literal", filter_literal);
+        tera.register_filter("literals", filter_literals);
+        tera.register_filter("words", filter_words);
+        tera.register_filter("signature", filter_signature);
+        tera.register_filter("rust_str", filter_rust_str);
+        tera.register_filter("rust_doc", filter_rust_doc);
+        Ok(Renderer { tera })
+    }
+
+    fn render(&self, template: &str, context: &Context) -> Result<String, Error> {
+        self.tera
+            .render(template, context)
+            .map_err(|e| Error::template(template, &e))
+    }
+
+    /// One migration file's text: a header and every step's statements.
+    pub fn migration(&self, name: &str, steps: &[Step], schema: &Schema) -> Result<String, Error> {
+        let mut statements = Vec::with_capacity(steps.len());
+        for step in steps {
+            let mut context =
+                Context::from_serialize(step).map_err(|e| Error::template(step.template(), &e))?;
+            if let Step::CreateFunction { function } = step {
+                context.insert("body", &self.function_body(function, schema)?);
+            }
+            statements.push(self.render(step.template(), &context)?.trim().to_owned());
+        }
+        let mut context = Context::new();
+        context.insert("name", name);
+        context.insert("statements", &statements);
+        let text = self.render("sql/migration.sql", &context)?;
+        Ok(format!("{}\n", text.trim()))
+    }
+
+    fn function_body(&self, function: &Function, schema: &Schema) -> Result<String, Error> {
+        match &function.body {
+            FunctionBody::Written(text) => Ok(text.trim().to_owned()),
+            FunctionBody::Builtin(builtin) => {
+                let mut context = Context::new();
+                if *builtin == Builtin::AuditRowChange {
+                    context.insert("audit_table", &schema.audit_table);
+                }
+                Ok(self
+                    .render(&builtin.template(), &context)?
+                    .trim()
+                    .to_owned())
+            }
+        }
+    }
+
+    /// The Rust module with the row, insert and patch structs and enums of every table,
+    /// parsed and pretty-printed so that a template mistake fails here, not in the user's build.
+    pub fn rust(&self, schema: &Schema) -> Result<String, Error> {
+        let tables: Vec<RustTable> = schema.tables.iter().map(RustTable::new).collect();
+        let mut context = Context::new();
+        context.insert("tables", &tables);
+        let code = self.render("rust/types.rs", &context)?;
+        let file = syn::parse_file(&code).map_err(|e| Error::GeneratedRust {
+            message: e.to_string(),
+        })?;
+        Ok(prettyplease::unparse(&file))
+    }
+}
+
+/// A table as the Rust template sees it.
+#[derive(Serialize)]
+struct RustTable {
+    table: String,
+    /// The module holding the name constants: the table name, raw-escaped if it is a keyword.
+    module: String,
+    /// `public.patients`, quoted for SQL.
+    sql_name: String,
+    struct_name: String,
+    doc: Option<String>,
+    fields: Vec<RustField>,
+    keys: Vec<RustField>,
+    enums: Vec<RustEnum>,
+    /// `id, doctor_id, ...`, quoted for SQL.
+    select_list: String,
+}
+
+#[derive(Clone, Serialize)]
+struct RustField {
+    column: String,
+    sql_name: String,
+    field: String,
+    /// The value type without `Option`.
+    value_type: String,
+    nullable: bool,
+    phi: bool,
+    doc: Option<String>,
+    /// `required`, `optional` (has a default or may be null) or `never` (identity always).
+    insert: &'static str,
+    const_name: String,
+}
+
+#[derive(Serialize)]
+struct RustEnum {
+    name: String,
+    column: String,
+    variants: Vec<(String, String)>,
+}
+
+impl RustTable {
+    fn new(table: &super::model::Table) -> RustTable {
+        let fields: Vec<RustField> = table
+            .columns
+            .iter()
+            .map(|c| RustField {
+                column: c.name.clone(),
+                sql_name: quote_identifier(&c.name),
+                field: c.rust_name.clone(),
+                value_type: match &c.values {
+                    Some(set) => set.rust_name.clone(),
+                    None => c.sql_type.rust_type(),
+                },
+                nullable: c.nullable,
+                phi: c.class == Class::Phi,
+                doc: c.comment.clone(),
+                insert: match (c.identity, c.nullable || c.default.is_some()) {
+                    (Some(Identity::Always), _) => "never",
+                    (Some(Identity::ByDefault), _) | (None, true) => "optional",
+                    (None, false) => "required",
+                },
+                const_name: c.name.to_ascii_uppercase(),
+            })
+            .collect();
+        let keys = table
+            .primary_key
+            .columns
+            .iter()
+            .filter_map(|k| fields.iter().find(|f| &f.column == k).cloned())
+            .collect();
+        let enums = table
+            .columns
+            .iter()
+            .filter_map(|c| {
+                c.values.as_ref().map(|set| RustEnum {
+                    name: set.rust_name.clone(),
+                    column: c.name.clone(),
+                    variants: set
+                        .values
+                        .iter()
+                        .map(|v| (super::ident::rust_variant_name(v), v.clone()))
+                        .collect(),
+                })
+            })
+            .collect();
+        RustTable {
+            table: table.name.clone(),
+            module: super::ident::rust_field_name(&table.name)
+                .unwrap_or_else(|| format!("{}_table", table.name)),
+            sql_name: format!("{SCHEMA}.{}", quote_identifier(&table.name)),
+            struct_name: table.rust_name.clone(),
+            doc: table.comment.clone(),
+            select_list: fields
+                .iter()
+                .map(|f| f.sql_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            fields,
+            keys,
+            enums,
+        }
+    }
+}
+
+fn string_arg(value: &Value, filter: &str) -> tera::Result<String> {
+    value
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| tera::Error::msg(format!("`{filter}` expects a string, got {value}")))
+}
+
+fn string_list(value: &Value, filter: &str) -> tera::Result<Vec<String>> {
+    let items = value
+        .as_array()
+        .ok_or_else(|| tera::Error::msg(format!("`{filter}` expects a list, got {value}")))?;
+    items.iter().map(|v| string_arg(v, filter)).collect()
+}
+
+fn filter_ident(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(quote_identifier(&string_arg(
+        value, "ident",
+    )?)))
+}
+
+fn filter_idents(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let quoted: Vec<String> = string_list(value, "idents")?
+        .iter()
+        .map(|s| quote_identifier(s))
+        .collect();
+    Ok(Value::String(quoted.join(", ")))
+}
+
+fn filter_literal(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(quote_literal(&string_arg(value, "literal")?)))
+}
+
+fn filter_literals(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let quoted: Vec<String> = string_list(value, "literals")?
+        .iter()
+        .map(|s| quote_literal(s))
+        .collect();
+    Ok(Value::String(quoted.join(", ")))
+}
+
+/// `set_null` → `set null`, `by_default` → `by default`: enum values as SQL keywords.
+fn filter_words(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(string_arg(value, "words")?.replace('_', " ")))
+}
+
+/// A function as `grant`/`comment` name it: `public.name(argtype, …)`.
+fn filter_signature(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let function: Function = tera::from_value(value.clone())
+        .map_err(|e| tera::Error::msg(format!("`signature` expects a function: {e}")))?;
+    let types: Vec<String> = function
+        .args
+        .iter()
+        .map(|a| a.sql_type.to_string())
+        .collect();
+    Ok(Value::String(format!(
+        "{SCHEMA}.{}({})",
+        quote_identifier(&function.name),
+        types.join(", ")
+    )))
+}
+
+/// A Rust string literal holding the value, for doc attributes and constants.
+fn filter_rust_str(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(format!(
+        "{:?}",
+        string_arg(value, "rust_str")?
+    )))
+}
+
+/// A doc attribute's string: each line gets the space that `///` comments have after them.
+fn filter_rust_doc(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let text = string_arg(value, "rust_doc")?;
+    let spaced: Vec<String> = text.lines().map(|line| format!(" {line}")).collect();
+    Ok(Value::String(format!("{:?}", spaced.join("\n"))))
+}

@@ -1,0 +1,3 @@
+{#- Installs an extension into the `extensions` schema, as Supabase does.
+    Receives: name. -#}
+create extension if not exists {{ name | ident }} with schema extensions;

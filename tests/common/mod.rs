@@ -1,0 +1,214 @@
+//! The test harness: a fresh PostgreSQL database per test, prepared with the Supabase
+//! stand-in, and helpers to act as `anon`, a signed-in user, or `service_role`.
+#![allow(dead_code)]
+
+use postgres::{Client, Config, NoTls, Transaction};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use uuid::Uuid;
+
+/// The server tests use: `DATABASE_URL`, else the local default.
+pub fn server_config() -> Config {
+    let url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".to_owned());
+    Config::from_str(&url).expect("DATABASE_URL is a valid connection string")
+}
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The committed migrations, in the order the Supabase CLI applies them.
+pub fn committed_migrations() -> Vec<(PathBuf, String)> {
+    let dir = project_root().join("supabase/migrations");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("supabase/migrations exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let sql = std::fs::read_to_string(&p).expect("readable migration");
+            (p, sql)
+        })
+        .collect()
+}
+
+/// Whether new tables in `public` are granted to the API roles automatically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grants {
+    /// Projects created before 2026: every new table is granted to anon and authenticated.
+    Legacy,
+    /// Projects since 2026: nothing is granted unless a migration says so.
+    Explicit,
+}
+
+/// Who runs a statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    Anon,
+    User(Uuid),
+    ServiceRole,
+}
+
+/// A database that exists for one test and is dropped after it.
+pub struct TestDb {
+    pub name: String,
+    pub client: Client,
+    server: Config,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl TestDb {
+    /// A fresh database with the Supabase stand-in installed (skipped where the `auth` schema
+    /// already exists, as on a real Supabase database) under the given grant regime.
+    pub fn new(grants: Grants) -> TestDb {
+        let db = TestDb::empty();
+        let mut db = db;
+        let has_auth: bool = db
+            .client
+            .query_one(
+                "select exists (select 1 from pg_namespace where nspname = 'auth')",
+                &[],
+            )
+            .expect("catalog query")
+            .get(0);
+        if !has_auth {
+            db.execute_file(&project_root().join("tests/fixtures/supabase_stand_in.sql"));
+        }
+        if grants == Grants::Legacy {
+            db.execute_file(&project_root().join("tests/fixtures/legacy_default_grants.sql"));
+        }
+        db
+    }
+
+    /// A fresh, empty database.
+    pub fn empty() -> TestDb {
+        let server = server_config();
+        let name = format!(
+            "supaschema_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            Uuid::new_v4().simple().to_string().get(..8).unwrap_or("0")
+        );
+        let mut admin = server
+            .connect(NoTls)
+            .expect("PostgreSQL is reachable (DATABASE_URL)");
+        admin
+            .batch_execute(&format!("create database {name}"))
+            .expect("create test database");
+        let mut config = server.clone();
+        config.dbname(&name);
+        let client = config.connect(NoTls).expect("connect to test database");
+        TestDb {
+            name,
+            client,
+            server,
+        }
+    }
+
+    /// A connection string for tools (the Supabase CLI) to reach this database.
+    pub fn url(&self) -> String {
+        let host = match self.server.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(h)) => h.clone(),
+            _ => "127.0.0.1".to_owned(),
+        };
+        let port = self.server.get_ports().first().copied().unwrap_or(5432);
+        let user = self.server.get_user().unwrap_or("postgres");
+        let password = self
+            .server
+            .get_password()
+            .map(|p| format!(":{}", String::from_utf8_lossy(p)))
+            .unwrap_or_default();
+        format!(
+            "postgresql://{user}{password}@{host}:{port}/{}?sslmode=disable",
+            self.name
+        )
+    }
+
+    /// Another connection to the same database.
+    pub fn connect(&self) -> Client {
+        let mut config = self.server.clone();
+        config.dbname(&self.name);
+        config.connect(NoTls).expect("connect to test database")
+    }
+
+    pub fn execute_file(&mut self, path: &Path) {
+        let sql = std::fs::read_to_string(path).expect("readable SQL file");
+        self.client
+            .batch_execute(&sql)
+            .unwrap_or_else(|e| panic!("{} failed: {e:?}", path.display()));
+    }
+
+    /// Applies every committed migration in order.
+    pub fn migrate(&mut self) {
+        for (path, sql) in committed_migrations() {
+            self.client
+                .batch_execute(&sql)
+                .unwrap_or_else(|e| panic!("{} failed: {e:?}", path.display()));
+        }
+    }
+
+    /// A user in `auth.users`, as Supabase Auth would create at sign-up.
+    pub fn create_user(&mut self) -> Uuid {
+        let id = Uuid::new_v4();
+        self.client
+            .execute(
+                "insert into auth.users (id, email) values ($1, $2)",
+                &[&id, &format!("{id}@example.test")],
+            )
+            .expect("insert auth user");
+        id
+    }
+
+    /// Runs `f` in a transaction as `actor`, the way PostgREST does: `set local role` and the
+    /// JWT claims in `request.jwt.claims`. The transaction commits if `f` left it usable.
+    pub fn act<T>(&mut self, actor: Actor, f: impl FnOnce(&mut Transaction<'_>) -> T) -> T {
+        act_on(&mut self.client, actor, f)
+    }
+}
+
+/// [`TestDb::act`] on any connection.
+pub fn act_on<T>(
+    client: &mut Client,
+    actor: Actor,
+    f: impl FnOnce(&mut Transaction<'_>) -> T,
+) -> T {
+    let mut tx = client.transaction().expect("begin");
+    let (role, claims) = match actor {
+        Actor::Anon => ("anon", serde_json::json!({ "role": "anon" })),
+        Actor::User(id) => (
+            "authenticated",
+            serde_json::json!({ "sub": id, "role": "authenticated" }),
+        ),
+        Actor::ServiceRole => (
+            "service_role",
+            serde_json::json!({ "role": "service_role" }),
+        ),
+    };
+    tx.batch_execute(&format!("set local role {role}"))
+        .expect("set role");
+    tx.execute(
+        "select set_config('request.jwt.claims', $1, true)",
+        &[&claims.to_string()],
+    )
+    .expect("set claims");
+    let out = f(&mut tx);
+    let _ = tx.commit();
+    out
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = self.server.connect(NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "drop database if exists {} with (force)",
+                self.name
+            ));
+        }
+    }
+}
