@@ -2,20 +2,10 @@
 //! `schema.toml`. At `cargo build`, [`generator`] turns the schema into timestamped migrations
 //! under `supabase/migrations/` and into the typed structs in [`schema`].
 //!
-//! ```no_run
-//! use supaschema::schema::{NewPatient, Patient};
-//!
-//! fn add_patient(client: &mut postgres::Client, doctor: uuid::Uuid) -> Result<Patient, supaschema::runtime::DbError> {
-//!     NewPatient {
-//!         doctor_id: doctor,
-//!         full_name: "Ada Lovelace".into(),
-//!         ..NewPatient::example()
-//!     }
-//!     .insert(client)
-//! }
-//! ```
+//! See `examples/book_appointment.rs` for application code using the generated types.
 
 pub mod generator;
+pub mod introspect;
 pub mod runtime;
 
 /// The Rust types of `schema.toml`, generated at build time.

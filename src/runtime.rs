@@ -80,12 +80,11 @@ impl DbError {
 impl From<postgres::Error> for DbError {
     fn from(error: postgres::Error) -> DbError {
         let Some(db) = error.as_db_error() else {
-            let kind =
-                if error.is_closed() || error.source().is_some_and(|s| s.is::<std::io::Error>()) {
-                    DbErrorKind::Connection
-                } else {
-                    DbErrorKind::Other
-                };
+            let kind = if error.is_closed() || error.source().is_some_and(|s| s.is::<std::io::Error>()) {
+                DbErrorKind::Connection
+            } else {
+                DbErrorKind::Other
+            };
             return DbError {
                 kind,
                 code: error.code().map(|c| c.code().to_owned()),
@@ -105,9 +104,7 @@ impl From<postgres::Error> for DbError {
             DbErrorKind::NotNullViolation
         } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {
             DbErrorKind::PermissionDenied
-        } else if *code == SqlState::T_R_SERIALIZATION_FAILURE
-            || *code == SqlState::T_R_DEADLOCK_DETECTED
-        {
+        } else if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED {
             DbErrorKind::RetryTransaction
         } else {
             DbErrorKind::Other
@@ -200,9 +197,7 @@ macro_rules! text_enum {
 
 /// A PostgreSQL `interval`: months, days and microseconds are kept apart, as the server does,
 /// because a month has no fixed length.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
     pub months: i32,
     pub days: i32,
@@ -226,11 +221,7 @@ impl<'a> FromSql<'a> for Interval {
 }
 
 impl ToSql for Interval {
-    fn to_sql(
-        &self,
-        _: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
         out.extend_from_slice(&self.microseconds.to_be_bytes());
         out.extend_from_slice(&self.days.to_be_bytes());
         out.extend_from_slice(&self.months.to_be_bytes());
@@ -248,10 +239,7 @@ impl ToSql for Interval {
 pub mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<T: Serialize, S: Serializer>(
-        value: &Option<Option<T>>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Serialize, S: Serializer>(value: &Option<Option<T>>, serializer: S) -> Result<S::Ok, S::Error> {
         match value {
             Some(inner) => inner.serialize(serializer),
             None => serializer.serialize_none(),
@@ -306,10 +294,7 @@ pub fn select_by_key_sql(table: &str, select_list: &str, keys: &[&str]) -> Strin
         .enumerate()
         .map(|(i, k)| format!("{k} = ${}", i + 1))
         .collect();
-    format!(
-        "select {select_list} from {table} where {}",
-        filter.join(" and ")
-    )
+    format!("select {select_list} from {table} where {}", filter.join(" and "))
 }
 
 #[cfg(test)]

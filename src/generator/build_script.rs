@@ -31,11 +31,7 @@ pub fn run() -> Result<(), Error> {
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| ".".into()));
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap_or_else(|| ".".into()));
     let project = Project::new(&root);
-    for path in [
-        project.schema_path(),
-        project.templates_dir(),
-        project.migrations_dir(),
-    ] {
+    for path in [project.schema_path(), project.templates_dir(), project.migrations_dir()] {
         println!("cargo:rerun-if-changed={}", path.display());
     }
     for var in [CHECK_ENV, "SOURCE_DATE_EPOCH", "DOCS_RS"] {
@@ -57,34 +53,22 @@ pub fn run() -> Result<(), Error> {
 
 /// Generates in memory, then writes the types into `out_dir` and the migrations as `mode`
 /// allows. Returns what to tell the user. Nothing is written when generation fails.
-pub fn build(
-    project: &Project,
-    out_dir: &Path,
-    mode: WriteMode,
-    now: DateTime<Utc>,
-) -> Result<Vec<String>, Error> {
+pub fn build(project: &Project, out_dir: &Path, mode: WriteMode, now: DateTime<Utc>) -> Result<Vec<String>, Error> {
     let generation = generate(project, now)?;
     let types = out_dir.join(TYPES_FILE);
     if write::differs(&types, generation.rust.as_bytes()) {
         write::write_atomically(&types, generation.rust.as_bytes())?;
     }
-    let relative = |path: &Path| {
-        path.strip_prefix(&project.root)
-            .unwrap_or(path)
-            .display()
-            .to_string()
-    };
-    let names: Vec<String> = generation
-        .migrations
-        .iter()
-        .map(|f| relative(&f.path))
-        .collect();
+    let relative = |path: &Path| path.strip_prefix(&project.root).unwrap_or(path).display().to_string();
+    let names: Vec<String> = generation.migrations.iter().map(|f| relative(&f.path)).collect();
     match mode {
         _ if names.is_empty() => Ok(Vec::new()),
         WriteMode::Check => Err(Error::Unmaterialized { files: names }),
         WriteMode::ReadOnly => Ok(names
             .iter()
-            .map(|name| format!("supaschema: {name} is out of date; not written, because this source tree is read-only"))
+            .map(|name| {
+                format!("supaschema: {name} is out of date; not written, because this source tree is read-only")
+            })
             .collect()),
         WriteMode::Write => {
             for file in &generation.migrations {

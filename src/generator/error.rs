@@ -160,9 +160,7 @@ pub enum Problem {
         target: String,
         target_type: String,
     },
-    #[error(
-        "`{target}({columns})` is not a primary key or unique constraint, so it cannot be referenced"
-    )]
+    #[error("`{target}({columns})` is not a primary key or unique constraint, so it cannot be referenced")]
     ReferenceNotKey { target: String, columns: String },
     #[error("the foreign key has {columns} column(s) but references {targets}")]
     ReferenceArity { columns: usize, targets: usize },
@@ -232,10 +230,7 @@ pub enum Problem {
     #[error("tables use `audit = true` but no `audit_table` is set")]
     AuditTableNotSet,
     #[error("the audit table needs a column `{column}` of type `{expected}`")]
-    AuditTableColumn {
-        column: &'static str,
-        expected: String,
-    },
+    AuditTableColumn { column: &'static str, expected: String },
     #[error("an audited table needs a single-column uuid primary key; `{table}` has `{key}`")]
     AuditNeedsUuidKey { table: String, key: String },
     #[error("the audit table `{table}` cannot itself be audited")]
@@ -263,7 +258,8 @@ pub enum Problem {
 }
 
 /// The identifier rules, in one sentence, for every message that needs them.
-const IDENTIFIER_RULE: &str = "use lower-case ASCII letters, digits and underscores, starting with a letter or underscore, at most 63 bytes";
+const IDENTIFIER_RULE: &str =
+    "use lower-case ASCII letters, digits and underscores, starting with a letter or underscore, at most 63 bytes";
 
 impl Problem {
     /// What to write instead.
@@ -361,15 +357,9 @@ pub enum Error {
     #[error("{0}")]
     Schema(Box<SchemaError>),
     #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("cannot write {}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
     #[error("template `{name}` failed: {chain}")]
     Template { name: String, chain: String },
     #[error("the generated Rust does not parse ({message}); this is a bug in templates/rust")]

@@ -17,9 +17,8 @@ pub fn expression_problem(expr: &str) -> Option<&'static str> {
     while i < bytes.len() {
         match bytes[i] {
             b'\'' => {
-                let escaped = i > 0
-                    && matches!(bytes[i - 1], b'e' | b'E')
-                    && (i < 2 || !is_identifier_byte(bytes[i - 2]));
+                let escaped =
+                    i > 0 && matches!(bytes[i - 1], b'e' | b'E') && (i < 2 || !is_identifier_byte(bytes[i - 2]));
                 if escaped {
                     return Some("uses an E'…' string, which the Supabase CLI splits wrongly");
                 }
@@ -100,9 +99,7 @@ pub fn body_problem(body: &str) -> Option<&'static str> {
 fn has_escape_string(text: &str) -> bool {
     let bytes = text.as_bytes();
     (1..bytes.len()).any(|i| {
-        bytes[i] == b'\''
-            && matches!(bytes[i - 1], b'e' | b'E')
-            && (i < 2 || !is_identifier_byte(bytes[i - 2]))
+        bytes[i] == b'\'' && matches!(bytes[i - 1], b'e' | b'E') && (i < 2 || !is_identifier_byte(bytes[i - 2]))
     })
 }
 
@@ -174,10 +171,7 @@ mod tests {
 
     #[test]
     fn finds_auth_calls_that_run_per_row() {
-        assert_eq!(
-            unwrapped_auth_call("auth.uid() = doctor_id"),
-            Some("auth.uid()")
-        );
+        assert_eq!(unwrapped_auth_call("auth.uid() = doctor_id"), Some("auth.uid()"));
         assert_eq!(unwrapped_auth_call("(select auth.uid()) = doctor_id"), None);
         assert_eq!(
             unwrapped_auth_call("( SELECT  auth.uid() ) = a and auth.jwt() ->> 'x' = b"),

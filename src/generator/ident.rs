@@ -19,13 +19,8 @@ pub fn is_safe_identifier(name: &str) -> bool {
 /// Quotes an identifier the way PostgreSQL's `quote_ident` does: bare when it is a plain
 /// lower-case name that is not a keyword, double-quoted (with `"` doubled) otherwise.
 pub fn quote_identifier(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| matches!(c, 'a'..='z' | '_'))
-        && name
-            .chars()
-            .all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'));
+    let plain = name.chars().next().is_some_and(|c| matches!(c, 'a'..='z' | '_'))
+        && name.chars().all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'));
     if plain && !is_sql_keyword(name) {
         name.to_owned()
     } else {
@@ -206,11 +201,10 @@ pub fn is_sql_keyword(name: &str) -> bool {
 
 /// Rust keywords that can be used as field names only in raw form (`r#type`).
 const RUST_RAW_KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
-    "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn", "else", "enum",
+    "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move",
+    "mut", "override", "priv", "pub", "ref", "return", "static", "struct", "trait", "true", "try", "type", "typeof",
+    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Rust keywords that cannot be raw identifiers at all.
@@ -247,10 +241,7 @@ pub fn rust_struct_name(table: &str) -> String {
 fn singular(word: &str) -> String {
     if let Some(stem) = word.strip_suffix("ies") {
         format!("{stem}y")
-    } else if ["sses", "shes", "ches", "xes"]
-        .iter()
-        .any(|s| word.ends_with(s))
-    {
+    } else if ["sses", "shes", "ches", "xes"].iter().any(|s| word.ends_with(s)) {
         word[..word.len() - 2].to_owned()
     } else if word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us") {
         word[..word.len() - 1].to_owned()
@@ -290,10 +281,7 @@ mod tests {
         assert_eq!(rust_struct_name("patients"), "Patient");
         assert_eq!(rust_struct_name("audit_logs"), "AuditLog");
         assert_eq!(rust_struct_name("availability"), "Availability");
-        assert_eq!(
-            rust_struct_name("webhook_idempotency"),
-            "WebhookIdempotency"
-        );
+        assert_eq!(rust_struct_name("webhook_idempotency"), "WebhookIdempotency");
         assert_eq!(rust_struct_name("blocked_times"), "BlockedTime");
         assert_eq!(rust_struct_name("addresses"), "Address");
         assert_eq!(rust_struct_name("status"), "Status");

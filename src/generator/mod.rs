@@ -79,10 +79,7 @@ pub const INITIAL_MIGRATION: &str = "initial_schema";
 
 /// Validates a schema text and renders its initial migration and Rust types, touching no file
 /// but the templates it reads.
-pub fn render_schema(
-    source: &SourceFile,
-    templates: &Path,
-) -> Result<(Schema, String, String), Error> {
+pub fn render_schema(source: &SourceFile, templates: &Path) -> Result<(Schema, String, String), Error> {
     let schema = validate::load(source)?;
     let renderer = Renderer::from_dir(templates)?;
     let sql = renderer.migration(INITIAL_MIGRATION, &plan::initial(&schema), &schema)?;
@@ -92,10 +89,7 @@ pub fn render_schema(
 
 /// Runs the whole pipeline for a project in memory. The initial migration keeps its file
 /// (and version) once written; until the schema is deployed it is regenerated in place.
-pub fn generate(
-    project: &Project,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Generation, Error> {
+pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result<Generation, Error> {
     let source = project.schema_source()?;
     let (schema, sql, rust) = render_schema(&source, &project.templates_dir())?;
     let existing = write::migration_files(&project.migrations_dir())?;
@@ -109,10 +103,7 @@ pub fn generate(
         }
     };
     let migrations = if write::differs(&path, sql.as_bytes()) {
-        vec![PlannedFile {
-            path,
-            contents: sql,
-        }]
+        vec![PlannedFile { path, contents: sql }]
     } else {
         Vec::new()
     };

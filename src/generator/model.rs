@@ -59,8 +59,7 @@ impl Table {
 
     /// Column sets that are unique in this table, so a foreign key may reference them.
     pub fn keys(&self) -> impl Iterator<Item = &[String]> {
-        std::iter::once(self.primary_key.columns.as_slice())
-            .chain(self.uniques.iter().map(|u| u.columns.as_slice()))
+        std::iter::once(self.primary_key.columns.as_slice()).chain(self.uniques.iter().map(|u| u.columns.as_slice()))
     }
 }
 
@@ -226,12 +225,7 @@ impl Command {
     /// The single commands a policy for this command covers.
     pub fn expand(self) -> &'static [Command] {
         match self {
-            Command::All => &[
-                Command::Select,
-                Command::Insert,
-                Command::Update,
-                Command::Delete,
-            ],
+            Command::All => &[Command::Select, Command::Insert, Command::Update, Command::Delete],
             Command::Select => &[Command::Select],
             Command::Insert => &[Command::Insert],
             Command::Update => &[Command::Update],

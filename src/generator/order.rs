@@ -39,19 +39,14 @@ pub fn table_order(schema: &Schema) -> TableOrder {
                 .collect()
         })
         .collect();
-    let mut waiting_on: Vec<BTreeSet<usize>> = targets
-        .iter()
-        .map(|t| t.iter().flatten().copied().collect())
-        .collect();
+    let mut waiting_on: Vec<BTreeSet<usize>> = targets.iter().map(|t| t.iter().flatten().copied().collect()).collect();
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); schema.tables.len()];
     for (i, deps) in waiting_on.iter().enumerate() {
         for &d in deps {
             dependents[d].push(i);
         }
     }
-    let mut ready: BTreeSet<usize> = (0..schema.tables.len())
-        .filter(|&i| waiting_on[i].is_empty())
-        .collect();
+    let mut ready: BTreeSet<usize> = (0..schema.tables.len()).filter(|&i| waiting_on[i].is_empty()).collect();
     let mut created = vec![false; schema.tables.len()];
     let mut order = TableOrder {
         tables: Vec::new(),
@@ -61,9 +56,7 @@ pub fn table_order(schema: &Schema) -> TableOrder {
         let next = match ready.pop_first() {
             Some(next) => next,
             None => {
-                let stuck = (0..schema.tables.len())
-                    .find(|&i| !created[i])
-                    .unwrap_or_default();
+                let stuck = (0..schema.tables.len()).find(|&i| !created[i]).unwrap_or_default();
                 for (fk, target) in targets[stuck].iter().enumerate() {
                     if target.is_some_and(|t| !created[t]) {
                         order.deferred.push((stuck, fk));
@@ -75,10 +68,7 @@ pub fn table_order(schema: &Schema) -> TableOrder {
         created[next] = true;
         order.tables.push(next);
         for &dependent in &dependents[next] {
-            if waiting_on[dependent].remove(&next)
-                && waiting_on[dependent].is_empty()
-                && !created[dependent]
-            {
+            if waiting_on[dependent].remove(&next) && waiting_on[dependent].is_empty() && !created[dependent] {
                 ready.insert(dependent);
             }
         }

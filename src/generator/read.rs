@@ -3,8 +3,8 @@
 
 use super::error::{Problem, SchemaError, SourceFile};
 use super::model::{
-    Class, Command, ForEach, Identity, IndexMethod, Language, ReferentialAction, Role, Security,
-    TriggerEvent, TriggerTiming, Volatility,
+    Class, Command, ForEach, Identity, IndexMethod, Language, ReferentialAction, Role, Security, TriggerEvent,
+    TriggerTiming, Volatility,
 };
 use indexmap::IndexMap;
 use serde::Deserialize;

@@ -62,8 +62,7 @@ impl Renderer {
     pub fn migration(&self, name: &str, steps: &[Step], schema: &Schema) -> Result<String, Error> {
         let mut statements = Vec::with_capacity(steps.len());
         for step in steps {
-            let mut context =
-                Context::from_serialize(step).map_err(|e| Error::template(step.template(), &e))?;
+            let mut context = Context::from_serialize(step).map_err(|e| Error::template(step.template(), &e))?;
             if let Step::CreateFunction { function } = step {
                 context.insert("body", &self.function_body(function, schema)?);
             }
@@ -84,10 +83,7 @@ impl Renderer {
                 if *builtin == Builtin::AuditRowChange {
                     context.insert("audit_table", &schema.audit_table);
                 }
-                Ok(self
-                    .render(&builtin.template(), &context)?
-                    .trim()
-                    .to_owned())
+                Ok(self.render(&builtin.template(), &context)?.trim().to_owned())
             }
         }
     }
@@ -99,9 +95,7 @@ impl Renderer {
         let mut context = Context::new();
         context.insert("tables", &tables);
         let code = self.render("rust/types.rs", &context)?;
-        let file = syn::parse_file(&code).map_err(|e| Error::GeneratedRust {
-            message: e.to_string(),
-        })?;
+        let file = syn::parse_file(&code).map_err(|e| Error::GeneratedRust { message: e.to_string() })?;
         Ok(prettyplease::unparse(&file))
     }
 }
@@ -192,8 +186,7 @@ impl RustTable {
             .collect();
         RustTable {
             table: table.name.clone(),
-            module: super::ident::rust_field_name(&table.name)
-                .unwrap_or_else(|| format!("{}_table", table.name)),
+            module: super::ident::rust_field_name(&table.name).unwrap_or_else(|| format!("{}_table", table.name)),
             sql_name: format!("{SCHEMA}.{}", quote_identifier(&table.name)),
             struct_name: table.rust_name.clone(),
             doc: table.comment.clone(),
@@ -224,9 +217,7 @@ fn string_list(value: &Value, filter: &str) -> tera::Result<Vec<String>> {
 }
 
 fn filter_ident(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    Ok(Value::String(quote_identifier(&string_arg(
-        value, "ident",
-    )?)))
+    Ok(Value::String(quote_identifier(&string_arg(value, "ident")?)))
 }
 
 fn filter_idents(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
@@ -258,11 +249,7 @@ fn filter_words(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value
 fn filter_signature(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     let function: Function = tera::from_value(value.clone())
         .map_err(|e| tera::Error::msg(format!("`signature` expects a function: {e}")))?;
-    let types: Vec<String> = function
-        .args
-        .iter()
-        .map(|a| a.sql_type.to_string())
-        .collect();
+    let types: Vec<String> = function.args.iter().map(|a| a.sql_type.to_string()).collect();
     Ok(Value::String(format!(
         "{SCHEMA}.{}({})",
         quote_identifier(&function.name),
@@ -272,10 +259,7 @@ fn filter_signature(value: &Value, _: &HashMap<String, Value>) -> tera::Result<V
 
 /// A Rust string literal holding the value, for doc attributes and constants.
 fn filter_rust_str(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    Ok(Value::String(format!(
-        "{:?}",
-        string_arg(value, "rust_str")?
-    )))
+    Ok(Value::String(format!("{:?}", string_arg(value, "rust_str")?)))
 }
 
 /// A doc attribute's string: each line gets the space that `///` comments have after them.

@@ -84,9 +84,7 @@ impl SqlType {
             "json" => plain(SqlType::Json),
             "bytea" => plain(SqlType::Bytea),
             "inet" => plain(SqlType::Inet),
-            "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" => {
-                Err(TypeProblem::Serial)
-            }
+            "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" => Err(TypeProblem::Serial),
             "numeric" | "decimal" => match modifier {
                 None => Ok(SqlType::Numeric(None)),
                 Some(m) => parse_precision(m).map(|p| SqlType::Numeric(Some(p))),
@@ -177,17 +175,13 @@ impl Serialize for SqlType {
 impl<'de> Deserialize<'de> for SqlType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<SqlType, D::Error> {
         let text = String::deserialize(deserializer)?;
-        SqlType::parse(&text)
-            .map_err(|_| serde::de::Error::custom(format!("unknown column type `{text}`")))
+        SqlType::parse(&text).map_err(|_| serde::de::Error::custom(format!("unknown column type `{text}`")))
     }
 }
 
 fn parse_precision(modifier: &str) -> Result<(u16, u16), TypeProblem> {
     let mut parts = modifier.split(',').map(|p| p.trim().parse::<u16>());
-    let precision = parts
-        .next()
-        .and_then(Result::ok)
-        .ok_or(TypeProblem::BadModifier)?;
+    let precision = parts.next().and_then(Result::ok).ok_or(TypeProblem::BadModifier)?;
     let scale = match parts.next() {
         None => 0,
         Some(s) => s.map_err(|_| TypeProblem::BadModifier)?,
@@ -219,29 +213,14 @@ mod tests {
 
     #[test]
     fn parses_aliases_and_modifiers() {
-        assert_eq!(
-            SqlType::parse("TIMESTAMP WITH TIME ZONE"),
-            Ok(SqlType::Timestamptz)
-        );
+        assert_eq!(SqlType::parse("TIMESTAMP WITH TIME ZONE"), Ok(SqlType::Timestamptz));
         assert_eq!(SqlType::parse("int"), Ok(SqlType::Integer));
-        assert_eq!(
-            SqlType::parse("numeric(10, 2)"),
-            Ok(SqlType::Numeric(Some((10, 2))))
-        );
-        assert_eq!(
-            SqlType::parse("text[]"),
-            Ok(SqlType::Array(Box::new(SqlType::Text)))
-        );
-        assert_eq!(
-            SqlType::parse("varchar(20)"),
-            Ok(SqlType::Varchar(Some(20)))
-        );
+        assert_eq!(SqlType::parse("numeric(10, 2)"), Ok(SqlType::Numeric(Some((10, 2)))));
+        assert_eq!(SqlType::parse("text[]"), Ok(SqlType::Array(Box::new(SqlType::Text))));
+        assert_eq!(SqlType::parse("varchar(20)"), Ok(SqlType::Varchar(Some(20))));
         assert_eq!(SqlType::parse("serial"), Err(TypeProblem::Serial));
         assert_eq!(SqlType::parse("text(3)"), Err(TypeProblem::BadModifier));
-        assert_eq!(
-            SqlType::parse("numeric(2,5)"),
-            Err(TypeProblem::BadModifier)
-        );
+        assert_eq!(SqlType::parse("numeric(2,5)"), Err(TypeProblem::BadModifier));
         assert_eq!(SqlType::parse("strnig"), Err(TypeProblem::Unknown));
         assert_eq!(SqlType::parse("text[][]"), Err(TypeProblem::Unknown));
     }

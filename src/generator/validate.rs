@@ -5,8 +5,8 @@
 use super::error::{Problem, SchemaError, SourceFile};
 use super::expr::{body_problem, expression_problem, unwrapped_auth_call};
 use super::ident::{
-    MAX_IDENTIFIER_BYTES, is_rust_type_name, is_safe_identifier, quote_identifier, rust_field_name,
-    rust_struct_name, rust_variant_name,
+    MAX_IDENTIFIER_BYTES, is_rust_type_name, is_safe_identifier, quote_identifier, rust_field_name, rust_struct_name,
+    rust_variant_name,
 };
 use super::model::*;
 use super::read::{Name, RawColumn, RawFunction, RawPolicy, RawSchema, RawTable};
@@ -153,14 +153,7 @@ impl Validator<'_> {
         let mut finished = Vec::with_capacity(tables.len());
         let mut builtins = Vec::new();
         for ((name, table), base) in raw.tables.iter().zip(&tables) {
-            finished.push(self.table_relations(
-                &context,
-                name,
-                table,
-                base.clone(),
-                &audit_table,
-                &mut builtins,
-            )?);
+            finished.push(self.table_relations(&context, name, table, base.clone(), &audit_table, &mut builtins)?);
         }
         if let Some(audit) = &raw.audit_table {
             self.audit_table(audit, &finished, &raw.tables)?;
@@ -168,11 +161,7 @@ impl Validator<'_> {
         self.unique_relation_names(&finished, raw)?;
         self.unique_rust_names(&finished, raw)?;
 
-        for builtin in [
-            Builtin::SetUpdatedAt,
-            Builtin::AuditRowChange,
-            Builtin::RejectChange,
-        ] {
+        for builtin in [Builtin::SetUpdatedAt, Builtin::AuditRowChange, Builtin::RejectChange] {
             if builtins.contains(&builtin) {
                 if let Some((name, _)) = raw
                     .functions
@@ -198,11 +187,7 @@ impl Validator<'_> {
         })
     }
 
-    fn external(
-        &self,
-        name: &Name,
-        raw: &Spanned<super::read::RawExternal>,
-    ) -> Result<ExternalTable> {
+    fn external(&self, name: &Name, raw: &Spanned<super::read::RawExternal>) -> Result<ExternalTable> {
         let Some((schema, table)) = name.get_ref().split_once('.') else {
             return Err(self.error(
                 name.span(),
@@ -321,10 +306,7 @@ impl Validator<'_> {
         if let Some(reason) = body_problem(raw.body.get_ref()) {
             return Err(self.error(raw.body.span(), Problem::UnsafeExpression { reason }));
         }
-        let security = raw
-            .security
-            .as_ref()
-            .map_or(Security::Invoker, |s| *s.get_ref());
+        let security = raw.security.as_ref().map_or(Security::Invoker, |s| *s.get_ref());
         let mut execute: Vec<Role> = Vec::new();
         for role in &raw.execute {
             if security == Security::Definer && *role.get_ref() == Role::Anon {
@@ -346,10 +328,7 @@ impl Validator<'_> {
             returns,
             language: *raw.language.get_ref(),
             security,
-            volatility: raw
-                .volatility
-                .as_ref()
-                .map_or(Volatility::Volatile, |v| *v.get_ref()),
+            volatility: raw.volatility.as_ref().map_or(Volatility::Volatile, |v| *v.get_ref()),
             body: FunctionBody::Written(raw.body.get_ref().clone()),
             execute,
             comment: raw.comment.as_ref().map(|c| c.get_ref().clone()),
@@ -392,18 +371,12 @@ impl Validator<'_> {
                 ));
             }
             let raw_column = raw.columns.get_ref()[column_name.get_ref().as_str()].get_ref();
-            if raw_column
-                .primary_key
-                .as_ref()
-                .is_some_and(|p| *p.get_ref())
-            {
+            if raw_column.primary_key.as_ref().is_some_and(|p| *p.get_ref()) {
                 key_from_columns.push(column.name.clone());
             }
             if raw_column.unique.as_ref().is_some_and(|u| *u.get_ref()) {
-                let constraint = self.generated_name(
-                    format!("{table_name}_{}_key", column.name),
-                    column_name.span(),
-                )?;
+                let constraint =
+                    self.generated_name(format!("{table_name}_{}_key", column.name), column_name.span())?;
                 uniques.push(Constraint {
                     name: constraint,
                     columns: vec![column.name.clone()],
@@ -417,19 +390,14 @@ impl Validator<'_> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 checks.push(Check {
-                    name: self.generated_name(
-                        format!("{table_name}_{}_check", column.name),
-                        column_name.span(),
-                    )?,
+                    name: self.generated_name(format!("{table_name}_{}_check", column.name), column_name.span())?,
                     expr: format!("{} in ({list})", quote_identifier(&column.name)),
                 });
             }
             if let Some(check) = &raw_column.check {
                 checks.push(Check {
-                    name: self.generated_name(
-                        format!("{table_name}_{}_expr_check", column.name),
-                        column_name.span(),
-                    )?,
+                    name: self
+                        .generated_name(format!("{table_name}_{}_expr_check", column.name), column_name.span())?,
                     expr: self.expression(check)?,
                 });
             }
@@ -461,10 +429,7 @@ impl Validator<'_> {
                 .find(|c| &c.name == single)
                 .map(|c| (c.sql_type.clone(), c.identity));
             let raw_column = raw.columns.get_ref()[single.as_str()].get_ref();
-            let allowed = raw_column
-                .allow
-                .iter()
-                .any(|a| a.get_ref() == "non_uuid_key");
+            let allowed = raw_column.allow.iter().any(|a| a.get_ref() == "non_uuid_key");
             if let Some((sql_type, _)) = column.filter(|(t, _)| *t != SqlType::Uuid) {
                 if !allowed {
                     return Err(self.error(
@@ -483,10 +448,7 @@ impl Validator<'_> {
         };
         for unique in &raw.unique {
             let cols = self.column_list(unique.get_ref(), &table_name, &known)?;
-            let constraint = self.generated_name(
-                format!("{table_name}_{}_key", cols.join("_")),
-                unique.span(),
-            )?;
+            let constraint = self.generated_name(format!("{table_name}_{}_key", cols.join("_")), unique.span())?;
             uniques.push(Constraint {
                 name: constraint,
                 columns: cols,
@@ -521,13 +483,7 @@ impl Validator<'_> {
         })
     }
 
-    fn column(
-        &self,
-        table: &str,
-        struct_name: &str,
-        name: &Name,
-        raw: &Spanned<RawColumn>,
-    ) -> Result<Column> {
+    fn column(&self, table: &str, struct_name: &str, name: &Name, raw: &Spanned<RawColumn>) -> Result<Column> {
         let column_name = self.identifier(name, "column")?;
         let raw = raw.get_ref();
         for allow in &raw.allow {
@@ -560,12 +516,7 @@ impl Validator<'_> {
             _ => {}
         }
         let Some(class) = &raw.class else {
-            return Err(self.error(
-                name.span(),
-                Problem::MissingClass {
-                    column: column_name,
-                },
-            ));
+            return Err(self.error(name.span(), Problem::MissingClass { column: column_name }));
         };
         let default = match &raw.default {
             Some(d) => Some(self.expression(d)?),
@@ -586,15 +537,11 @@ impl Validator<'_> {
             }
         }
         let values = match &raw.values {
-            Some(values) => {
-                Some(self.closed_set(struct_name, &column_name, &sql_type, raw, values)?)
-            }
+            Some(values) => Some(self.closed_set(struct_name, &column_name, &sql_type, raw, values)?),
             None => None,
         };
         let rust_name = match &raw.rust_name {
-            Some(rust) => match rust_field_name(rust.get_ref())
-                .filter(|_| is_safe_identifier(rust.get_ref()))
-            {
+            Some(rust) => match rust_field_name(rust.get_ref()).filter(|_| is_safe_identifier(rust.get_ref())) {
                 Some(field) => field,
                 None => {
                     return Err(self.error(
@@ -608,12 +555,7 @@ impl Validator<'_> {
             None => match rust_field_name(&column_name) {
                 Some(field) => field,
                 None => {
-                    return Err(self.error(
-                        name.span(),
-                        Problem::RustFieldName {
-                            column: column_name,
-                        },
-                    ));
+                    return Err(self.error(name.span(), Problem::RustFieldName { column: column_name }));
                 }
             },
         };
@@ -661,12 +603,7 @@ impl Validator<'_> {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
                 && text.chars().any(|c| c.is_ascii_alphanumeric());
             if !usable {
-                return Err(self.error(
-                    value.span(),
-                    Problem::BadValue {
-                        value: text.clone(),
-                    },
-                ));
+                return Err(self.error(value.span(), Problem::BadValue { value: text.clone() }));
             }
             let variant = rust_variant_name(text);
             if let Some(first) = variants.insert(variant.clone(), text.clone()) {
@@ -754,8 +691,7 @@ impl Validator<'_> {
                 let el = element.get_ref();
                 let sql = match (&el.column, &el.expr) {
                     (Some(column), None) => {
-                        let column =
-                            self.column_list(std::slice::from_ref(column), &table_name, &known)?;
+                        let column = self.column_list(std::slice::from_ref(column), &table_name, &known)?;
                         quote_identifier(&column[0])
                     }
                     (None, Some(expr)) => format!("({})", self.expression(expr)?),
@@ -768,9 +704,7 @@ impl Validator<'_> {
                     || op.contains("--")
                     || op.contains("/*")
                 {
-                    return Err(
-                        self.error(el.with.span(), Problem::BadOperator { op: op.to_owned() })
-                    );
+                    return Err(self.error(el.with.span(), Problem::BadOperator { op: op.to_owned() }));
                 }
                 elements.push(ExclusionElement {
                     sql,
@@ -782,10 +716,7 @@ impl Validator<'_> {
             }
             table.exclusions.push(Exclusion {
                 name: self.identifier(&ex.name, "exclusion constraint")?,
-                method: ex
-                    .using
-                    .as_ref()
-                    .map_or(IndexMethod::Gist, |m| *m.get_ref()),
+                method: ex.using.as_ref().map_or(IndexMethod::Gist, |m| *m.get_ref()),
                 elements,
                 predicate: match &ex.predicate {
                     Some(p) => Some(self.expression(p)?),
@@ -810,19 +741,13 @@ impl Validator<'_> {
             let include = self.column_list(&ix.include, &table_name, &known)?;
             let index_name = match &ix.name {
                 Some(n) => self.identifier(n, "index")?,
-                None => self.generated_name(
-                    format!("{table_name}_{}_idx", columns.join("_")),
-                    index.span(),
-                )?,
+                None => self.generated_name(format!("{table_name}_{}_idx", columns.join("_")), index.span())?,
             };
             let built = Index {
                 name: index_name,
                 columns,
                 unique: ix.unique.as_ref().is_some_and(|u| *u.get_ref()),
-                method: ix
-                    .using
-                    .as_ref()
-                    .map_or(IndexMethod::Btree, |m| *m.get_ref()),
+                method: ix.using.as_ref().map_or(IndexMethod::Btree, |m| *m.get_ref()),
                 include,
                 predicate: match &ix.predicate {
                     Some(p) => Some(self.expression(p)?),
@@ -865,14 +790,10 @@ impl Validator<'_> {
         for fk in &table.foreign_keys {
             let covered = table.keys().any(|k| k.starts_with(&fk.columns))
                 || table.indexes.iter().any(|i| {
-                    i.method == IndexMethod::Btree
-                        && i.predicate.is_none()
-                        && i.columns.starts_with(&fk.columns)
+                    i.method == IndexMethod::Btree && i.predicate.is_none() && i.columns.starts_with(&fk.columns)
                 });
             if !covered {
-                let span = self
-                    .foreign_key_span(raw, fk)
-                    .unwrap_or_else(|| name.span());
+                let span = self.foreign_key_span(raw, fk).unwrap_or_else(|| name.span());
                 let quoted = fk
                     .columns
                     .iter()
@@ -892,16 +813,8 @@ impl Validator<'_> {
         let mut policy_spans: Vec<Range<usize>> = Vec::new();
         if let Some(owner) = &raw.owner {
             let expr = self.owner_expression(context, &table, owner)?;
-            for command in [
-                Command::Select,
-                Command::Insert,
-                Command::Update,
-                Command::Delete,
-            ] {
-                let policy_name = self.generated_name(
-                    format!("{table_name}_owner_{}", command.sql()),
-                    owner.span(),
-                )?;
+            for command in [Command::Select, Command::Insert, Command::Update, Command::Delete] {
+                let policy_name = self.generated_name(format!("{table_name}_owner_{}", command.sql()), owner.span())?;
                 let (using, with_check) = match command {
                     Command::Insert => (None, Some(expr.clone())),
                     Command::Update => (Some(expr.clone()), Some(expr.clone())),
@@ -990,16 +903,10 @@ impl Validator<'_> {
                 return Err(self.error(flag.span(), Problem::AuditTableNotSet));
             };
             if audit == &table_name {
-                return Err(self.error(
-                    flag.span(),
-                    Problem::AuditOfAuditTable { table: table_name },
-                ));
+                return Err(self.error(flag.span(), Problem::AuditOfAuditTable { table: table_name }));
             }
             let key = &table.primary_key.columns;
-            let uuid_key = key.len() == 1
-                && table
-                    .column(&key[0])
-                    .is_some_and(|c| c.sql_type == SqlType::Uuid);
+            let uuid_key = key.len() == 1 && table.column(&key[0]).is_some_and(|c| c.sql_type == SqlType::Uuid);
             if !uuid_key {
                 return Err(self.error(
                     flag.span(),
@@ -1012,11 +919,7 @@ impl Validator<'_> {
             table.triggers.push(Trigger {
                 name: self.generated_name(format!("{table_name}_audit"), flag.span())?,
                 timing: TriggerTiming::After,
-                events: vec![
-                    TriggerEvent::Insert,
-                    TriggerEvent::Update,
-                    TriggerEvent::Delete,
-                ],
+                events: vec![TriggerEvent::Insert, TriggerEvent::Update, TriggerEvent::Delete],
                 for_each: ForEach::Row,
                 function: Builtin::AuditRowChange.function_name().to_owned(),
                 arguments: vec![key[0].clone()],
@@ -1054,11 +957,7 @@ impl Validator<'_> {
                     },
                 ));
             }
-            let Some(function) = context
-                .functions
-                .iter()
-                .find(|f| &f.name == tr.function.get_ref())
-            else {
+            let Some(function) = context.functions.iter().find(|f| &f.name == tr.function.get_ref()) else {
                 return Err(self.error(
                     tr.function.span(),
                     Problem::UnknownFunction {
@@ -1203,10 +1102,7 @@ impl Validator<'_> {
         let column_names: Vec<String> = columns.iter().map(|c| c.get_ref().clone()).collect();
         let fk_name = match name {
             Some(n) => self.identifier(n, "foreign key")?,
-            None => self.generated_name(
-                format!("{}_{}_fkey", table.name, column_names.join("_")),
-                span,
-            )?,
+            None => self.generated_name(format!("{}_{}_fkey", table.name, column_names.join("_")), span)?,
         };
         Ok(ForeignKey {
             name: fk_name,
@@ -1222,12 +1118,7 @@ impl Validator<'_> {
     /// Where a foreign key was declared, for an error about it.
     fn foreign_key_span(&self, raw: &RawTable, fk: &ForeignKey) -> Option<Range<usize>> {
         if let [single] = fk.columns.as_slice() {
-            if let Some((_, column)) = raw
-                .columns
-                .get_ref()
-                .iter()
-                .find(|(k, _)| k.get_ref() == single)
-            {
+            if let Some((_, column)) = raw.columns.get_ref().iter().find(|(k, _)| k.get_ref() == single) {
                 if let Some(reference) = &column.get_ref().references {
                     return Some(reference.span());
                 }
@@ -1256,8 +1147,7 @@ impl Validator<'_> {
         let known: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
         match (&raw.column, &raw.via) {
             (Some(column), None) => {
-                let column =
-                    &self.column_list(std::slice::from_ref(column), &table.name, &known)?[0];
+                let column = &self.column_list(std::slice::from_ref(column), &table.name, &known)?[0];
                 let sql_type = &table
                     .column(column)
                     .map(|c| c.sql_type.clone())
@@ -1271,25 +1161,15 @@ impl Validator<'_> {
                         },
                     ));
                 }
-                Ok(format!(
-                    "(select auth.uid()) = {}",
-                    quote_identifier(column)
-                ))
+                Ok(format!("(select auth.uid()) = {}", quote_identifier(column)))
             }
             (None, Some(via)) => {
                 let column = &self.column_list(std::slice::from_ref(via), &table.name, &known)?[0];
                 let fk = table.foreign_keys.iter().find(|fk| {
-                    fk.columns.first() == Some(column)
-                        && fk.target_schema == SCHEMA
-                        && fk.target_table != table.name
+                    fk.columns.first() == Some(column) && fk.target_schema == SCHEMA && fk.target_table != table.name
                 });
                 let Some(fk) = fk else {
-                    return Err(self.error(
-                        via.span(),
-                        Problem::OwnerViaNotForeignKey {
-                            column: column.clone(),
-                        },
-                    ));
+                    return Err(self.error(via.span(), Problem::OwnerViaNotForeignKey { column: column.clone() }));
                 };
                 let parent_owner = context
                     .raw
@@ -1346,9 +1226,7 @@ impl Validator<'_> {
         if roles.is_empty() {
             return Err(self.error(raw.roles.span(), Problem::NoRoles));
         }
-        let clause = |key: &'static str,
-                      value: &Option<Spanned<String>>|
-         -> Result<Option<String>> {
+        let clause = |key: &'static str, value: &Option<Spanned<String>>| -> Result<Option<String>> {
             let Some(value) = value else { return Ok(None) };
             let forbidden = match key {
                 "using" => command == Command::Insert,
@@ -1365,10 +1243,7 @@ impl Validator<'_> {
             }
             let expr = self.expression(value)?;
             if let Some(call) = unwrapped_auth_call(&expr) {
-                return Err(self.error(
-                    value.span(),
-                    Problem::AuthCallNotWrapped { call: call.into() },
-                ));
+                return Err(self.error(value.span(), Problem::AuthCallNotWrapped { call: call.into() }));
             }
             let always_true = matches!(
                 expr.to_ascii_lowercase().replace(' ', "").as_str(),
@@ -1549,11 +1424,7 @@ impl Validator<'_> {
     fn unique_rust_names(&self, tables: &[Table], raw: &RawSchema) -> Result<()> {
         let mut seen: HashSet<String> = HashSet::new();
         for (table, (name, raw_table)) in tables.iter().zip(&raw.tables) {
-            let span = raw_table
-                .get_ref()
-                .rust_name
-                .as_ref()
-                .map_or(name.span(), |r| r.span());
+            let span = raw_table.get_ref().rust_name.as_ref().map_or(name.span(), |r| r.span());
             let enums = table
                 .columns
                 .iter()
@@ -1565,17 +1436,11 @@ impl Validator<'_> {
             ];
             for type_name in structs.into_iter().chain(enums) {
                 if !seen.insert(type_name.clone()) {
-                    return Err(
-                        self.error(span.clone(), Problem::DuplicateRustName { name: type_name })
-                    );
+                    return Err(self.error(span.clone(), Problem::DuplicateRustName { name: type_name }));
                 }
             }
             let mut fields = HashSet::new();
-            for (column, (column_name, raw_column)) in table
-                .columns
-                .iter()
-                .zip(raw_table.get_ref().columns.get_ref())
-            {
+            for (column, (column_name, raw_column)) in table.columns.iter().zip(raw_table.get_ref().columns.get_ref()) {
                 if !fields.insert(column.rust_name.trim_start_matches("r#")) {
                     let span = raw_column
                         .get_ref()

@@ -23,11 +23,7 @@ pub fn migration_files(dir: &Path) -> Result<Vec<MigrationFile>, Error> {
         return Ok(Vec::new());
     }
     let mut files = Vec::new();
-    for entry in WalkDir::new(dir)
-        .min_depth(1)
-        .max_depth(1)
-        .sort_by_file_name()
-    {
+    for entry in WalkDir::new(dir).min_depth(1).max_depth(1).sort_by_file_name() {
         let entry = entry.map_err(|e| Error::Read {
             path: dir.to_owned(),
             source: e.into(),
@@ -134,24 +130,12 @@ mod tests {
     fn versions_always_sort_after_existing_ones() {
         let now = DateTime::from_timestamp(1_700_000_000, 0).expect("valid time");
         assert_eq!(next_version(&[], now), "20231114221320");
-        assert_eq!(
-            next_version(&[file("20231114221320")], now),
-            "20231114221321"
-        );
-        assert_eq!(
-            next_version(&[file("20991231235959")], now),
-            "21000101000000"
-        );
-        assert_eq!(
-            next_version(&[file("20240101000000")], now),
-            "20240101000001"
-        );
+        assert_eq!(next_version(&[file("20231114221320")], now), "20231114221321");
+        assert_eq!(next_version(&[file("20991231235959")], now), "21000101000000");
+        assert_eq!(next_version(&[file("20240101000000")], now), "20240101000001");
         assert_eq!(next_version(&[file("20240109")], now), "202401091");
         assert_eq!(next_version(&[file("2023")], now), "20231114221320");
-        assert_eq!(
-            next_version(&[file("99999999999999999")], now),
-            "999999999999999991"
-        );
+        assert_eq!(next_version(&[file("99999999999999999")], now), "999999999999999991");
     }
 
     #[test]
@@ -167,11 +151,6 @@ mod tests {
         assert!(differs(&path, b"x"));
         write_atomically(&path, b"x").expect("written");
         assert!(!differs(&path, b"x"));
-        assert_eq!(
-            fs::read_dir(path.parent().expect("parent"))
-                .expect("listed")
-                .count(),
-            1
-        );
+        assert_eq!(fs::read_dir(path.parent().expect("parent")).expect("listed").count(), 1);
     }
 }

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 /// The server tests use: `DATABASE_URL`, else the local default.
 pub fn server_config() -> Config {
-    let url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".to_owned());
+    let url =
+        std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".to_owned());
     Config::from_str(&url).expect("DATABASE_URL is a valid connection string")
 }
 
@@ -71,10 +71,7 @@ impl TestDb {
         let mut db = db;
         let has_auth: bool = db
             .client
-            .query_one(
-                "select exists (select 1 from pg_namespace where nspname = 'auth')",
-                &[],
-            )
+            .query_one("select exists (select 1 from pg_namespace where nspname = 'auth')", &[])
             .expect("catalog query")
             .get(0);
         if !has_auth {
@@ -95,20 +92,14 @@ impl TestDb {
             COUNTER.fetch_add(1, Ordering::SeqCst),
             Uuid::new_v4().simple().to_string().get(..8).unwrap_or("0")
         );
-        let mut admin = server
-            .connect(NoTls)
-            .expect("PostgreSQL is reachable (DATABASE_URL)");
+        let mut admin = server.connect(NoTls).expect("PostgreSQL is reachable (DATABASE_URL)");
         admin
             .batch_execute(&format!("create database {name}"))
             .expect("create test database");
         let mut config = server.clone();
         config.dbname(&name);
         let client = config.connect(NoTls).expect("connect to test database");
-        TestDb {
-            name,
-            client,
-            server,
-        }
+        TestDb { name, client, server }
     }
 
     /// A connection string for tools (the Supabase CLI) to reach this database.
@@ -173,11 +164,7 @@ impl TestDb {
 }
 
 /// [`TestDb::act`] on any connection.
-pub fn act_on<T>(
-    client: &mut Client,
-    actor: Actor,
-    f: impl FnOnce(&mut Transaction<'_>) -> T,
-) -> T {
+pub fn act_on<T>(client: &mut Client, actor: Actor, f: impl FnOnce(&mut Transaction<'_>) -> T) -> T {
     let mut tx = client.transaction().expect("begin");
     let (role, claims) = match actor {
         Actor::Anon => ("anon", serde_json::json!({ "role": "anon" })),
@@ -185,13 +172,9 @@ pub fn act_on<T>(
             "authenticated",
             serde_json::json!({ "sub": id, "role": "authenticated" }),
         ),
-        Actor::ServiceRole => (
-            "service_role",
-            serde_json::json!({ "role": "service_role" }),
-        ),
+        Actor::ServiceRole => ("service_role", serde_json::json!({ "role": "service_role" })),
     };
-    tx.batch_execute(&format!("set local role {role}"))
-        .expect("set role");
+    tx.batch_execute(&format!("set local role {role}")).expect("set role");
     tx.execute(
         "select set_config('request.jwt.claims', $1, true)",
         &[&claims.to_string()],
@@ -205,10 +188,138 @@ pub fn act_on<T>(
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Ok(mut admin) = self.server.connect(NoTls) {
-            let _ = admin.batch_execute(&format!(
-                "drop database if exists {} with (force)",
-                self.name
-            ));
+            let _ = admin.batch_execute(&format!("drop database if exists {} with (force)", self.name));
         }
     }
+}
+
+/// One row in every doctor-owned table, written as the backend would.
+#[derive(Clone, Copy, Debug)]
+pub struct DoctorRows {
+    pub doctor: Uuid,
+    pub patient: Uuid,
+    pub appointment: Uuid,
+    pub conversation: Uuid,
+    pub message: Uuid,
+    pub availability: Uuid,
+    pub blocked_time: Uuid,
+}
+
+/// The doctor-owned tables and the id column each is keyed by.
+pub const OWNED_TABLES: [&str; 6] = [
+    "patients",
+    "appointments",
+    "conversations",
+    "messages",
+    "availability",
+    "blocked_times",
+];
+
+impl DoctorRows {
+    pub fn id_in(&self, table: &str) -> Uuid {
+        match table {
+            "patients" => self.patient,
+            "appointments" => self.appointment,
+            "conversations" => self.conversation,
+            "messages" => self.message,
+            "availability" => self.availability,
+            "blocked_times" => self.blocked_time,
+            other => panic!("{other} is not doctor-owned"),
+        }
+    }
+}
+
+/// Creates a doctor and one row of each owned table for them, as `service_role`.
+pub fn seed_doctor(db: &mut TestDb, hour: u32) -> DoctorRows {
+    use chrono::{NaiveTime, TimeZone, Utc};
+    use supaschema::schema::*;
+    let doctor = db.create_user();
+    db.act(Actor::ServiceRole, |tx| {
+        let patient = NewPatient {
+            id: None,
+            doctor_id: doctor,
+            full_name: format!("Patient of {doctor}"),
+            phone: Some("+4915112345678".into()),
+            email: None,
+            date_of_birth: None,
+            social_handle: None,
+            preferred_channel: Some(PatientPreferredChannel::Whatsapp),
+            created_at: None,
+            updated_at: None,
+        }
+        .insert(tx)
+        .expect("insert patient");
+        let starts_at = Utc
+            .with_ymd_and_hms(2030, 1, 7, hour, 0, 0)
+            .single()
+            .expect("valid time");
+        let appointment = NewAppointment {
+            id: None,
+            doctor_id: doctor,
+            patient_id: patient.id,
+            starts_at,
+            ends_at: starts_at + chrono::TimeDelta::minutes(30),
+            status: Some(AppointmentStatus::Confirmed),
+            reason: Some("Back pain".into()),
+            created_at: None,
+            updated_at: None,
+        }
+        .insert(tx)
+        .expect("insert appointment");
+        let conversation = NewConversation {
+            id: None,
+            doctor_id: doctor,
+            patient_id: patient.id,
+            channel: ConversationChannel::Whatsapp,
+            status: None,
+            last_message_at: None,
+            created_at: None,
+            updated_at: None,
+        }
+        .insert(tx)
+        .expect("insert conversation");
+        let message = NewMessage {
+            id: None,
+            conversation_id: conversation.id,
+            doctor_id: doctor,
+            sender: MessageSender::Patient,
+            content: "I need an appointment".into(),
+            provider_message_id: None,
+            sent_at: None,
+        }
+        .insert(tx)
+        .expect("insert message");
+        let availability = NewAvailability {
+            id: None,
+            doctor_id: doctor,
+            day_of_week: 1,
+            start_time: NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"),
+            end_time: NaiveTime::from_hms_opt(17, 0, 0).expect("valid time"),
+            time_zone: "Europe/Berlin".into(),
+            created_at: None,
+            updated_at: None,
+        }
+        .insert(tx)
+        .expect("insert availability");
+        let blocked_time = NewBlockedTime {
+            id: None,
+            doctor_id: doctor,
+            starts_at: starts_at + chrono::TimeDelta::days(7),
+            ends_at: starts_at + chrono::TimeDelta::days(8),
+            label: Some("holiday".into()),
+            created_at: None,
+            updated_at: None,
+        }
+        .insert(tx)
+        .expect("insert blocked time");
+        DoctorRows {
+            doctor,
+            patient: patient.id,
+            appointment: appointment.id,
+            conversation: conversation.id,
+            message: message.id,
+            availability: availability.id,
+            blocked_time: blocked_time.id,
+        }
+    })
 }
