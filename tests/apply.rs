@@ -13,10 +13,7 @@ fn migration_applies_to_a_fresh_database_and_again() {
         db.migrate();
         let tables: i64 = db
             .client
-            .query_one(
-                "select count(*) from pg_tables where schemaname = 'public'",
-                &[],
-            )
+            .query_one("select count(*) from pg_tables where schemaname = 'public'", &[])
             .expect("count tables")
             .get(0);
         assert_eq!(tables, 8, "{grants:?}");
