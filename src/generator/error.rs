@@ -23,17 +23,17 @@ impl SourceFile {
     }
 
     pub fn error(&self, span: Range<usize>, problem: Problem) -> SchemaError {
-        SchemaError {
-            file: self.clone(),
-            span,
-            problem,
-        }
+        SchemaError(Box::new(Located { file: self.clone(), span, problem }))
     }
 }
 
-/// One problem in `schema.toml`, where it is, and how to fix it.
+/// One problem in `schema.toml`, where it is, and how to fix it. Boxed, so that results
+/// carrying it stay small.
 #[derive(Debug)]
-pub struct SchemaError {
+pub struct SchemaError(Box<Located>);
+
+#[derive(Debug)]
+struct Located {
     file: SourceFile,
     span: Range<usize>,
     problem: Problem,
@@ -41,21 +41,21 @@ pub struct SchemaError {
 
 impl SchemaError {
     pub fn problem(&self) -> &Problem {
-        &self.problem
+        &self.0.problem
     }
 
     pub fn path(&self) -> &str {
-        &self.file.path
+        &self.0.file.path
     }
 
     pub fn span(&self) -> Range<usize> {
-        self.span.clone()
+        self.0.span.clone()
     }
 
     /// 1-based line of the start of the span.
     pub fn line(&self) -> usize {
-        let start = self.span.start.min(self.file.text.len());
-        self.file.text.as_bytes()[..start]
+        let start = self.0.span.start.min(self.0.file.text.len());
+        self.0.file.text.as_bytes()[..start]
             .iter()
             .filter(|&&b| b == b'\n')
             .count()
@@ -64,20 +64,20 @@ impl SchemaError {
 
     /// 1-based column (in characters) of the start of the span.
     pub fn column(&self) -> usize {
-        let start = floor_char_boundary(&self.file.text, self.span.start);
-        let line_start = self.file.text[..start].rfind('\n').map_or(0, |i| i + 1);
-        self.file.text[line_start..start].chars().count() + 1
+        let start = floor_char_boundary(&self.0.file.text, self.0.span.start);
+        let line_start = self.0.file.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        self.0.file.text[line_start..start].chars().count() + 1
     }
 
     /// `file:line:column: message` on one line, then the fix: the form tests and logs use.
     pub fn summary(&self) -> String {
         format!(
             "{}:{}:{}: {}\nhelp: {}",
-            self.file.path,
+            self.0.file.path,
             self.line(),
             self.column(),
-            self.problem,
-            self.problem.help()
+            self.0.problem,
+            self.0.problem.help()
         )
     }
 }
@@ -92,15 +92,15 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
 
 impl fmt::Display for SchemaError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = &self.file.text;
-        let start = floor_char_boundary(text, self.span.start);
-        let end = floor_char_boundary(text, self.span.end.max(start));
-        let title = self.problem.to_string();
-        let help = self.problem.help();
+        let text = &self.0.file.text;
+        let start = floor_char_boundary(text, self.0.span.start);
+        let end = floor_char_boundary(text, self.0.span.end.max(start));
+        let title = self.0.problem.to_string();
+        let help = self.0.problem.help();
         let report = [
             Level::ERROR.primary_title(&title).element(
                 Snippet::source(text.as_ref())
-                    .path(&self.file.path)
+                    .path(&self.0.file.path)
                     .annotation(AnnotationKind::Primary.span(start..end)),
             ),
             Group::with_title(Level::HELP.secondary_title(&help)),
@@ -355,7 +355,7 @@ fn suggest_identifier(name: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
-    Schema(Box<SchemaError>),
+    Schema(SchemaError),
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot write {}: {source}", path.display())]
@@ -373,7 +373,7 @@ pub enum Error {
 
 impl From<SchemaError> for Error {
     fn from(error: SchemaError) -> Error {
-        Error::Schema(Box::new(error))
+        Error::Schema(error)
     }
 }
 

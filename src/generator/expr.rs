@@ -119,7 +119,8 @@ pub fn unwrapped_auth_call(expr: &str) -> Option<&'static str> {
         while let Some(found) = lowered[from..].find(call) {
             let at = from + found;
             let before = lowered[..at].trim_end();
-            if !before.ends_with("(select") {
+            let wrapped = before.strip_suffix("select").is_some_and(|rest| rest.trim_end().ends_with('('));
+            if !wrapped {
                 return Some(call);
             }
             from = at + call.len();

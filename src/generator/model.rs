@@ -190,7 +190,8 @@ pub struct Rls {
     pub forced: bool,
 }
 
-/// The database roles Supabase's API uses.
+/// The database roles Supabase's API uses. `ServiceRole` keeps Supabase's own name.
+#[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

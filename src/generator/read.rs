@@ -12,6 +12,8 @@ use toml::Spanned;
 
 pub type Name = Spanned<String>;
 pub type Names = Spanned<Vec<Name>>;
+/// `grants = { role = ["select", …] }`.
+pub type RawGrants = IndexMap<Spanned<Role>, Spanned<Vec<Spanned<Command>>>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,7 +84,7 @@ pub struct RawTable {
     pub owner: Option<Spanned<RawOwner>>,
     #[serde(default)]
     pub policies: Vec<Spanned<RawPolicy>>,
-    pub grants: Option<IndexMap<Spanned<Role>, Spanned<Vec<Spanned<Command>>>>>,
+    pub grants: Option<RawGrants>,
     pub updated_at: Option<Spanned<bool>>,
     pub audit: Option<Spanned<bool>>,
     pub append_only: Option<Spanned<bool>>,

@@ -1,0 +1,3 @@
+{#- Drops a function schema.toml removed, or whose arguments or result type changed.
+    Receives: function (Function). -#}
+drop function if exists {{ function | signature }};

@@ -1,0 +1,3 @@
+{#- Drops an index schema.toml removed or changed.
+    Receives: name. -#}
+drop index if exists public.{{ name | ident }};
