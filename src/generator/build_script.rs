@@ -31,7 +31,12 @@ pub fn run() -> Result<(), Error> {
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| ".".into()));
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap_or_else(|| ".".into()));
     let project = Project::new(&root);
-    for path in [project.schema_path(), project.templates_dir(), project.migrations_dir()] {
+    for path in [
+        project.schema_path(),
+        project.templates_dir(),
+        project.migrations_dir(),
+        project.lock_path(),
+    ] {
         println!("cargo:rerun-if-changed={}", path.display());
     }
     for var in [CHECK_ENV, "SOURCE_DATE_EPOCH", "DOCS_RS"] {
@@ -60,7 +65,7 @@ pub fn build(project: &Project, out_dir: &Path, mode: WriteMode, now: DateTime<U
         write::write_atomically(&types, generation.rust.as_bytes())?;
     }
     let relative = |path: &Path| path.strip_prefix(&project.root).unwrap_or(path).display().to_string();
-    let names: Vec<String> = generation.migrations.iter().map(|f| relative(&f.path)).collect();
+    let names: Vec<String> = generation.files().map(|f| relative(&f.path)).collect();
     match mode {
         _ if names.is_empty() => Ok(Vec::new()),
         WriteMode::Check => Err(Error::Unmaterialized { files: names }),
@@ -71,7 +76,7 @@ pub fn build(project: &Project, out_dir: &Path, mode: WriteMode, now: DateTime<U
             })
             .collect()),
         WriteMode::Write => {
-            for file in &generation.migrations {
+            for file in generation.files() {
                 write::write_atomically(&file.path, file.contents.as_bytes())?;
             }
             Ok(names.iter().map(|name| format!("supaschema: wrote {name}")).collect())

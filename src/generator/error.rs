@@ -23,7 +23,11 @@ impl SourceFile {
     }
 
     pub fn error(&self, span: Range<usize>, problem: Problem) -> SchemaError {
-        SchemaError(Box::new(Located { file: self.clone(), span, problem }))
+        SchemaError(Box::new(Located {
+            file: self.clone(),
+            span,
+            problem,
+        }))
     }
 }
 
@@ -253,6 +257,14 @@ pub enum Problem {
     NullableKey,
     #[error("the audit table `{table}` is not append-only")]
     AuditTableNotAppendOnly { table: String },
+    #[error("`{entry}` does not name a table or a `table.column`")]
+    BadMigrationEntry { entry: String },
+    #[error("the next migration would drop {what} `{name}` and the data in it")]
+    DropNotAllowed { what: &'static str, name: String },
+    #[error("changing `{column}` from `{from}` to `{to}` can lose or refuse data")]
+    NarrowingNotAllowed { column: String, from: String, to: String },
+    #[error("the new column `{column}` is NOT NULL without a default, so adding it fails on a table with rows")]
+    NotNullWithoutDefault { column: String },
     #[error("`{name}` is not `schema.table`")]
     ExternalName { name: String },
 }
@@ -293,7 +305,7 @@ impl Problem {
             IdentityWithDefault => "remove `default`; the identity supplies the value".into(),
             ValuesNotText { .. } => "make the column `text`".into(),
             EmptyValues => "list the allowed values, e.g. `values = [\"pending\", \"confirmed\"]`".into(),
-            BadValue { .. } => "use 1 to 63 characters from letters, digits, `_`, `-`, `.` and spaces".into(),
+            BadValue { .. } => "use 1 to 63 characters from letters, digits, `_`, `-`, `.` and spaces, and not `self`, whose Rust variant would be the keyword `Self`".into(),
             DuplicateVariant { .. } => "make the values differ in more than case and punctuation".into(),
             UnsafeExpression { .. } => "write a single SQL expression: no `;`, no `--` or `/*` comments, balanced quotes and parentheses, `''` inside strings instead of `E'…'`, no `$function$`".into(),
             AuthCallNotWrapped { call } => format!("write `(select {call})` so PostgreSQL evaluates it once per query"),
@@ -318,7 +330,7 @@ impl Problem {
             AuditTableColumn { column, expected } => format!("add `{column} = {{ type = \"{expected}\", ... }}` to the audit table's columns"),
             AuditNeedsUuidKey { .. } => "give the table a `uuid` primary key, or remove `audit = true`".into(),
             AuditOfAuditTable { .. } => "remove `audit = true` from the audit table; use `append_only = true`".into(),
-            RustTypeName { .. } => "use UpperCamelCase ASCII letters and digits, e.g. `rust_name = \"Patient\"`".into(),
+            RustTypeName { .. } => "use UpperCamelCase ASCII letters and digits, not a name of Rust's prelude such as `Result`, e.g. `rust_name = \"Patient\"`".into(),
             RustFieldName { .. } => "give the column a `rust_name = \"...\"`".into(),
             DuplicateRustName { .. } => "give one of them a different `rust_name`".into(),
             NoColumns { table } => format!("add columns under `[tables.{table}.columns]`"),
@@ -327,6 +339,10 @@ impl Problem {
             PolicyAlwaysTrue { .. } => "filter the rows, e.g. `using = \"(select auth.uid()) = user_id\"`".into(),
             NullableKey => "remove `nullable = true`, or take the column out of the primary key".into(),
             AuditTableNotAppendOnly { .. } => "add `append_only = true` to the audit table, so its rows cannot be changed or deleted".into(),
+            BadMigrationEntry { .. } => "write `\"table\"` or `\"table.column\"`".into(),
+            DropNotAllowed { name, .. } => format!("if that is intended, add `allow_drop = [\"{name}\"]` under `[migration]`; to keep the data under a new name, use `renamed_from`"),
+            NarrowingNotAllowed { column, .. } => format!("if that is intended, add `allow_narrowing = [\"{column}\"]` under `[migration]`"),
+            NotNullWithoutDefault { .. } => "give it a `default`, or add it with `nullable = true`, fill it, and make it NOT NULL in a later change".into(),
             ExternalName { .. } => "write the external table as `[external.\"auth.users\"]`".into(),
         }
     }
@@ -362,6 +378,29 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error("template `{name}` failed: {chain}")]
     Template { name: String, chain: String },
+    #[error(
+        "{} cannot be read: {message}\n\
+         help: restore it from version control; after a merge conflict in it, take the main branch's version, \
+         delete your branch's unapplied migration and run cargo build again", path.display()
+    )]
+    BadLock { path: PathBuf, message: String },
+    #[error(
+        "{} was edited after it was generated (its checksum no longer matches the lock).\n\
+         help: restore it with `git checkout -- {}`; put schema changes into schema.toml, and data fixes into a new \
+         hand-written migration", path.display(), path.display()
+    )]
+    EditedMigration { path: PathBuf },
+    #[error(
+        "{} records the generated migration {file}, but supabase/migrations/ does not have it.\n\
+         help: restore the file from version control; migrations are never removed once generated", lock.display()
+    )]
+    MissingMigration { file: String, lock: PathBuf },
+    #[error(
+        "{} was generated, but {} does not record it: it probably comes from another branch.\n\
+         help: if it was never deployed, delete it, keep the lock of the branch you merged into, and run cargo build \
+         again; the schema change is then written as one new migration after all others", path.display(), lock.display()
+    )]
+    UnlockedMigration { path: PathBuf, lock: PathBuf },
     #[error("the generated Rust does not parse ({message}); this is a bug in templates/rust")]
     GeneratedRust { message: String },
     #[error(

@@ -17,8 +17,7 @@ pub fn expression_problem(expr: &str) -> Option<&'static str> {
     while i < bytes.len() {
         match bytes[i] {
             b'\'' => {
-                let escaped =
-                    i > 0 && matches!(bytes[i - 1], b'e' | b'E') && (i < 2 || !is_identifier_byte(bytes[i - 2]));
+                let escaped = i > 0 && matches!(bytes[i - 1], b'e' | b'E') && !after_name(bytes, i - 1);
                 if escaped {
                     return Some("uses an E'…' string, which the Supabase CLI splits wrongly");
                 }
@@ -33,7 +32,7 @@ pub fn expression_problem(expr: &str) -> Option<&'static str> {
                     None => return Some("has an unterminated quoted identifier"),
                 };
             }
-            b'$' if i > 0 && is_identifier_byte(bytes[i - 1]) => {}
+            b'$' if after_name(bytes, i) => {}
             b'$' if bytes
                 .get(i + 1)
                 .is_some_and(|b| *b == b'$' || b.is_ascii_alphabetic() || *b == b'_') =>
@@ -78,6 +77,18 @@ fn is_identifier_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Whether the bytes just before `at` end a name, so PostgreSQL reads a `$` at `at` as part of it
+/// (`price$1`) and an `e` there as a letter of it, not as the `E` of `E'…'`. A name starts with a
+/// letter or underscore: after a number, `1$$…$$` is a dollar-quoted string and `1e'…'` (before
+/// PostgreSQL 15) an escape string.
+fn after_name(bytes: &[u8], at: usize) -> bool {
+    let start = bytes[..at]
+        .iter()
+        .rposition(|b| !is_identifier_byte(*b))
+        .map_or(0, |p| p + 1);
+    start < at && !bytes[start].is_ascii_digit()
+}
+
 /// The delimiter around function bodies. A body containing it could end itself early.
 pub const BODY_DELIMITER: &str = "$function$";
 
@@ -119,7 +130,9 @@ pub fn unwrapped_auth_call(expr: &str) -> Option<&'static str> {
         while let Some(found) = lowered[from..].find(call) {
             let at = from + found;
             let before = lowered[..at].trim_end();
-            let wrapped = before.strip_suffix("select").is_some_and(|rest| rest.trim_end().ends_with('('));
+            let wrapped = before
+                .strip_suffix("select")
+                .is_some_and(|rest| rest.trim_end().ends_with('('));
             if !wrapped {
                 return Some(call);
             }

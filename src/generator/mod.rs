@@ -4,9 +4,11 @@
 //! `super::` paths.
 
 pub mod build_script;
+pub mod diff;
 pub mod error;
 pub mod expr;
 pub mod ident;
+pub mod lock;
 pub mod model;
 pub mod order;
 pub mod plan;
@@ -46,6 +48,12 @@ impl Project {
         self.root.join("supabase").join("migrations")
     }
 
+    /// Outside `supabase/migrations/`: the Supabase CLI skips (and warns about) foreign files
+    /// there.
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join("supabase").join("schema.lock.json")
+    }
+
     /// Reads `schema.toml` with the name errors should show for it.
     pub fn schema_source(&self) -> Result<SourceFile, Error> {
         let path = self.schema_path();
@@ -72,6 +80,15 @@ pub struct Generation {
     pub rust: String,
     /// Migration files to write; empty when the migrations already hold the schema.
     pub migrations: Vec<PlannedFile>,
+    /// The lock, when its bytes change.
+    pub lock: Option<PlannedFile>,
+}
+
+impl Generation {
+    /// Every file the build would write outside `OUT_DIR`, migrations first.
+    pub fn files(&self) -> impl Iterator<Item = &PlannedFile> {
+        self.migrations.iter().chain(&self.lock)
+    }
 }
 
 /// The name of the migration that creates the whole schema.
@@ -87,29 +104,123 @@ pub fn render_schema(source: &SourceFile, templates: &Path) -> Result<(Schema, S
     Ok((schema, sql, rust))
 }
 
-/// Runs the whole pipeline for a project in memory. The initial migration keeps its file
-/// (and version) once written; until the schema is deployed it is regenerated in place.
+/// Runs the whole pipeline for a project in memory: compares `schema.toml` with the schema
+/// the lock records and plans one new migration with the difference. Without a lock (a new
+/// project) the initial migration holds the whole schema; an initial migration that was
+/// generated but never locked is regenerated in place.
 pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result<Generation, Error> {
     let source = project.schema_source()?;
-    let (schema, sql, rust) = render_schema(&source, &project.templates_dir())?;
+    let schema = validate::load(&source)?;
+    let renderer = Renderer::from_dir(&project.templates_dir())?;
+    let rust = renderer.rust(&schema)?;
     let existing = write::migration_files(&project.migrations_dir())?;
-    let path = match existing.iter().find(|f| f.name == INITIAL_MIGRATION) {
-        Some(initial) => initial.path.clone(),
+    let lock_path = project.lock_path();
+    let previous = lock::read(&lock_path)?;
+    let (steps, name, mut recorded, reuse) = match &previous {
         None => {
-            let version = write::next_version(&existing, now);
-            project
-                .migrations_dir()
-                .join(format!("{version}_{INITIAL_MIGRATION}.sql"))
+            let unlocked_initial = existing.iter().find(|f| {
+                f.name == INITIAL_MIGRATION
+                    && std::fs::read_to_string(&f.path).is_ok_and(|text| lock::is_generated(&text))
+            });
+            (
+                plan::initial(&schema),
+                INITIAL_MIGRATION.to_owned(),
+                Vec::new(),
+                unlocked_initial.map(|f| f.path.clone()),
+            )
+        }
+        Some(previous) => {
+            lock::verify(previous, &existing, &lock_path)?;
+            let steps = diff::changes(&previous.schema, &schema).map_err(|refusal| locate(&source, refusal))?;
+            let name = schema.migration.name.clone().unwrap_or_else(|| describe(&steps));
+            (steps, name, previous.migrations.clone(), None)
         }
     };
-    let migrations = if write::differs(&path, sql.as_bytes()) {
-        vec![PlannedFile { path, contents: sql }]
-    } else {
-        Vec::new()
-    };
+    let mut migrations = Vec::new();
+    if !steps.is_empty() {
+        let sql = renderer.migration(&name, &steps, &schema)?;
+        let path = reuse.unwrap_or_else(|| {
+            let version = write::next_version(&existing, now);
+            project.migrations_dir().join(format!("{version}_{name}.sql"))
+        });
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        recorded.push(lock::LockedMigration::new(file, &sql));
+        if write::differs(&path, sql.as_bytes()) {
+            migrations.push(PlannedFile { path, contents: sql });
+        }
+    }
+    let text = lock::to_text(&lock::Lock {
+        format: lock::FORMAT,
+        migrations: recorded,
+        schema: schema.clone(),
+    });
+    let lock = write::differs(&lock_path, text.as_bytes()).then(|| PlannedFile {
+        path: lock_path,
+        contents: text,
+    });
     Ok(Generation {
         schema,
         rust,
         migrations,
+        lock,
     })
+}
+
+/// Points a refused change at its table in `schema.toml` (or at the top of the file when the
+/// table is gone).
+fn locate(source: &SourceFile, refusal: diff::Refusal) -> Error {
+    let span = refusal
+        .table
+        .and_then(|table| {
+            [
+                format!("[tables.{table}]"),
+                format!("[tables.{table}.columns]"),
+                format!("[tables.{table}"),
+            ]
+            .iter()
+            .find_map(|header| source.text.find(header.as_str()).map(|at| at..at + header.len()))
+        })
+        .or_else(|| source.text.find("[migration]").map(|at| at..at + "[migration]".len()))
+        .unwrap_or(0..0);
+    source.error(span, refusal.problem).into()
+}
+
+/// A short name for a migration from what it does: `add_patients_fax`,
+/// `create_invoices_and_more`.
+fn describe(steps: &[plan::Step]) -> String {
+    use plan::Step::*;
+    let mut names: Vec<String> = Vec::new();
+    for step in steps {
+        let name = match step {
+            CreateTable { table, .. } => format!("create_{}", table.name),
+            DropTable { table } => format!("drop_{table}"),
+            RenameTable { from, to } => format!("rename_{from}_to_{to}"),
+            AddColumn { table, column } => format!("add_{table}_{}", column.name),
+            DropColumn { table, column } => format!("drop_{table}_{column}"),
+            RenameColumn { table, to, .. } => format!("rename_{table}_{to}"),
+            AlterColumn { table, column, .. } => format!("alter_{table}_{column}"),
+            CreatePolicy { table, .. } | DropPolicy { table, .. } | RenamePolicy { table, .. } => {
+                format!("policies_{table}")
+            }
+            CreateIndex { table, .. } => format!("index_{table}"),
+            CreateTrigger { table, .. } | DropTrigger { table, .. } => format!("triggers_{table}"),
+            CreateFunction { function } | DropFunction { function } => format!("function_{}", function.name),
+            AddConstraint { table, .. } | DropConstraint { table, .. } => format!("constraints_{table}"),
+            _ => "update_schema".to_owned(),
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let mut name = names.first().cloned().unwrap_or_else(|| "update_schema".to_owned());
+    if names.len() > 1 {
+        name.push_str("_and_more");
+    }
+    if name.len() > 60 {
+        name = format!("{}_and_more", &name[..50].trim_end_matches('_'));
+    }
+    name
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// The schema every generated object lives in. Supabase exposes `public` through its API.
 pub const SCHEMA: &str = "public";
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
     pub extensions: Vec<String>,
     /// Where the audit trigger writes, when any table is audited.
@@ -16,6 +16,19 @@ pub struct Schema {
     pub external_tables: Vec<ExternalTable>,
     pub functions: Vec<Function>,
     pub tables: Vec<Table>,
+    /// The `[migration]` section: about the next change, so never part of the recorded state.
+    #[serde(skip)]
+    pub migration: MigrationSettings,
+}
+
+/// What the next generated migration is called and which data it may destroy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MigrationSettings {
+    pub name: Option<String>,
+    /// `table` or `table.column`.
+    pub allow_drop: Vec<String>,
+    /// `table.column`.
+    pub allow_narrowing: Vec<String>,
 }
 
 impl Schema {
@@ -37,6 +50,9 @@ pub struct ExternalTable {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     pub name: String,
+    /// The table's previous name: the next migration renames it. Not part of the recorded state.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
     pub rust_name: String,
     pub comment: Option<String>,
     pub columns: Vec<Column>,
@@ -66,6 +82,8 @@ impl Table {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
     pub rust_name: String,
     pub sql_type: SqlType,
     pub nullable: bool,
@@ -144,6 +162,8 @@ impl ReferentialAction {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     pub name: String,
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
     pub expr: String,
 }
 
@@ -166,6 +186,8 @@ pub struct ExclusionElement {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Index {
     pub name: String,
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
     pub columns: Vec<String>,
     pub unique: bool,
     pub method: IndexMethod,
@@ -248,6 +270,8 @@ impl Command {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
     pub name: String,
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
     pub command: Command,
     pub roles: Vec<Role>,
     pub permissive: bool,

@@ -28,6 +28,21 @@ pub struct RawSchema {
     pub functions: IndexMap<Name, Spanned<RawFunction>>,
     #[serde(default)]
     pub tables: IndexMap<Name, Spanned<RawTable>>,
+    /// Settings for the next migration the build writes.
+    pub migration: Option<Spanned<RawMigration>>,
+}
+
+/// `[migration]`: what the next generated migration is called and which data it may destroy.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMigration {
+    pub name: Option<Name>,
+    /// Tables (`"table"`) and columns (`"table.column"`) the next migration may drop.
+    #[serde(default)]
+    pub allow_drop: Vec<Name>,
+    /// Columns (`"table.column"`) whose type may change in a way that can lose data.
+    #[serde(default)]
+    pub allow_narrowing: Vec<Name>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +80,7 @@ pub struct RawArg {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTable {
+    pub renamed_from: Option<Name>,
     pub comment: Option<Spanned<String>>,
     pub rust_name: Option<Name>,
     pub columns: Spanned<IndexMap<Name, Spanned<RawColumn>>>,
@@ -97,6 +113,7 @@ pub struct RawTable {
 pub struct RawColumn {
     #[serde(rename = "type")]
     pub sql_type: Name,
+    pub renamed_from: Option<Name>,
     pub class: Option<Spanned<Class>>,
     pub nullable: Option<Spanned<bool>>,
     pub default: Option<Spanned<String>>,
@@ -137,6 +154,7 @@ pub struct RawForeignKey {
 #[serde(deny_unknown_fields)]
 pub struct RawCheck {
     pub name: Name,
+    pub renamed_from: Option<Name>,
     pub expr: Spanned<String>,
 }
 
@@ -162,6 +180,7 @@ pub struct RawExclusionElement {
 #[serde(deny_unknown_fields)]
 pub struct RawIndex {
     pub name: Option<Name>,
+    pub renamed_from: Option<Name>,
     pub columns: Names,
     pub unique: Option<Spanned<bool>>,
     pub using: Option<Spanned<IndexMethod>>,
@@ -185,6 +204,7 @@ pub struct RawOwner {
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
     pub name: Name,
+    pub renamed_from: Option<Name>,
     pub command: Spanned<Command>,
     pub roles: Spanned<Vec<Spanned<Role>>>,
     pub restrictive: Option<Spanned<bool>>,

@@ -44,6 +44,51 @@ struct Validator<'a> {
 /// Rules a column may opt out of with `allow = [...]`.
 const ALLOWABLE: &[&str] = &["varchar", "timestamp", "json", "non_uuid_key"];
 
+/// The type and trait names of Rust's prelude. The generated code names `Result`, `Option`, `Vec`,
+/// `String`, `Box`, `Send` and `Sync` unqualified, so a generated struct of such a name (a table
+/// `results`, `boxes`) would shadow them and break the build.
+const RUST_PRELUDE: &[&str] = &[
+    "AsMut",
+    "AsRef",
+    "AsyncFn",
+    "AsyncFnMut",
+    "AsyncFnOnce",
+    "Box",
+    "Clone",
+    "Copy",
+    "Default",
+    "DoubleEndedIterator",
+    "Drop",
+    "Eq",
+    "ExactSizeIterator",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "FromIterator",
+    "Future",
+    "Into",
+    "IntoFuture",
+    "IntoIterator",
+    "Iterator",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Sized",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Vec",
+];
+
 /// The columns the audit trigger writes, by name and type.
 const AUDIT_COLUMNS: &[(&str, SqlType)] = &[
     ("actor_id", SqlType::Uuid),
@@ -71,6 +116,45 @@ impl Validator<'_> {
                 },
             ))
         }
+    }
+
+    fn optional_identifier(&self, name: &Option<Name>, what: &'static str) -> Result<Option<String>> {
+        name.as_ref().map(|n| self.identifier(n, what)).transpose()
+    }
+
+    /// `[migration]`: entries of `allow_drop` and `allow_narrowing` name tables or columns.
+    fn migration_settings(&self, raw: &super::read::RawMigration) -> Result<MigrationSettings> {
+        let name = match &raw.name {
+            Some(name) => Some(self.identifier(name, "migration name")?),
+            None => None,
+        };
+        let path = |entry: &Name, columns_only: bool| -> Result<String> {
+            let parts: Vec<&str> = entry.get_ref().split('.').collect();
+            let shape_ok = if columns_only {
+                parts.len() == 2
+            } else {
+                (1..=2).contains(&parts.len())
+            };
+            if shape_ok && parts.iter().all(|p| is_safe_identifier(p)) {
+                Ok(entry.get_ref().clone())
+            } else {
+                Err(self.error(
+                    entry.span(),
+                    Problem::BadMigrationEntry {
+                        entry: entry.get_ref().clone(),
+                    },
+                ))
+            }
+        };
+        Ok(MigrationSettings {
+            name,
+            allow_drop: raw.allow_drop.iter().map(|e| path(e, false)).collect::<Result<_>>()?,
+            allow_narrowing: raw
+                .allow_narrowing
+                .iter()
+                .map(|e| path(e, true))
+                .collect::<Result<_>>()?,
+        })
     }
 
     /// A name the generator makes up (`patients_doctor_id_idx`): it must fit PostgreSQL's limit.
@@ -178,7 +262,12 @@ impl Validator<'_> {
                 functions.push(builtin_function(builtin));
             }
         }
+        let migration = match &raw.migration {
+            Some(settings) => self.migration_settings(settings.get_ref())?,
+            None => MigrationSettings::default(),
+        };
         Ok(Schema {
+            migration,
             extensions,
             audit_table,
             external_tables,
@@ -340,18 +429,13 @@ impl Validator<'_> {
     fn table_columns(&self, name: &Name, raw: &Spanned<RawTable>) -> Result<Table> {
         let table_name = self.identifier(name, "table")?;
         let raw = raw.get_ref();
-        let struct_name = match &raw.rust_name {
-            Some(rust) if is_rust_type_name(rust.get_ref()) => rust.get_ref().clone(),
-            Some(rust) => {
-                return Err(self.error(
-                    rust.span(),
-                    Problem::RustTypeName {
-                        name: rust.get_ref().clone(),
-                    },
-                ));
-            }
-            None => rust_struct_name(&table_name),
+        let (struct_name, struct_span) = match &raw.rust_name {
+            Some(rust) => (rust.get_ref().clone(), rust.span()),
+            None => (rust_struct_name(&table_name), name.span()),
         };
+        if !is_rust_type_name(&struct_name) || RUST_PRELUDE.contains(&struct_name.as_str()) {
+            return Err(self.error(struct_span, Problem::RustTypeName { name: struct_name }));
+        }
         if raw.columns.get_ref().is_empty() {
             return Err(self.error(raw.columns.span(), Problem::NoColumns { table: table_name }));
         }
@@ -390,12 +474,14 @@ impl Validator<'_> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 checks.push(Check {
+                    renamed_from: None,
                     name: self.generated_name(format!("{table_name}_{}_check", column.name), column_name.span())?,
                     expr: format!("{} in ({list})", quote_identifier(&column.name)),
                 });
             }
             if let Some(check) = &raw_column.check {
                 checks.push(Check {
+                    renamed_from: None,
                     name: self
                         .generated_name(format!("{table_name}_{}_expr_check", column.name), column_name.span())?,
                     expr: self.expression(check)?,
@@ -457,12 +543,14 @@ impl Validator<'_> {
         for check in &raw.checks {
             let check = check.get_ref();
             checks.push(Check {
+                renamed_from: self.optional_identifier(&check.renamed_from, "check constraint")?,
                 name: self.identifier(&check.name, "check constraint")?,
                 expr: self.expression(&check.expr)?,
             });
         }
         let rls_enabled = raw.rls.as_ref().is_none_or(|r| *r.get_ref());
         Ok(Table {
+            renamed_from: self.optional_identifier(&raw.renamed_from, "table")?,
             name: table_name,
             rust_name: struct_name,
             comment: raw.comment.as_ref().map(|c| c.get_ref().clone()),
@@ -561,6 +649,7 @@ impl Validator<'_> {
         };
         let _ = table;
         Ok(Column {
+            renamed_from: self.optional_identifier(&raw.renamed_from, "column")?,
             name: column_name,
             rust_name,
             sql_type,
@@ -601,7 +690,8 @@ impl Validator<'_> {
                 && text
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
-                && text.chars().any(|c| c.is_ascii_alphanumeric());
+                && text.chars().any(|c| c.is_ascii_alphanumeric())
+                && rust_variant_name(text) != "Self";
             if !usable {
                 return Err(self.error(value.span(), Problem::BadValue { value: text.clone() }));
             }
@@ -744,6 +834,7 @@ impl Validator<'_> {
                 None => self.generated_name(format!("{table_name}_{}_idx", columns.join("_")), index.span())?,
             };
             let built = Index {
+                renamed_from: self.optional_identifier(&ix.renamed_from, "index")?,
                 name: index_name,
                 columns,
                 unique: ix.unique.as_ref().is_some_and(|u| *u.get_ref()),
@@ -821,6 +912,7 @@ impl Validator<'_> {
                     _ => (Some(expr.clone()), None),
                 };
                 table.policies.push(Policy {
+                    renamed_from: None,
                     name: policy_name,
                     command,
                     roles: vec![Role::Authenticated],
@@ -1269,6 +1361,7 @@ impl Validator<'_> {
             return Err(self.error(policy.span(), Problem::PolicyWithoutExpression));
         }
         Ok(Policy {
+            renamed_from: self.optional_identifier(&raw.renamed_from, "policy")?,
             name,
             command,
             roles,

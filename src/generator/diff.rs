@@ -1,0 +1,775 @@
+//! Stage 3 for a schema that already exists: the statements that turn the recorded schema
+//! into the new one, in dependency order both ways: what depends on a changing object is
+//! dropped first, created objects come after what they need. Renames are declared
+//! (`renamed_from`), never guessed from a drop plus an add; a drop or a narrowing type change
+//! needs an explicit permission in `[migration]`.
+
+use super::error::Problem;
+use super::model::*;
+use super::order::table_order;
+use super::plan::{ColumnChange, CommentTarget, Step, TableConstraint, access, comments, create_function};
+use super::sql_type::SqlType;
+use std::collections::{BTreeSet, HashMap};
+
+/// A change `schema.toml` must allow first, and the table it concerns (to point at).
+#[derive(Debug, PartialEq)]
+pub struct Refusal {
+    pub problem: Problem,
+    pub table: Option<String>,
+}
+
+/// Which old table became which new one, and which old column became which new one.
+struct Renames<'a> {
+    /// new table name → old table
+    tables: HashMap<&'a str, &'a Table>,
+    /// (new table, new column) → old column name
+    columns: HashMap<(&'a str, &'a str), &'a str>,
+    /// old table name → new table name
+    table_names: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Renames<'a> {
+    fn new(old: &'a Schema, new: &'a Schema) -> Renames<'a> {
+        let mut renames = Renames {
+            tables: HashMap::new(),
+            columns: HashMap::new(),
+            table_names: HashMap::new(),
+        };
+        for table in &new.tables {
+            let previous = old.table(&table.name).or_else(|| {
+                let from = table.renamed_from.as_deref()?;
+                (new.table(from).is_none()).then(|| old.table(from)).flatten()
+            });
+            let Some(previous) = previous else { continue };
+            renames.tables.insert(&table.name, previous);
+            renames.table_names.insert(&previous.name, &table.name);
+            for column in &table.columns {
+                let before = previous.column(&column.name).or_else(|| {
+                    let from = column.renamed_from.as_deref()?;
+                    (table.column(from).is_none()).then(|| previous.column(from)).flatten()
+                });
+                if let Some(before) = before {
+                    renames.columns.insert((&table.name, &column.name), &before.name);
+                }
+            }
+        }
+        renames
+    }
+
+    /// The new name of an old column of the (new) table, if it still exists.
+    fn new_column(&self, new_table: &Table, old_column: &str) -> Option<&'a str> {
+        self.columns
+            .iter()
+            .find(|((t, _), old)| *t == new_table.name && **old == old_column)
+            .map(|((_, new), _)| *new)
+    }
+
+    /// Column names of an old table, as the new table calls them.
+    fn map_columns(&self, new_table: &Table, old: &[String]) -> Vec<String> {
+        old.iter()
+            .map(|c| self.new_column(new_table, c).unwrap_or("\u{0}dropped").to_owned())
+            .collect()
+    }
+}
+
+/// The statements of a migration, by phase. Each phase may rely on the ones before it: drops
+/// of dependent objects come before the drops and renames of what they depend on; creations
+/// come after the tables and columns they need.
+#[derive(Default)]
+struct Phases {
+    drop_triggers: Vec<Step>,
+    drop_policies: Vec<Step>,
+    drop_foreign_keys: Vec<Step>,
+    drop_constraints: Vec<Step>,
+    drop_indexes: Vec<Step>,
+    drop_functions: Vec<Step>,
+    rename_tables: Vec<Step>,
+    rename_columns: Vec<Step>,
+    rename_others: Vec<Step>,
+    drop_tables: Vec<Step>,
+    create_extensions: Vec<Step>,
+    create_tables: Vec<Step>,
+    columns: Vec<Step>,
+    add_constraints: Vec<Step>,
+    add_foreign_keys: Vec<Step>,
+    functions: Vec<Step>,
+    indexes: Vec<Step>,
+    comments: Vec<Step>,
+    access: Vec<Step>,
+    triggers: Vec<Step>,
+    drop_extensions: Vec<Step>,
+}
+
+impl Phases {
+    fn into_steps(self) -> Vec<Step> {
+        [
+            self.drop_triggers,
+            self.drop_policies,
+            self.drop_foreign_keys,
+            self.drop_constraints,
+            self.drop_indexes,
+            self.drop_functions,
+            self.rename_tables,
+            self.rename_columns,
+            self.rename_others,
+            self.drop_tables,
+            self.create_extensions,
+            self.create_tables,
+            self.columns,
+            self.add_constraints,
+            self.add_foreign_keys,
+            self.functions,
+            self.indexes,
+            self.comments,
+            self.access,
+            self.triggers,
+            self.drop_extensions,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn add_constraint(&mut self, table: &str, constraint: TableConstraint) {
+        let phase = match constraint {
+            TableConstraint::ForeignKey(_) => &mut self.add_foreign_keys,
+            _ => &mut self.add_constraints,
+        };
+        phase.push(Step::AddConstraint {
+            table: table.to_owned(),
+            constraint,
+        });
+    }
+}
+
+/// The statements that turn `old` into `new`; empty when nothing changed.
+pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
+    let renames = Renames::new(old, new);
+    let mut phases = Phases::default();
+
+    let dropped_tables: Vec<&Table> = old
+        .tables
+        .iter()
+        .filter(|t| !renames.table_names.contains_key(t.name.as_str()))
+        .collect();
+    for table in &dropped_tables {
+        if !new.migration.allow_drop.contains(&table.name) {
+            return Err(Refusal {
+                problem: Problem::DropNotAllowed {
+                    what: "table",
+                    name: table.name.clone(),
+                },
+                table: None,
+            });
+        }
+    }
+    // Dropped in reverse creation order, after the foreign keys into them are gone.
+    let old_order = table_order(old);
+    for &i in old_order.tables.iter().rev() {
+        let table = &old.tables[i];
+        if dropped_tables.iter().any(|t| t.name == table.name) {
+            for fk in &table.foreign_keys {
+                phases.drop_foreign_keys.push(Step::DropConstraint {
+                    table: table.name.clone(),
+                    name: fk.name.clone(),
+                });
+            }
+            phases.drop_tables.push(Step::DropTable {
+                table: table.name.clone(),
+            });
+        }
+    }
+
+    // Functions whose arguments or result change must be dropped, and their triggers first.
+    let mut changed_functions: BTreeSet<&str> = BTreeSet::new();
+    for function in &old.functions {
+        match new.functions.iter().find(|f| f.name == function.name) {
+            Some(next) if next.args == function.args && next.returns == function.returns => {}
+            _ => {
+                changed_functions.insert(&function.name);
+                phases.drop_functions.push(Step::DropFunction {
+                    function: function.clone(),
+                });
+            }
+        }
+    }
+    for table in &dropped_tables {
+        for trigger in &table.triggers {
+            phases.drop_triggers.push(Step::DropTrigger {
+                table: table.name.clone(),
+                name: trigger.name.clone(),
+            });
+        }
+    }
+
+    for table in &new.tables {
+        let Some(previous) = renames.tables.get(table.name.as_str()).copied() else {
+            continue;
+        };
+        if previous.name != table.name {
+            phases.rename_tables.push(Step::RenameTable {
+                from: previous.name.clone(),
+                to: table.name.clone(),
+            });
+        }
+        table_changes(previous, table, &renames, new, &changed_functions, &mut phases)?;
+    }
+
+    // New tables, in dependency order among themselves. Foreign keys into existing tables are
+    // added once those tables' new keys exist.
+    let created: Vec<Table> = new
+        .tables
+        .iter()
+        .filter(|t| !renames.tables.contains_key(t.name.as_str()))
+        .cloned()
+        .collect();
+    let subset = Schema {
+        tables: created,
+        ..Schema::default()
+    };
+    let order = table_order(&subset);
+    for &i in &order.tables {
+        let table = &subset.tables[i];
+        let mut constraints = TableConstraint::own(table);
+        for (k, fk) in table.foreign_keys.iter().enumerate() {
+            let target_is_new = fk.target_schema == SCHEMA && subset.table(&fk.target_table).is_some();
+            if target_is_new && !order.deferred.contains(&(i, k)) {
+                constraints.push(TableConstraint::ForeignKey(fk.clone()));
+            } else if fk.target_schema != SCHEMA {
+                constraints.push(TableConstraint::ForeignKey(fk.clone()));
+            } else {
+                phases.add_constraint(&table.name, TableConstraint::ForeignKey(fk.clone()));
+            }
+        }
+        phases.create_tables.push(Step::CreateTable {
+            table: table.clone(),
+            constraints,
+        });
+        for index in &table.indexes {
+            phases.indexes.push(Step::CreateIndex {
+                table: table.name.clone(),
+                index: index.clone(),
+            });
+        }
+        phases.comments.extend(comments(table));
+        phases.access.extend(access(table));
+        for trigger in &table.triggers {
+            phases.triggers.push(Step::CreateTrigger {
+                table: table.name.clone(),
+                trigger: trigger.clone(),
+            });
+        }
+    }
+
+    let audit_target_changed = old
+        .audit_table
+        .as_deref()
+        .and_then(|t| renames.table_names.get(t).copied())
+        != new.audit_table.as_deref();
+    for function in &new.functions {
+        let previous = old.functions.iter().find(|f| f.name == function.name);
+        let builtin_changed = function.body == FunctionBody::Builtin(Builtin::AuditRowChange) && audit_target_changed;
+        if previous != Some(function) || changed_functions.contains(function.name.as_str()) || builtin_changed {
+            phases.functions.extend(create_function(function));
+            if previous.is_some_and(|p| p.comment.is_some() && function.comment.is_none()) {
+                let target = CommentTarget::Function {
+                    function: function.clone(),
+                };
+                phases.functions.push(Step::CommentOn { target, text: None });
+            }
+        }
+    }
+
+    for name in &new.extensions {
+        if !old.extensions.contains(name) {
+            phases
+                .create_extensions
+                .push(Step::CreateExtension { name: name.clone() });
+        }
+    }
+    for name in &old.extensions {
+        if !new.extensions.contains(name) {
+            phases.drop_extensions.push(Step::DropExtension { name: name.clone() });
+        }
+    }
+    Ok(phases.into_steps())
+}
+
+fn table_changes(
+    previous: &Table,
+    table: &Table,
+    renames: &Renames,
+    new: &Schema,
+    changed_functions: &BTreeSet<&str>,
+    phases: &mut Phases,
+) -> Result<(), Refusal> {
+    let name = &table.name;
+    let old_name = &previous.name;
+    let refuse = |problem| Refusal {
+        problem,
+        table: Some(name.clone()),
+    };
+
+    // Columns: renames and drops (with permission), then additions and alterations.
+    for old_column in &previous.columns {
+        match renames.new_column(table, &old_column.name) {
+            Some(new_name) if new_name != old_column.name => {
+                let step = Step::RenameColumn {
+                    table: name.clone(),
+                    from: old_column.name.clone(),
+                    to: new_name.to_owned(),
+                };
+                phases.rename_columns.push(step);
+            }
+            Some(_) => {}
+            None => {
+                let path = format!("{name}.{}", old_column.name);
+                if !new.migration.allow_drop.contains(&path) {
+                    return Err(refuse(Problem::DropNotAllowed {
+                        what: "column",
+                        name: path,
+                    }));
+                }
+                phases.columns.push(Step::DropColumn {
+                    table: name.clone(),
+                    column: old_column.name.clone(),
+                });
+            }
+        }
+    }
+    for column in &table.columns {
+        let Some(old_column) = renames
+            .columns
+            .get(&(name.as_str(), column.name.as_str()))
+            .and_then(|c| previous.column(c))
+        else {
+            let fills_itself = column.nullable || column.default.is_some() || column.identity.is_some();
+            if !fills_itself {
+                return Err(refuse(Problem::NotNullWithoutDefault {
+                    column: format!("{name}.{}", column.name),
+                }));
+            }
+            phases.columns.push(Step::AddColumn {
+                table: name.clone(),
+                column: column.clone(),
+            });
+            if let Some(text) = &column.comment {
+                let target = CommentTarget::Column {
+                    table: name.clone(),
+                    column: column.name.clone(),
+                };
+                phases.comments.push(Step::CommentOn {
+                    target,
+                    text: Some(text.clone()),
+                });
+            }
+            continue;
+        };
+        let alter = |change| Step::AlterColumn {
+            table: name.clone(),
+            column: column.name.clone(),
+            change,
+        };
+        if old_column.identity != column.identity && old_column.identity.is_some() {
+            phases.columns.push(alter(ColumnChange::Identity { identity: None }));
+        }
+        if old_column.default != column.default && old_column.default.is_some() {
+            phases.columns.push(alter(ColumnChange::Default { default: None }));
+        }
+        if old_column.sql_type != column.sql_type {
+            let path = format!("{name}.{}", column.name);
+            if !widens(&old_column.sql_type, &column.sql_type) && !new.migration.allow_narrowing.contains(&path) {
+                return Err(refuse(Problem::NarrowingNotAllowed {
+                    column: path,
+                    from: old_column.sql_type.to_string(),
+                    to: column.sql_type.to_string(),
+                }));
+            }
+            let using = !(old_column.sql_type.is_text() && column.sql_type.is_text())
+                && !(is_number(&old_column.sql_type) && is_number(&column.sql_type));
+            phases.columns.push(alter(ColumnChange::Type {
+                sql_type: column.sql_type.clone(),
+                using,
+            }));
+        }
+        if old_column.nullable != column.nullable {
+            phases.columns.push(alter(ColumnChange::Nullability {
+                nullable: column.nullable,
+            }));
+        }
+        if old_column.default != column.default && column.default.is_some() {
+            phases.columns.push(alter(ColumnChange::Default {
+                default: column.default.clone(),
+            }));
+        }
+        if old_column.identity != column.identity && column.identity.is_some() {
+            phases.columns.push(alter(ColumnChange::Identity {
+                identity: column.identity,
+            }));
+        }
+        if old_column.comment != column.comment {
+            let target = CommentTarget::Column {
+                table: name.clone(),
+                column: column.name.clone(),
+            };
+            phases.comments.push(Step::CommentOn {
+                target,
+                text: column.comment.clone(),
+            });
+        }
+    }
+
+    // Constraints: kept, renamed (same definition, new name), or dropped and added.
+    let old_constraints: Vec<TableConstraint> = TableConstraint::own(previous)
+        .into_iter()
+        .chain(previous.foreign_keys.iter().cloned().map(TableConstraint::ForeignKey))
+        .map(|c| renamed_constraint(c, table, renames))
+        .collect();
+    let new_constraints: Vec<TableConstraint> = TableConstraint::own(table)
+        .into_iter()
+        .chain(table.foreign_keys.iter().cloned().map(TableConstraint::ForeignKey))
+        .collect();
+    let explicit: HashMap<&str, &str> = table
+        .checks
+        .iter()
+        .filter_map(|c| c.renamed_from.as_deref().map(|from| (c.name.as_str(), from)))
+        .collect();
+    let matched = match_objects(
+        &old_constraints,
+        &new_constraints,
+        |c| c.name(),
+        |c| explicit.get(c.name()).map(|s| (*s).to_owned()),
+        same_constraint,
+    );
+    for (old, kept) in old_constraints.iter().zip(&matched) {
+        match kept {
+            Some(j) if old.name() != new_constraints[*j].name() => phases.rename_others.push(Step::RenameRelation {
+                table: name.clone(),
+                kind: "constraint",
+                from: old.name().to_owned(),
+                to: new_constraints[*j].name().to_owned(),
+            }),
+            Some(_) => {}
+            None => {
+                let step = Step::DropConstraint {
+                    table: old_name.clone(),
+                    name: old.name().to_owned(),
+                };
+                match old {
+                    TableConstraint::ForeignKey(_) => phases.drop_foreign_keys.push(step),
+                    _ => phases.drop_constraints.push(step),
+                }
+            }
+        }
+    }
+    for (j, constraint) in new_constraints.iter().enumerate() {
+        if !matched.contains(&Some(j)) {
+            phases.add_constraint(name, constraint.clone());
+        }
+    }
+
+    // Indexes.
+    let old_indexes: Vec<Index> = previous
+        .indexes
+        .iter()
+        .map(|i| Index {
+            columns: renames.map_columns(table, &i.columns),
+            include: renames.map_columns(table, &i.include),
+            ..i.clone()
+        })
+        .collect();
+    let matched = match_objects(
+        &old_indexes,
+        &table.indexes,
+        |i| &i.name,
+        |i| i.renamed_from.clone(),
+        same_index,
+    );
+    for (old, kept) in old_indexes.iter().zip(&matched) {
+        match kept {
+            Some(j) if old.name != table.indexes[*j].name => phases.rename_others.push(Step::RenameRelation {
+                table: name.clone(),
+                kind: "index",
+                from: old.name.clone(),
+                to: table.indexes[*j].name.clone(),
+            }),
+            Some(_) => {}
+            None => phases.drop_indexes.push(Step::DropIndex { name: old.name.clone() }),
+        }
+    }
+    for (j, index) in table.indexes.iter().enumerate() {
+        if !matched.contains(&Some(j)) {
+            phases.indexes.push(Step::CreateIndex {
+                table: name.clone(),
+                index: index.clone(),
+            });
+        }
+    }
+
+    if previous.comment != table.comment {
+        phases.comments.push(Step::CommentOn {
+            target: CommentTarget::Table { table: name.clone() },
+            text: table.comment.clone(),
+        });
+    }
+    if previous.rls != table.rls {
+        phases.access.push(Step::SetRls {
+            table: name.clone(),
+            enabled: table.rls.enabled,
+            set_force: previous.rls.forced != table.rls.forced,
+            force: table.rls.forced,
+        });
+    }
+    if previous.grants != table.grants {
+        phases.access.push(Step::GrantTable {
+            table: name.clone(),
+            grants: table.grants.clone(),
+        });
+    }
+
+    // Policies: kept, renamed, or dropped and created.
+    let matched = match_objects(
+        &previous.policies,
+        &table.policies,
+        |p| &p.name,
+        |p| p.renamed_from.clone(),
+        same_policy,
+    );
+    for (old, kept) in previous.policies.iter().zip(&matched) {
+        match kept {
+            Some(j) if old.name != table.policies[*j].name => {
+                let step = Step::RenamePolicy {
+                    table: name.clone(),
+                    from: old.name.clone(),
+                    to: table.policies[*j].name.clone(),
+                };
+                phases.rename_others.push(step);
+            }
+            Some(_) => {}
+            None => phases.drop_policies.push(Step::DropPolicy {
+                table: old_name.clone(),
+                name: old.name.clone(),
+            }),
+        }
+    }
+    for (j, policy) in table.policies.iter().enumerate() {
+        if !matched.contains(&Some(j)) {
+            phases.access.push(Step::CreatePolicy {
+                table: name.clone(),
+                policy: policy.clone(),
+            });
+        }
+    }
+
+    // Triggers: replaced when their definition or their function's identity changes.
+    let same_trigger = |a: &Trigger, b: &Trigger| {
+        Trigger {
+            name: String::new(),
+            ..a.clone()
+        } == Trigger {
+            name: String::new(),
+            ..b.clone()
+        } && !changed_functions.contains(a.function.as_str())
+    };
+    let matched = match_objects(&previous.triggers, &table.triggers, |t| &t.name, |_| None, same_trigger);
+    for (old, kept) in previous.triggers.iter().zip(&matched) {
+        match kept {
+            Some(j) if old.name != table.triggers[*j].name => {
+                let step = Step::RenameTrigger {
+                    table: name.clone(),
+                    from: old.name.clone(),
+                    to: table.triggers[*j].name.clone(),
+                };
+                phases.rename_others.push(step);
+            }
+            Some(_) => {}
+            None => phases.drop_triggers.push(Step::DropTrigger {
+                table: old_name.clone(),
+                name: old.name.clone(),
+            }),
+        }
+    }
+    for (j, trigger) in table.triggers.iter().enumerate() {
+        if !matched.contains(&Some(j)) {
+            phases.triggers.push(Step::CreateTrigger {
+                table: name.clone(),
+                trigger: trigger.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An old constraint in the new table's terms: its columns (and a foreign key's target)
+/// under their new names.
+fn renamed_constraint(constraint: TableConstraint, table: &Table, renames: &Renames) -> TableConstraint {
+    match constraint {
+        TableConstraint::PrimaryKey(c) => TableConstraint::PrimaryKey(Constraint {
+            columns: renames.map_columns(table, &c.columns),
+            ..c
+        }),
+        TableConstraint::Unique(c) => TableConstraint::Unique(Constraint {
+            columns: renames.map_columns(table, &c.columns),
+            ..c
+        }),
+        TableConstraint::ForeignKey(fk) => {
+            let target_table = if fk.target_schema == SCHEMA {
+                renames
+                    .table_names
+                    .get(fk.target_table.as_str())
+                    .map_or(fk.target_table.clone(), |t| (*t).to_owned())
+            } else {
+                fk.target_table.clone()
+            };
+            let target_columns = match renames.tables.iter().find(|(new_name, _)| **new_name == target_table) {
+                Some((_, _)) if fk.target_schema == SCHEMA => fk
+                    .target_columns
+                    .iter()
+                    .map(|c| {
+                        renames
+                            .columns
+                            .iter()
+                            .find(|((t, _), old)| *t == target_table && **old == c.as_str())
+                            .map_or("\u{0}dropped".to_owned(), |((_, n), _)| (*n).to_owned())
+                    })
+                    .collect(),
+                _ => fk.target_columns.clone(),
+            };
+            TableConstraint::ForeignKey(ForeignKey {
+                columns: renames.map_columns(table, &fk.columns),
+                target_table,
+                target_columns,
+                ..fk
+            })
+        }
+        other => other,
+    }
+}
+
+fn same_constraint(a: &TableConstraint, b: &TableConstraint) -> bool {
+    match (a, b) {
+        (TableConstraint::PrimaryKey(x), TableConstraint::PrimaryKey(y))
+        | (TableConstraint::Unique(x), TableConstraint::Unique(y)) => x.columns == y.columns,
+        (TableConstraint::Check(x), TableConstraint::Check(y)) => x.expr == y.expr,
+        (TableConstraint::Exclusion(x), TableConstraint::Exclusion(y)) => {
+            (x.method, &x.elements, &x.predicate) == (y.method, &y.elements, &y.predicate)
+        }
+        (TableConstraint::ForeignKey(x), TableConstraint::ForeignKey(y)) => {
+            ForeignKey {
+                name: String::new(),
+                ..x.clone()
+            } == ForeignKey {
+                name: String::new(),
+                ..y.clone()
+            }
+        }
+        _ => false,
+    }
+}
+
+fn same_index(a: &Index, b: &Index) -> bool {
+    (&a.columns, a.unique, a.method, &a.include, &a.predicate)
+        == (&b.columns, b.unique, b.method, &b.include, &b.predicate)
+}
+
+fn same_policy(a: &Policy, b: &Policy) -> bool {
+    (a.command, &a.roles, a.permissive, &a.using, &a.with_check)
+        == (b.command, &b.roles, b.permissive, &b.using, &b.with_check)
+}
+
+/// For each old object, the new object it stays (under the same or another name), if any: an
+/// object with the same name, else one declaring it in `renamed_from`, else one with the same
+/// definition under a name that did not exist before. A match whose definition differs is no
+/// match: the old object is dropped and the new one created.
+fn match_objects<T>(
+    old: &[T],
+    new: &[T],
+    name: impl Fn(&T) -> &str,
+    renamed_from: impl Fn(&T) -> Option<String>,
+    same: impl Fn(&T, &T) -> bool,
+) -> Vec<Option<usize>> {
+    let mut matched: Vec<Option<usize>> = vec![None; old.len()];
+    let is_free = |matched: &[Option<usize>], j: usize| !matched.contains(&Some(j));
+    for (i, o) in old.iter().enumerate() {
+        matched[i] = new.iter().position(|n| name(n) == name(o));
+    }
+    for (i, o) in old.iter().enumerate() {
+        if matched[i].is_none() {
+            matched[i] =
+                (0..new.len()).find(|&j| is_free(&matched, j) && renamed_from(&new[j]).as_deref() == Some(name(o)));
+        }
+    }
+    for (i, o) in old.iter().enumerate() {
+        if matched[i].is_none() {
+            matched[i] = (0..new.len())
+                .find(|&j| is_free(&matched, j) && !old.iter().any(|x| name(x) == name(&new[j])) && same(o, &new[j]));
+        }
+    }
+    for (i, o) in old.iter().enumerate() {
+        if matched[i].is_some_and(|j| !same(o, &new[j])) {
+            matched[i] = None;
+        }
+    }
+    matched
+}
+
+fn is_number(t: &SqlType) -> bool {
+    matches!(
+        t,
+        SqlType::SmallInt
+            | SqlType::Integer
+            | SqlType::BigInt
+            | SqlType::Numeric(_)
+            | SqlType::Real
+            | SqlType::DoublePrecision
+    )
+}
+
+/// Whether every value of `from` fits `to` unchanged, so the change needs no permission.
+pub fn widens(from: &SqlType, to: &SqlType) -> bool {
+    use SqlType::*;
+    let int_rank = |t: &SqlType| match t {
+        SmallInt => Some(1),
+        Integer => Some(2),
+        BigInt => Some(3),
+        _ => None,
+    };
+    let int_digits = |t: &SqlType| match t {
+        SmallInt => 5,
+        Integer => 10,
+        _ => 19,
+    };
+    match (from, to) {
+        (a, b) if a == b => true,
+        (a, b) if int_rank(a).is_some() && int_rank(b).is_some() => int_rank(a) <= int_rank(b),
+        (a, Numeric(None)) if int_rank(a).is_some() => true,
+        (a, Numeric(Some((p, s)))) if int_rank(a).is_some() => p - s >= int_digits(a),
+        (Numeric(_), Numeric(None)) => true,
+        (Numeric(Some((p, s))), Numeric(Some((p2, s2)))) => s2 >= s && p2 - s2 >= p - s,
+        (Real, DoublePrecision) => true,
+        (Varchar(_), Text) | (Varchar(_), Varchar(None)) => true,
+        (Varchar(Some(n)), Varchar(Some(m))) => m >= n,
+        (Timestamp, Timestamptz) => true,
+        (Array(a), Array(b)) => widens(a, b),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_widening_from_narrowing() {
+        let t = |s: &str| SqlType::parse(s).expect("valid type");
+        assert!(widens(&t("integer"), &t("bigint")));
+        assert!(widens(&t("varchar(10)"), &t("text")));
+        assert!(widens(&t("numeric(10,2)"), &t("numeric(12,3)")));
+        assert!(widens(&t("integer[]"), &t("bigint[]")));
+        assert!(!widens(&t("bigint"), &t("integer")));
+        assert!(!widens(&t("text"), &t("varchar(5)")));
+        assert!(!widens(&t("numeric(10,2)"), &t("numeric(10,3)")));
+        assert!(!widens(&t("text"), &t("integer")));
+        assert!(!widens(&t("timestamptz"), &t("date")));
+    }
+}
