@@ -98,6 +98,10 @@ struct Phases {
     access: Vec<Step>,
     triggers: Vec<Step>,
     drop_extensions: Vec<Step>,
+    /// Primary and unique keys that are dropped: (table, columns), in the new names.
+    dropped_keys: Vec<(String, Vec<String>)>,
+    /// Foreign keys that stay as they are: (the table's old name, the table's new name, key).
+    kept_foreign_keys: Vec<(String, String, ForeignKey)>,
 }
 
 impl Phases {
@@ -280,6 +284,22 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
         }
     }
 
+    // A key that is dropped takes the foreign keys into it along: drop them first, add them back.
+    for (old_table, table, fk) in std::mem::take(&mut phases.kept_foreign_keys) {
+        let into_dropped_key = fk.target_schema == SCHEMA
+            && phases
+                .dropped_keys
+                .iter()
+                .any(|(t, columns)| *t == fk.target_table && *columns == fk.target_columns);
+        if into_dropped_key {
+            phases.drop_foreign_keys.push(Step::DropConstraint {
+                table: old_table,
+                name: fk.name.clone(),
+            });
+            phases.add_constraint(&table, TableConstraint::ForeignKey(fk));
+        }
+    }
+
     for name in &new.extensions {
         if !old.extensions.contains(name) {
             phases
@@ -457,8 +477,19 @@ fn table_changes(
                 };
                 match old {
                     TableConstraint::ForeignKey(_) => phases.drop_foreign_keys.push(step),
+                    TableConstraint::PrimaryKey(key) | TableConstraint::Unique(key) => {
+                        phases.dropped_keys.push((name.clone(), key.columns.clone()));
+                        phases.drop_constraints.push(step);
+                    }
                     _ => phases.drop_constraints.push(step),
                 }
+            }
+        }
+        if let (Some(j), TableConstraint::ForeignKey(_)) = (kept, old) {
+            if let TableConstraint::ForeignKey(fk) = &new_constraints[*j] {
+                phases
+                    .kept_foreign_keys
+                    .push((old_name.clone(), name.clone(), fk.clone()));
             }
         }
     }

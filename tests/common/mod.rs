@@ -323,3 +323,93 @@ pub fn seed_doctor(db: &mut TestDb, hour: u32) -> DoctorRows {
         }
     })
 }
+
+/// A project in a temporary folder (schema.toml, templates, supabase/), built with the same
+/// code as `cargo build`, with a clock that moves a minute per build.
+pub struct TempProject {
+    pub dir: tempfile::TempDir,
+    out: tempfile::TempDir,
+    clock: i64,
+}
+
+impl TempProject {
+    /// A project whose first build has written the initial migration and the lock.
+    pub fn new(schema: &str) -> TempProject {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let templates = project_root().join("templates");
+        for entry in walkdir::WalkDir::new(&templates) {
+            let entry = entry.expect("template entry");
+            let target = dir
+                .path()
+                .join("templates")
+                .join(entry.path().strip_prefix(&templates).expect("inside"));
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).expect("template dir");
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy template");
+            }
+        }
+        let mut project = TempProject {
+            dir,
+            out: tempfile::tempdir().expect("out dir"),
+            clock: 1_900_000_000,
+        };
+        project
+            .build(schema)
+            .unwrap_or_else(|e| panic!("initial build failed: {e}"));
+        project
+    }
+
+    pub fn project(&self) -> supaschema::generator::Project {
+        supaschema::generator::Project::new(self.dir.path())
+    }
+
+    /// Writes `schema` as schema.toml and builds; returns what the build said it wrote.
+    pub fn build(&mut self, schema: &str) -> Result<Vec<String>, supaschema::generator::Error> {
+        use supaschema::generator::build_script::{WriteMode, build};
+        std::fs::write(self.dir.path().join("schema.toml"), schema).expect("write schema.toml");
+        self.clock += 60;
+        let now = chrono::DateTime::from_timestamp(self.clock, 0).expect("valid time");
+        build(&self.project(), self.out.path(), WriteMode::Write, now)
+    }
+
+    /// The migration files in order, with their text.
+    pub fn migrations(&self) -> Vec<(String, String)> {
+        let dir = self.dir.path().join("supabase/migrations");
+        let mut names: Vec<String> = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        names.sort();
+        names
+            .into_iter()
+            .map(|n| {
+                let text = std::fs::read_to_string(dir.join(&n)).expect("readable");
+                (n, text)
+            })
+            .collect()
+    }
+
+    /// Every file under supabase/, with its bytes, to prove a failed build changed nothing.
+    pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files: Vec<(PathBuf, Vec<u8>)> = walkdir::WalkDir::new(self.dir.path().join("supabase"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (e.path().to_owned(), std::fs::read(e.path()).expect("readable")))
+            .collect();
+        files.sort();
+        files
+    }
+}
+
+/// A catalog with columns in name order: a column added later sits last in its table, where
+/// a fresh build puts it in schema order, and PostgreSQL cannot reorder columns.
+pub fn comparable(mut catalog: supaschema::introspect::Catalog) -> supaschema::introspect::Catalog {
+    for table in catalog.tables.values_mut() {
+        table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    catalog
+}
