@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 /// A change `schema.toml` must allow first, and the table it concerns (to point at).
 #[derive(Debug, PartialEq)]
 pub struct Refusal {
-    pub problem: Problem,
+    pub problem: Box<Problem>,
     pub table: Option<String>,
 }
 
@@ -159,10 +159,10 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
     for table in &dropped_tables {
         if !new.migration.allow_drop.contains(&table.name) {
             return Err(Refusal {
-                problem: Problem::DropNotAllowed {
+                problem: Box::new(Problem::DropNotAllowed {
                     what: "table",
                     name: table.name.clone(),
-                },
+                }),
                 table: None,
             });
         }
@@ -236,10 +236,9 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
         let table = &subset.tables[i];
         let mut constraints = TableConstraint::own(table);
         for (k, fk) in table.foreign_keys.iter().enumerate() {
-            let target_is_new = fk.target_schema == SCHEMA && subset.table(&fk.target_table).is_some();
-            if target_is_new && !order.deferred.contains(&(i, k)) {
-                constraints.push(TableConstraint::ForeignKey(fk.clone()));
-            } else if fk.target_schema != SCHEMA {
+            let external = fk.target_schema != SCHEMA;
+            let created_before = subset.table(&fk.target_table).is_some() && !order.deferred.contains(&(i, k));
+            if external || created_before {
                 constraints.push(TableConstraint::ForeignKey(fk.clone()));
             } else {
                 phases.add_constraint(&table.name, TableConstraint::ForeignKey(fk.clone()));
@@ -326,7 +325,7 @@ fn table_changes(
     let name = &table.name;
     let old_name = &previous.name;
     let refuse = |problem| Refusal {
-        problem,
+        problem: Box::new(problem),
         table: Some(name.clone()),
     };
 
@@ -405,8 +404,9 @@ fn table_changes(
                     to: column.sql_type.to_string(),
                 }));
             }
-            let using = !(old_column.sql_type.is_text() && column.sql_type.is_text())
-                && !(is_number(&old_column.sql_type) && is_number(&column.sql_type));
+            let (from, to) = (&old_column.sql_type, &column.sql_type);
+            let assignment_cast = (from.is_text() && to.is_text()) || (is_number(from) && is_number(to));
+            let using = !assignment_cast;
             phases.columns.push(alter(ColumnChange::Type {
                 sql_type: column.sql_type.clone(),
                 using,
@@ -454,52 +454,46 @@ fn table_changes(
         .iter()
         .filter_map(|c| c.renamed_from.as_deref().map(|from| (c.name.as_str(), from)))
         .collect();
-    let matched = match_objects(
+    let constraints = reconcile(
         &old_constraints,
         &new_constraints,
         |c| c.name(),
         |c| explicit.get(c.name()).map(|s| (*s).to_owned()),
         same_constraint,
     );
-    for (old, kept) in old_constraints.iter().zip(&matched) {
-        match kept {
-            Some(j) if old.name() != new_constraints[*j].name() => phases.rename_others.push(Step::RenameRelation {
+    for (old, new) in &constraints.kept {
+        if old.name() != new.name() {
+            phases.rename_others.push(Step::RenameRelation {
                 table: name.clone(),
                 kind: "constraint",
                 from: old.name().to_owned(),
-                to: new_constraints[*j].name().to_owned(),
-            }),
-            Some(_) => {}
-            None => {
-                let step = Step::DropConstraint {
-                    table: old_name.clone(),
-                    name: old.name().to_owned(),
-                };
-                match old {
-                    TableConstraint::ForeignKey(_) => phases.drop_foreign_keys.push(step),
-                    TableConstraint::PrimaryKey(key) | TableConstraint::Unique(key) => {
-                        phases.dropped_keys.push((name.clone(), key.columns.clone()));
-                        phases.drop_constraints.push(step);
-                    }
-                    _ => phases.drop_constraints.push(step),
-                }
-            }
+                to: new.name().to_owned(),
+            });
         }
-        if let (Some(j), TableConstraint::ForeignKey(_)) = (kept, old) {
-            if let TableConstraint::ForeignKey(fk) = &new_constraints[*j] {
-                phases
-                    .kept_foreign_keys
-                    .push((old_name.clone(), name.clone(), fk.clone()));
-            }
+        if let TableConstraint::ForeignKey(fk) = new {
+            phases
+                .kept_foreign_keys
+                .push((old_name.clone(), name.clone(), fk.clone()));
         }
     }
-    for (j, constraint) in new_constraints.iter().enumerate() {
-        if !matched.contains(&Some(j)) {
-            phases.add_constraint(name, constraint.clone());
+    for old in constraints.dropped {
+        let step = Step::DropConstraint {
+            table: old_name.clone(),
+            name: old.name().to_owned(),
+        };
+        match old {
+            TableConstraint::ForeignKey(_) => phases.drop_foreign_keys.push(step),
+            TableConstraint::PrimaryKey(key) | TableConstraint::Unique(key) => {
+                phases.dropped_keys.push((name.clone(), key.columns.clone()));
+                phases.drop_constraints.push(step);
+            }
+            _ => phases.drop_constraints.push(step),
         }
+    }
+    for new in constraints.added {
+        phases.add_constraint(name, new.clone());
     }
 
-    // Indexes.
     let old_indexes: Vec<Index> = previous
         .indexes
         .iter()
@@ -509,32 +503,30 @@ fn table_changes(
             ..i.clone()
         })
         .collect();
-    let matched = match_objects(
+    let indexes = reconcile(
         &old_indexes,
         &table.indexes,
         |i| &i.name,
         |i| i.renamed_from.clone(),
         same_index,
     );
-    for (old, kept) in old_indexes.iter().zip(&matched) {
-        match kept {
-            Some(j) if old.name != table.indexes[*j].name => phases.rename_others.push(Step::RenameRelation {
-                table: name.clone(),
-                kind: "index",
-                from: old.name.clone(),
-                to: table.indexes[*j].name.clone(),
-            }),
-            Some(_) => {}
-            None => phases.drop_indexes.push(Step::DropIndex { name: old.name.clone() }),
-        }
+    for (old, new) in indexes.kept.iter().filter(|(o, n)| o.name != n.name) {
+        let (from, to) = (old.name.clone(), new.name.clone());
+        phases.rename_others.push(Step::RenameRelation {
+            table: name.clone(),
+            kind: "index",
+            from,
+            to,
+        });
     }
-    for (j, index) in table.indexes.iter().enumerate() {
-        if !matched.contains(&Some(j)) {
-            phases.indexes.push(Step::CreateIndex {
-                table: name.clone(),
-                index: index.clone(),
-            });
-        }
+    for old in indexes.dropped {
+        phases.drop_indexes.push(Step::DropIndex { name: old.name.clone() });
+    }
+    for new in indexes.added {
+        phases.indexes.push(Step::CreateIndex {
+            table: name.clone(),
+            index: new.clone(),
+        });
     }
 
     if previous.comment != table.comment {
@@ -558,75 +550,62 @@ fn table_changes(
         });
     }
 
-    // Policies: kept, renamed, or dropped and created.
-    let matched = match_objects(
+    let policies = reconcile(
         &previous.policies,
         &table.policies,
         |p| &p.name,
         |p| p.renamed_from.clone(),
         same_policy,
     );
-    for (old, kept) in previous.policies.iter().zip(&matched) {
-        match kept {
-            Some(j) if old.name != table.policies[*j].name => {
-                let step = Step::RenamePolicy {
-                    table: name.clone(),
-                    from: old.name.clone(),
-                    to: table.policies[*j].name.clone(),
-                };
-                phases.rename_others.push(step);
-            }
-            Some(_) => {}
-            None => phases.drop_policies.push(Step::DropPolicy {
-                table: old_name.clone(),
-                name: old.name.clone(),
-            }),
-        }
+    for (old, new) in policies.kept.iter().filter(|(o, n)| o.name != n.name) {
+        let (from, to) = (old.name.clone(), new.name.clone());
+        phases.rename_others.push(Step::RenamePolicy {
+            table: name.clone(),
+            from,
+            to,
+        });
     }
-    for (j, policy) in table.policies.iter().enumerate() {
-        if !matched.contains(&Some(j)) {
-            phases.access.push(Step::CreatePolicy {
-                table: name.clone(),
-                policy: policy.clone(),
-            });
-        }
+    for old in policies.dropped {
+        phases.drop_policies.push(Step::DropPolicy {
+            table: old_name.clone(),
+            name: old.name.clone(),
+        });
+    }
+    for new in policies.added {
+        phases.access.push(Step::CreatePolicy {
+            table: name.clone(),
+            policy: new.clone(),
+        });
     }
 
-    // Triggers: replaced when their definition or their function's identity changes.
+    // Triggers are replaced when their definition or their function's identity changes.
     let same_trigger = |a: &Trigger, b: &Trigger| {
-        Trigger {
+        let unnamed = |t: &Trigger| Trigger {
             name: String::new(),
-            ..a.clone()
-        } == Trigger {
-            name: String::new(),
-            ..b.clone()
-        } && !changed_functions.contains(a.function.as_str())
+            ..t.clone()
+        };
+        unnamed(a) == unnamed(b) && !changed_functions.contains(a.function.as_str())
     };
-    let matched = match_objects(&previous.triggers, &table.triggers, |t| &t.name, |_| None, same_trigger);
-    for (old, kept) in previous.triggers.iter().zip(&matched) {
-        match kept {
-            Some(j) if old.name != table.triggers[*j].name => {
-                let step = Step::RenameTrigger {
-                    table: name.clone(),
-                    from: old.name.clone(),
-                    to: table.triggers[*j].name.clone(),
-                };
-                phases.rename_others.push(step);
-            }
-            Some(_) => {}
-            None => phases.drop_triggers.push(Step::DropTrigger {
-                table: old_name.clone(),
-                name: old.name.clone(),
-            }),
-        }
+    let triggers = reconcile(&previous.triggers, &table.triggers, |t| &t.name, |_| None, same_trigger);
+    for (old, new) in triggers.kept.iter().filter(|(o, n)| o.name != n.name) {
+        let (from, to) = (old.name.clone(), new.name.clone());
+        phases.rename_others.push(Step::RenameTrigger {
+            table: name.clone(),
+            from,
+            to,
+        });
     }
-    for (j, trigger) in table.triggers.iter().enumerate() {
-        if !matched.contains(&Some(j)) {
-            phases.triggers.push(Step::CreateTrigger {
-                table: name.clone(),
-                trigger: trigger.clone(),
-            });
-        }
+    for old in triggers.dropped {
+        phases.drop_triggers.push(Step::DropTrigger {
+            table: old_name.clone(),
+            name: old.name.clone(),
+        });
+    }
+    for new in triggers.added {
+        phases.triggers.push(Step::CreateTrigger {
+            table: name.clone(),
+            trigger: new.clone(),
+        });
     }
     Ok(())
 }
@@ -708,22 +687,30 @@ fn same_policy(a: &Policy, b: &Policy) -> bool {
         == (b.command, &b.roles, b.permissive, &b.using, &b.with_check)
 }
 
-/// For each old object, the new object it stays (under the same or another name), if any: an
-/// object with the same name, else one declaring it in `renamed_from`, else one with the same
-/// definition under a name that did not exist before. A match whose definition differs is no
-/// match: the old object is dropped and the new one created.
-fn match_objects<T>(
-    old: &[T],
-    new: &[T],
+/// What becomes of the objects of one kind (constraints, indexes, policies, triggers).
+struct Reconciled<'a, T> {
+    /// (old, new) pairs with the same definition; the names may differ (a rename).
+    kept: Vec<(&'a T, &'a T)>,
+    dropped: Vec<&'a T>,
+    added: Vec<&'a T>,
+}
+
+/// Pairs each old object with the new object it stays: one with the same name, else one
+/// declaring it in `renamed_from`, else one with the same definition under a name that did not
+/// exist before. A pair whose definitions differ is no pair: the old object is dropped and the
+/// new one added.
+fn reconcile<'a, T>(
+    old: &'a [T],
+    new: &'a [T],
     name: impl Fn(&T) -> &str,
     renamed_from: impl Fn(&T) -> Option<String>,
     same: impl Fn(&T, &T) -> bool,
-) -> Vec<Option<usize>> {
-    let mut matched: Vec<Option<usize>> = vec![None; old.len()];
+) -> Reconciled<'a, T> {
+    let mut matched: Vec<Option<usize>> = old
+        .iter()
+        .map(|o| new.iter().position(|n| name(n) == name(o)))
+        .collect();
     let is_free = |matched: &[Option<usize>], j: usize| !matched.contains(&Some(j));
-    for (i, o) in old.iter().enumerate() {
-        matched[i] = new.iter().position(|n| name(n) == name(o));
-    }
     for (i, o) in old.iter().enumerate() {
         if matched[i].is_none() {
             matched[i] =
@@ -736,12 +723,22 @@ fn match_objects<T>(
                 .find(|&j| is_free(&matched, j) && !old.iter().any(|x| name(x) == name(&new[j])) && same(o, &new[j]));
         }
     }
-    for (i, o) in old.iter().enumerate() {
-        if matched[i].is_some_and(|j| !same(o, &new[j])) {
-            matched[i] = None;
+    let mut reconciled = Reconciled {
+        kept: Vec::new(),
+        dropped: Vec::new(),
+        added: Vec::new(),
+    };
+    for (o, m) in old.iter().zip(&matched) {
+        match m {
+            Some(j) if same(o, &new[*j]) => reconciled.kept.push((o, &new[*j])),
+            _ => reconciled.dropped.push(o),
         }
     }
-    matched
+    reconciled.added = new
+        .iter()
+        .filter(|n| !reconciled.kept.iter().any(|(_, k)| std::ptr::eq(*k, *n)))
+        .collect();
+    reconciled
 }
 
 fn is_number(t: &SqlType) -> bool {

@@ -157,7 +157,7 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
         migrations: recorded,
         schema: schema.clone(),
     });
-    let lock = write::differs(&lock_path, text.as_bytes()).then(|| PlannedFile {
+    let lock = write::differs(&lock_path, text.as_bytes()).then_some(PlannedFile {
         path: lock_path,
         contents: text,
     });
@@ -185,7 +185,7 @@ fn locate(source: &SourceFile, refusal: diff::Refusal) -> Error {
         })
         .or_else(|| source.text.find("[migration]").map(|at| at..at + "[migration]".len()))
         .unwrap_or(0..0);
-    source.error(span, refusal.problem).into()
+    source.error(span, *refusal.problem).into()
 }
 
 /// A short name for a migration from what it does: `add_patients_fax`,
