@@ -58,7 +58,7 @@ impl SchemaError {
 
     /// 1-based line of the start of the span.
     pub fn line(&self) -> usize {
-        let start = self.0.span.start.min(self.0.file.text.len());
+        let start = self.start();
         self.0.file.text.as_bytes()[..start]
             .iter()
             .filter(|&&b| b == b'\n')
@@ -68,9 +68,21 @@ impl SchemaError {
 
     /// 1-based column (in characters) of the start of the span.
     pub fn column(&self) -> usize {
-        let start = floor_char_boundary(&self.0.file.text, self.0.span.start);
+        let start = self.start();
         let line_start = self.0.file.text[..start].rfind('\n').map_or(0, |i| i + 1);
         self.0.file.text[line_start..start].chars().count() + 1
+    }
+
+    /// Where the span starts, on a character boundary. The end of a file that ends with a line
+    /// break is the end of its last line, as the rendered snippet shows it, not a line of its own.
+    fn start(&self) -> usize {
+        let text = &self.0.file.text;
+        let start = floor_char_boundary(text, self.0.span.start);
+        if start == text.len() && text.ends_with('\n') {
+            start - 1
+        } else {
+            start
+        }
     }
 
     /// `file:line:column: message` on one line, then the fix: the form tests and logs use.
@@ -199,6 +211,14 @@ pub enum Problem {
     },
     #[error("table `{table}` has policies but row level security is off")]
     PolicyWithoutRls { table: String },
+    #[error("table `{table}` grants `{role}` access but row level security is off, so every row is open to it")]
+    GrantWithoutRls { table: String, role: String },
+    #[error("unique `({columns})` repeats the {key} of table `{table}`, so the table would get two identical indexes")]
+    DuplicateKey {
+        table: String,
+        columns: String,
+        key: &'static str,
+    },
     #[error("column `{column}` holds PHI but table `{table}` has row level security off")]
     PhiWithoutRls { table: String, column: String },
     #[error("column `{column}` holds PHI but table `{table}` has no policy saying who may see it")]
@@ -311,6 +331,8 @@ impl Problem {
             AuthCallNotWrapped { call } => format!("write `(select {call})` so PostgreSQL evaluates it once per query"),
             MultiplePermissive { .. } => "merge them into one policy joined with `or`, or make one `restrictive = true`".into(),
             PolicyWithoutRls { .. } | PhiWithoutRls { .. } => "remove `rls = false` from the table".into(),
+            GrantWithoutRls { role, .. } => format!("remove `rls = false` and add a policy for `{role}`, or remove `{role}` from `grants`"),
+            DuplicateKey { .. } => "remove it: the key is unique already".into(),
             PhiWithoutPolicy { .. } => "add `owner = { column = \"user_id\" }` or a `[[tables.<name>.policies]]` entry".into(),
             PolicyClause { key, .. } => format!("remove `{key}`: insert policies take `with_check`; select and delete policies take `using`"),
             PolicyWithoutExpression => "add `using = \"...\"` (rows the role may see) or `with_check = \"...\"` (rows it may write)".into(),

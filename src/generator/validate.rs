@@ -442,6 +442,7 @@ impl Validator<'_> {
         let mut columns = Vec::new();
         let mut key_from_columns: Vec<String> = Vec::new();
         let mut uniques = Vec::new();
+        let mut unique_spans: Vec<Range<usize>> = Vec::new();
         let mut checks = Vec::new();
         for (column_name, column) in raw.columns.get_ref() {
             let column = self.column(&table_name, &struct_name, column_name, column)?;
@@ -465,6 +466,7 @@ impl Validator<'_> {
                     name: constraint,
                     columns: vec![column.name.clone()],
                 });
+                unique_spans.push(column_name.span());
             }
             if let Some(set) = &column.values {
                 let list = set
@@ -539,6 +541,29 @@ impl Validator<'_> {
                 name: constraint,
                 columns: cols,
             });
+            unique_spans.push(unique.span());
+        }
+        // A unique constraint on the key's columns gets an index identical to the key's
+        // (Supabase's `duplicate_index` lint); in CREATE TABLE PostgreSQL silently drops it, so
+        // the database would not even hold what the schema says.
+        for (i, (unique, span)) in uniques.iter().zip(&unique_spans).enumerate() {
+            let key = if unique.columns == primary_key.columns {
+                Some("primary key")
+            } else if uniques[..i].iter().any(|u| u.columns == unique.columns) {
+                Some("unique key")
+            } else {
+                None
+            };
+            if let Some(key) = key {
+                return Err(self.error(
+                    span.clone(),
+                    Problem::DuplicateKey {
+                        table: table_name,
+                        columns: unique.columns.join(", "),
+                        key,
+                    },
+                ));
+            }
         }
         for check in &raw.checks {
             let check = check.get_ref();
@@ -972,6 +997,18 @@ impl Validator<'_> {
         }
 
         table.grants = self.grants(raw, &table);
+        // With RLS off a grant to an API role opens every row to it (Supabase's
+        // `rls_disabled_in_public` lint). `service_role` bypasses RLS anyway.
+        let open_to = table.grants.iter().find(|g| g.role != Role::ServiceRole);
+        if let Some(grant) = open_to.filter(|_| !table.rls.enabled) {
+            return Err(self.error(
+                raw.rls.as_ref().map_or(name.span(), |r| r.span()),
+                Problem::GrantWithoutRls {
+                    table: table_name,
+                    role: grant.role.sql().into(),
+                },
+            ));
+        }
 
         if let Some(flag) = raw.updated_at.as_ref().filter(|f| *f.get_ref()) {
             let ok = table
@@ -1334,7 +1371,7 @@ impl Validator<'_> {
                 ));
             }
             let expr = self.expression(value)?;
-            if let Some(call) = unwrapped_auth_call(&expr) {
+            if let Some(call) = unwrapped_auth_call(&auth_call_spelling(&expr)) {
                 return Err(self.error(value.span(), Problem::AuthCallNotWrapped { call: call.into() }));
             }
             let always_true = matches!(
@@ -1551,6 +1588,41 @@ impl Validator<'_> {
         }
         Ok(())
     }
+}
+
+/// A policy expression spelled the way PostgreSQL prints it back, as far as the search for
+/// auth calls is concerned: outside string literals, identifier quotes are dropped and blanks
+/// around `.` and before `(` removed, so `"auth".uid()` and `auth . uid ()` are found like
+/// `auth.uid()` (Supabase's `auth_rls_initplan` lint reads the server's spelling).
+fn auth_call_spelling(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len());
+    let mut chars = expr.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            in_string = c != '\'';
+            continue;
+        }
+        match c {
+            '\'' => {
+                in_string = true;
+                out.push(c);
+            }
+            '"' => {}
+            c if c.is_whitespace() => {
+                while chars.peek().is_some_and(|n| n.is_whitespace()) {
+                    chars.next();
+                }
+                let next_joins = chars.peek().is_some_and(|n| matches!(n, '.' | '('));
+                if !out.ends_with('.') && !next_joins {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// What a table's second pass may look at.
