@@ -385,7 +385,37 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
     let a = seed_doctor(&mut db, 9);
     let b = seed_doctor(&mut db, 10);
     let before = audit_count(&mut db);
-    let ids = vec![a.patient, b.patient, Uuid::new_v4()];
+    // A doctor can record reads of their own records only: another doctor's id, or one that
+    // does not exist, is refused alike and writes nothing, so the trail cannot be padded.
+    for foreign in [b.patient, Uuid::new_v4()] {
+        let refused = db.act(Actor::User(a.doctor), |tx| {
+            tx.execute(
+                "select public.record_phi_access('patients', $1, 'snooping')",
+                &[&vec![a.patient, foreign]],
+            )
+        });
+        let error = supaschema::runtime::DbError::from(refused.expect_err("not the caller's record"));
+        assert_eq!(error.kind(), supaschema::runtime::DbErrorKind::PermissionDenied);
+    }
+    assert_eq!(audit_count(&mut db), before, "refused calls write nothing");
+    let second = db.act(Actor::ServiceRole, |tx| {
+        supaschema::schema::NewPatient {
+            id: None,
+            doctor_id: a.doctor,
+            full_name: "Second Patient".into(),
+            phone: None,
+            email: None,
+            date_of_birth: None,
+            social_handle: None,
+            preferred_channel: None,
+            created_at: None,
+            updated_at: None,
+        }
+        .insert(tx)
+        .expect("second patient")
+    });
+    let before = audit_count(&mut db);
+    let ids = vec![a.patient, second.id, a.patient];
     db.act(Actor::User(a.doctor), |tx| {
         tx.execute(
             "select public.record_phi_access('patients', $1, 'treatment planning')",
@@ -393,7 +423,8 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
         )
         .expect("record a read")
     });
-    assert_eq!(audit_count(&mut db), before + 3, "one row per record id");
+    let ids = vec![a.patient, second.id];
+    assert_eq!(audit_count(&mut db), before + 2, "one row per distinct record id");
     for id in &ids {
         let rows = db
             .client

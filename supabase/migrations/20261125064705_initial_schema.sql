@@ -144,7 +144,22 @@ volatile
 security definer
 set search_path = ''
 as $function$
+declare
+  requested integer := (select count(distinct id) from unnest(record_ids) as requested(id));
+  owned integer;
 begin
+  if accessed_table not in ('patients', 'appointments', 'conversations', 'messages') then
+    raise exception 'record_phi_access: % is not a table with PHI', accessed_table
+      using errcode = 'invalid_parameter_value';
+  end if;
+  if auth.uid() is not null then
+    execute format('select count(*) from public.%I where id = any($1) and doctor_id = $2', accessed_table)
+      into owned using record_ids, auth.uid();
+    if owned <> requested then
+      raise exception 'record_phi_access: only your own records can be recorded'
+        using errcode = 'insufficient_privilege';
+    end if;
+  end if;
   insert into public.audit_logs
     (actor_id, actor_role, action, table_name, record_id, changed_columns, metadata, occurred_at)
   select auth.uid(),
@@ -155,14 +170,14 @@ begin
          '{}',
          jsonb_build_object('purpose', purpose),
          now()
-    from unnest(record_ids) as accessed(record_id);
+    from (select distinct record_id from unnest(record_ids) as ids(record_id)) as accessed;
 end;
 $function$;
 
 revoke all on function public.record_phi_access(text, uuid[], text) from public, anon, authenticated, service_role;
 grant execute on function public.record_phi_access(text, uuid[], text) to authenticated, service_role;
 
-comment on function public.record_phi_access(text, uuid[], text) is 'Records that the caller read PHI: which table, which records, and why. The application calls it whenever it shows or sends PHI; triggers only see writes.';
+comment on function public.record_phi_access(text, uuid[], text) is 'Records that the caller read PHI: which table, which records, and why. The application calls it whenever it shows or sends PHI; triggers only see writes. A doctor can record reads of their own records only.';
 
 create or replace function public.purge_expired_webhooks()
 returns integer
