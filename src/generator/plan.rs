@@ -10,34 +10,113 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
-    CreateExtension { name: String },
-    DropExtension { name: String },
-    CreateTable { table: Table, constraints: Vec<TableConstraint> },
-    DropTable { table: String },
-    RenameTable { from: String, to: String },
-    AddColumn { table: String, column: Column },
-    DropColumn { table: String, column: String },
-    RenameColumn { table: String, from: String, to: String },
-    AlterColumn { table: String, column: String, change: ColumnChange },
-    AddConstraint { table: String, constraint: TableConstraint },
-    DropConstraint { table: String, name: String },
+    CreateExtension {
+        name: String,
+    },
+    DropExtension {
+        name: String,
+    },
+    CreateTable {
+        table: Table,
+        constraints: Vec<TableConstraint>,
+    },
+    DropTable {
+        table: String,
+    },
+    RenameTable {
+        from: String,
+        to: String,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    AlterColumn {
+        table: String,
+        column: String,
+        change: ColumnChange,
+    },
+    AddConstraint {
+        table: String,
+        constraint: TableConstraint,
+    },
+    DropConstraint {
+        table: String,
+        name: String,
+    },
     /// An index or a constraint's name; `kind` is `index` or `constraint`.
-    RenameRelation { table: String, kind: &'static str, from: String, to: String },
-    CreateFunction { function: Function },
-    DropFunction { function: Function },
-    GrantFunction { function: Function },
-    CreateIndex { table: String, index: Index },
-    DropIndex { name: String },
-    CommentOn { target: CommentTarget, text: Option<String> },
+    RenameRelation {
+        table: String,
+        kind: &'static str,
+        from: String,
+        to: String,
+    },
+    CreateFunction {
+        function: Function,
+    },
+    DropFunction {
+        function: Function,
+    },
+    GrantFunction {
+        function: Function,
+    },
+    CreateIndex {
+        table: String,
+        index: Index,
+    },
+    DropIndex {
+        name: String,
+    },
+    CommentOn {
+        target: CommentTarget,
+        text: Option<String>,
+    },
     /// `force` is written only when `set_force` is true.
-    SetRls { table: String, enabled: bool, set_force: bool, force: bool },
-    GrantTable { table: String, grants: Vec<Grant> },
-    CreatePolicy { table: String, policy: Policy },
-    DropPolicy { table: String, name: String },
-    RenamePolicy { table: String, from: String, to: String },
-    CreateTrigger { table: String, trigger: Trigger },
-    DropTrigger { table: String, name: String },
-    RenameTrigger { table: String, from: String, to: String },
+    SetRls {
+        table: String,
+        enabled: bool,
+        set_force: bool,
+        force: bool,
+    },
+    GrantTable {
+        table: String,
+        grants: Vec<Grant>,
+    },
+    CreatePolicy {
+        table: String,
+        policy: Policy,
+    },
+    DropPolicy {
+        table: String,
+        name: String,
+    },
+    RenamePolicy {
+        table: String,
+        from: String,
+        to: String,
+    },
+    CreateTrigger {
+        table: String,
+        trigger: Trigger,
+    },
+    DropTrigger {
+        table: String,
+        name: String,
+    },
+    RenameTrigger {
+        table: String,
+        from: String,
+        to: String,
+    },
 }
 
 /// A table constraint, tagged with its kind for the `constraint` macro.
@@ -77,10 +156,19 @@ impl TableConstraint {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ColumnChange {
     /// `using` converts values explicitly where PostgreSQL has no assignment cast.
-    Type { sql_type: super::sql_type::SqlType, using: bool },
-    Nullability { nullable: bool },
-    Default { default: Option<String> },
-    Identity { identity: Option<Identity> },
+    Type {
+        sql_type: super::sql_type::SqlType,
+        using: bool,
+    },
+    Nullability {
+        nullable: bool,
+    },
+    Default {
+        default: Option<String>,
+    },
+    Identity {
+        identity: Option<Identity>,
+    },
 }
 
 /// What a `comment on` statement names.
@@ -130,7 +218,11 @@ impl Step {
 /// tables (foreign-key targets first), cycle-closing foreign keys, functions, indexes,
 /// comments, RLS, grants, policies, triggers.
 pub fn initial(schema: &Schema) -> Vec<Step> {
-    let mut steps: Vec<Step> = schema.extensions.iter().map(|name| Step::CreateExtension { name: name.clone() }).collect();
+    let mut steps: Vec<Step> = schema
+        .extensions
+        .iter()
+        .map(|name| Step::CreateExtension { name: name.clone() })
+        .collect();
     let order = table_order(schema);
     for &i in &order.tables {
         let table = &schema.tables[i];
@@ -143,12 +235,18 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
                 .filter(|(fk, _)| !order.deferred.contains(&(i, *fk)))
                 .map(|(_, fk)| TableConstraint::ForeignKey(fk.clone())),
         );
-        steps.push(Step::CreateTable { table: table.clone(), constraints });
+        steps.push(Step::CreateTable {
+            table: table.clone(),
+            constraints,
+        });
     }
     for &(table, fk) in &order.deferred {
         let table = &schema.tables[table];
         let constraint = TableConstraint::ForeignKey(table.foreign_keys[fk].clone());
-        steps.push(Step::AddConstraint { table: table.name.clone(), constraint });
+        steps.push(Step::AddConstraint {
+            table: table.name.clone(),
+            constraint,
+        });
     }
     for function in &schema.functions {
         steps.extend(create_function(function));
@@ -156,7 +254,10 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
     let ordered: Vec<&Table> = order.tables.iter().map(|&i| &schema.tables[i]).collect();
     for table in &ordered {
         for index in &table.indexes {
-            steps.push(Step::CreateIndex { table: table.name.clone(), index: index.clone() });
+            steps.push(Step::CreateIndex {
+                table: table.name.clone(),
+                index: index.clone(),
+            });
         }
     }
     for table in &ordered {
@@ -167,7 +268,10 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
     }
     for table in &ordered {
         for trigger in &table.triggers {
-            steps.push(Step::CreateTrigger { table: table.name.clone(), trigger: trigger.clone() });
+            steps.push(Step::CreateTrigger {
+                table: table.name.clone(),
+                trigger: trigger.clone(),
+            });
         }
     }
     steps
@@ -176,12 +280,21 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
 /// A function, who may call it, and its comment.
 pub fn create_function(function: &Function) -> Vec<Step> {
     let mut steps = vec![
-        Step::CreateFunction { function: function.clone() },
-        Step::GrantFunction { function: function.clone() },
+        Step::CreateFunction {
+            function: function.clone(),
+        },
+        Step::GrantFunction {
+            function: function.clone(),
+        },
     ];
     if let Some(text) = &function.comment {
-        let target = CommentTarget::Function { function: function.clone() };
-        steps.push(Step::CommentOn { target, text: Some(text.clone()) });
+        let target = CommentTarget::Function {
+            function: function.clone(),
+        };
+        steps.push(Step::CommentOn {
+            target,
+            text: Some(text.clone()),
+        });
     }
     steps
 }
@@ -190,13 +303,24 @@ pub fn create_function(function: &Function) -> Vec<Step> {
 pub fn comments(table: &Table) -> Vec<Step> {
     let mut steps = Vec::new();
     if let Some(text) = &table.comment {
-        let target = CommentTarget::Table { table: table.name.clone() };
-        steps.push(Step::CommentOn { target, text: Some(text.clone()) });
+        let target = CommentTarget::Table {
+            table: table.name.clone(),
+        };
+        steps.push(Step::CommentOn {
+            target,
+            text: Some(text.clone()),
+        });
     }
     for column in &table.columns {
         if let Some(text) = &column.comment {
-            let target = CommentTarget::Column { table: table.name.clone(), column: column.name.clone() };
-            steps.push(Step::CommentOn { target, text: Some(text.clone()) });
+            let target = CommentTarget::Column {
+                table: table.name.clone(),
+                column: column.name.clone(),
+            };
+            steps.push(Step::CommentOn {
+                target,
+                text: Some(text.clone()),
+            });
         }
     }
     steps
@@ -207,11 +331,22 @@ pub fn access(table: &Table) -> Vec<Step> {
     let mut steps = Vec::new();
     if table.rls.enabled {
         let (set_force, force) = (table.rls.forced, table.rls.forced);
-        steps.push(Step::SetRls { table: table.name.clone(), enabled: true, set_force, force });
+        steps.push(Step::SetRls {
+            table: table.name.clone(),
+            enabled: true,
+            set_force,
+            force,
+        });
     }
-    steps.push(Step::GrantTable { table: table.name.clone(), grants: table.grants.clone() });
+    steps.push(Step::GrantTable {
+        table: table.name.clone(),
+        grants: table.grants.clone(),
+    });
     for policy in &table.policies {
-        steps.push(Step::CreatePolicy { table: table.name.clone(), policy: policy.clone() });
+        steps.push(Step::CreatePolicy {
+            table: table.name.clone(),
+            policy: policy.clone(),
+        });
     }
     steps
 }

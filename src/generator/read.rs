@@ -225,7 +225,7 @@ pub struct RawTrigger {
 /// Parses the text of a `schema.toml`. Syntax errors, wrong value types and unknown keys come
 /// back as one [`SchemaError`] pointing at the offending span.
 pub fn parse(file: &SourceFile) -> Result<RawSchema, SchemaError> {
-    toml::from_str::<RawSchema>(&file.text).map_err(|error| {
+    let syntax = |error: toml::de::Error| {
         let span = error.span().unwrap_or(0..0);
         file.error(
             span,
@@ -233,5 +233,12 @@ pub fn parse(file: &SourceFile) -> Result<RawSchema, SchemaError> {
                 message: error.message().trim().to_owned(),
             },
         )
-    })
+    };
+    // The parser reports errors in the order it finds them, not in the order of the text: an
+    // unclosed string first shows up as a missing comma on the next line. The earliest is the cause.
+    let (root, errors) = toml::de::DeTable::parse_recoverable(&file.text);
+    if let Some(error) = errors.into_iter().min_by_key(|e| e.span().map_or(0, |s| s.start)) {
+        return Err(syntax(error));
+    }
+    RawSchema::deserialize(toml::de::Deserializer::from(root)).map_err(syntax)
 }
