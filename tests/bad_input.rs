@@ -1090,6 +1090,64 @@ fn rule_cases() -> Vec<Case> {
             },
         ),
         case(
+            "a policy letting anon at a PHI table",
+            edit(&[(
+                "[tables.notes.columns]",
+                "[[tables.notes.policies]]\nname = \"notes_public\"\ncommand = \"select\"\nroles = [\"anon\"]\nusing = \"status = 'sent'\"\n\n[tables.notes.columns]",
+            )]),
+            "[[tables.notes.policies]]",
+            Problem::PhiForAnon {
+                table: "notes".into(),
+                policy: "notes_public".into(),
+            },
+        ),
+        case(
+            "an audit table whose actor_id cannot be null",
+            edit(&[(
+                "actor_id = { type = \"uuid\", nullable = true, class = \"administrative\" }",
+                "actor_id = { type = \"uuid\", class = \"administrative\" }",
+            )]),
+            "audit_table = ",
+            Problem::AuditColumnUnfillable {
+                column: "actor_id".into(),
+            },
+        ),
+        case(
+            "an audit table column the trigger cannot fill",
+            edit(&[(
+                "occurred_at = { type = \"timestamptz\", default = \"now()\", class = \"administrative\" }",
+                "occurred_at = { type = \"timestamptz\", default = \"now()\", class = \"administrative\" }\nsource = { type = \"text\", class = \"administrative\" }",
+            )]),
+            "audit_table = ",
+            Problem::AuditColumnUnfillable {
+                column: "source".into(),
+            },
+        ),
+        case(
+            "an index without columns",
+            edit(&[(
+                REPLIES_INDEX,
+                "indexes = [{ columns = [\"note_id\"] }, { columns = [] }]",
+            )]),
+            "indexes = [{ columns = [\"note_id\"] }, { columns = [] }]",
+            Problem::EmptyColumnList { what: "an index" },
+        ),
+        case(
+            "an empty primary key",
+            edit(&[(TAGS_ID, "[tables.tags.columns]\nid = { type = \"uuid\",")])
+                .replace("[tables.tags]\n", "[tables.tags]\nprimary_key = []\n"),
+            "primary_key = []",
+            Problem::EmptyColumnList { what: "a primary key" },
+        ),
+        case(
+            "a NUL character in a comment",
+            edit(&[("[tables.tags]\n", "[tables.tags]\ncomment = \"a\\u0000b\"\n")]),
+            "comment = \"a",
+            Problem::UnsafeExpression {
+                reason: "contains a NUL character",
+            },
+        ),
+        case(
             "insert policy with using",
             edit(&[(TAGS_ADD_CHECK, &format!("{TAGS_ADD_CHECK}\nusing = \"label <> ''\""))]),
             "using = \"label <> ''\"",

@@ -277,6 +277,12 @@ pub enum Problem {
     NullableKey,
     #[error("the audit table `{table}` is not append-only")]
     AuditTableNotAppendOnly { table: String },
+    #[error("policy `{policy}` lets `anon` at table `{table}`, which holds PHI")]
+    PhiForAnon { table: String, policy: String },
+    #[error("the audit trigger cannot fill column `{column}` of the audit table")]
+    AuditColumnUnfillable { column: String },
+    #[error("{what} needs at least one column")]
+    EmptyColumnList { what: &'static str },
     #[error("`{entry}` does not name a table or a `table.column`")]
     BadMigrationEntry { entry: String },
     #[error("the next migration would drop {what} `{name}` and the data in it")]
@@ -361,6 +367,9 @@ impl Problem {
             PolicyAlwaysTrue { .. } => "filter the rows, e.g. `using = \"(select auth.uid()) = user_id\"`".into(),
             NullableKey => "remove `nullable = true`, or take the column out of the primary key".into(),
             AuditTableNotAppendOnly { .. } => "add `append_only = true` to the audit table, so its rows cannot be changed or deleted".into(),
+            PhiForAnon { .. } => "remove \"anon\" from the policy's roles; only signed-in users and the backend may see PHI".into(),
+            AuditColumnUnfillable { .. } => "make `actor_id` and `record_id` nullable, and give every other column the trigger does not write a default or `nullable = true`".into(),
+            EmptyColumnList { .. } => "list the columns, e.g. `columns = [\"doctor_id\"]`".into(),
             BadMigrationEntry { .. } => "write `\"table\"` or `\"table.column\"`".into(),
             DropNotAllowed { name, .. } => format!("if that is intended, add `allow_drop = [\"{name}\"]` under `[migration]`; to keep the data under a new name, use `renamed_from`"),
             NarrowingNotAllowed { column, .. } => format!("if that is intended, add `allow_narrowing = [\"{column}\"]` under `[migration]`"),

@@ -118,6 +118,20 @@ impl Validator<'_> {
         }
     }
 
+    /// Comments become string literals; only a NUL byte cannot be one.
+    fn comment(&self, comment: &Option<Spanned<String>>) -> Result<Option<String>> {
+        match comment {
+            Some(text) if text.get_ref().contains('\0') => Err(self.error(
+                text.span(),
+                Problem::UnsafeExpression {
+                    reason: "contains a NUL character",
+                },
+            )),
+            Some(text) => Ok(Some(text.get_ref().clone())),
+            None => Ok(None),
+        }
+    }
+
     fn optional_identifier(&self, name: &Option<Name>, what: &'static str) -> Result<Option<String>> {
         name.as_ref().map(|n| self.identifier(n, what)).transpose()
     }
@@ -420,7 +434,7 @@ impl Validator<'_> {
             volatility: raw.volatility.as_ref().map_or(Volatility::Volatile, |v| *v.get_ref()),
             body: FunctionBody::Written(raw.body.get_ref().clone()),
             execute,
-            comment: raw.comment.as_ref().map(|c| c.get_ref().clone()),
+            comment: self.comment(&raw.comment)?,
         })
     }
 
@@ -493,6 +507,9 @@ impl Validator<'_> {
         }
         let known: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
         let key_columns = match (&raw.primary_key, key_from_columns.is_empty()) {
+            (Some(key), true) if key.get_ref().is_empty() => {
+                return Err(self.error(key.span(), Problem::EmptyColumnList { what: "a primary key" }));
+            }
             (Some(key), true) => self.column_list(key.get_ref(), &table_name, &known)?,
             (Some(key), false) => {
                 return Err(self.error(key.span(), Problem::TwoPrimaryKeys { table: table_name }));
@@ -578,7 +595,7 @@ impl Validator<'_> {
             renamed_from: self.optional_identifier(&raw.renamed_from, "table")?,
             name: table_name,
             rust_name: struct_name,
-            comment: raw.comment.as_ref().map(|c| c.get_ref().clone()),
+            comment: self.comment(&raw.comment)?,
             columns,
             primary_key,
             uniques,
@@ -683,7 +700,7 @@ impl Validator<'_> {
             identity,
             values,
             class: *class.get_ref(),
-            comment: raw.comment.as_ref().map(|c| c.get_ref().clone()),
+            comment: self.comment(&raw.comment)?,
         })
     }
 
@@ -844,14 +861,7 @@ impl Validator<'_> {
             let ix = index.get_ref();
             let columns = self.column_list(ix.columns.get_ref(), &table_name, &known)?;
             if columns.is_empty() {
-                return Err(self.error(
-                    ix.columns.span(),
-                    Problem::UnknownColumn {
-                        table: table_name.clone(),
-                        column: String::new(),
-                        known: known.clone(),
-                    },
-                ));
+                return Err(self.error(ix.columns.span(), Problem::EmptyColumnList { what: "an index" }));
             }
             let include = self.column_list(&ix.include, &table_name, &known)?;
             let index_name = match &ix.name {
@@ -991,6 +1001,21 @@ impl Validator<'_> {
                     Problem::PhiWithoutPolicy {
                         table: table_name,
                         column: phi.name.clone(),
+                    },
+                ));
+            }
+            // Nobody signed in ever sees PHI: no policy of a PHI table may name `anon`.
+            if let Some((policy, policy_span)) = table
+                .policies
+                .iter()
+                .zip(&policy_spans)
+                .find(|(p, _)| p.roles.contains(&Role::Anon))
+            {
+                return Err(self.error(
+                    policy_span.clone(),
+                    Problem::PhiForAnon {
+                        table: table_name,
+                        policy: policy.name.clone(),
                     },
                 ));
             }
@@ -1492,6 +1517,22 @@ impl Validator<'_> {
                     Problem::AuditTableColumn {
                         column,
                         expected: expected.to_string(),
+                    },
+                ));
+            }
+        }
+        // The trigger writes only the columns above; every other column must fill itself, and
+        // `actor_id`/`record_id` must take NULL (the backend has no user id), or every audited
+        // write would fail.
+        for column in &table.columns {
+            let written = AUDIT_COLUMNS.iter().any(|(c, _)| *c == column.name) || column.name == "changed_columns";
+            let nullable_required = column.name == "actor_id" || column.name == "record_id";
+            let fills_itself = column.nullable || column.default.is_some() || column.identity.is_some();
+            if (nullable_required && !column.nullable) || (!written && !fills_itself) {
+                return Err(self.error(
+                    name.span(),
+                    Problem::AuditColumnUnfillable {
+                        column: column.name.clone(),
                     },
                 ));
             }
