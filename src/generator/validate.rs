@@ -459,7 +459,7 @@ impl Validator<'_> {
         let mut unique_spans: Vec<Range<usize>> = Vec::new();
         let mut checks = Vec::new();
         for (column_name, column) in raw.columns.get_ref() {
-            let column = self.column(&table_name, &struct_name, column_name, column)?;
+            let column = self.column(&struct_name, column_name, column)?;
             if columns.iter().any(|c: &Column| c.name == column.name) {
                 return Err(self.error(
                     column_name.span(),
@@ -535,16 +535,16 @@ impl Validator<'_> {
                 .map(|c| (c.sql_type.clone(), c.identity));
             let raw_column = raw.columns.get_ref()[single.as_str()].get_ref();
             let allowed = raw_column.allow.iter().any(|a| a.get_ref() == "non_uuid_key");
-            if let Some((sql_type, _)) = column.filter(|(t, _)| *t != SqlType::Uuid) {
-                if !allowed {
-                    return Err(self.error(
-                        raw_column.sql_type.span(),
-                        Problem::NonUuidKey {
-                            column: single.clone(),
-                            found: sql_type.to_string(),
-                        },
-                    ));
-                }
+            if let Some((sql_type, _)) = column.filter(|(t, _)| *t != SqlType::Uuid)
+                && !allowed
+            {
+                return Err(self.error(
+                    raw_column.sql_type.span(),
+                    Problem::NonUuidKey {
+                        column: single.clone(),
+                        found: sql_type.to_string(),
+                    },
+                ));
             }
         }
         let primary_key = Constraint {
@@ -613,7 +613,7 @@ impl Validator<'_> {
         })
     }
 
-    fn column(&self, table: &str, struct_name: &str, name: &Name, raw: &Spanned<RawColumn>) -> Result<Column> {
+    fn column(&self, struct_name: &str, name: &Name, raw: &Spanned<RawColumn>) -> Result<Column> {
         let column_name = self.identifier(name, "column")?;
         let raw = raw.get_ref();
         for allow in &raw.allow {
@@ -689,7 +689,6 @@ impl Validator<'_> {
                 }
             },
         };
-        let _ = table;
         Ok(Column {
             renamed_from: self.optional_identifier(&raw.renamed_from, "column")?,
             name: column_name,
@@ -784,9 +783,9 @@ impl Validator<'_> {
                     context,
                     &table,
                     None,
-                    &[column_name.clone()],
+                    std::slice::from_ref(column_name),
                     &target,
-                    &[reference_raw.column.clone()],
+                    std::slice::from_ref(&reference_raw.column),
                     reference_raw.on_delete.as_ref(),
                     reference_raw.on_update.as_ref(),
                     reference.span(),
@@ -1183,40 +1182,36 @@ impl Validator<'_> {
             ));
         }
         let target_name = target.get_ref();
-        let (target_schema, target_table, target_known, target_keys): (
-            String,
-            String,
-            Vec<(String, SqlType)>,
-            Vec<Vec<String>>,
-        ) = if let Some(own) = context.tables.iter().find(|t| &t.name == target_name) {
-            (
-                SCHEMA.to_owned(),
-                own.name.clone(),
-                own.columns
-                    .iter()
-                    .map(|c| (c.name.clone(), c.sql_type.clone()))
-                    .collect(),
-                own.keys().map(|k| k.to_vec()).collect(),
-            )
-        } else if let Some(ext) = context
-            .external
-            .iter()
-            .find(|e| &format!("{}.{}", e.schema, e.name) == target_name)
-        {
-            (
-                ext.schema.clone(),
-                ext.name.clone(),
-                ext.columns.clone(),
-                ext.keys.clone(),
-            )
-        } else {
-            return Err(self.error(
-                target.span(),
-                Problem::UnknownTable {
-                    name: target_name.clone(),
-                },
-            ));
-        };
+        let (target_schema, target_table, target_known, target_keys): ReferenceTarget =
+            if let Some(own) = context.tables.iter().find(|t| &t.name == target_name) {
+                (
+                    SCHEMA.to_owned(),
+                    own.name.clone(),
+                    own.columns
+                        .iter()
+                        .map(|c| (c.name.clone(), c.sql_type.clone()))
+                        .collect(),
+                    own.keys().map(|k| k.to_vec()).collect(),
+                )
+            } else if let Some(ext) = context
+                .external
+                .iter()
+                .find(|e| &format!("{}.{}", e.schema, e.name) == target_name)
+            {
+                (
+                    ext.schema.clone(),
+                    ext.name.clone(),
+                    ext.columns.clone(),
+                    ext.keys.clone(),
+                )
+            } else {
+                return Err(self.error(
+                    target.span(),
+                    Problem::UnknownTable {
+                        name: target_name.clone(),
+                    },
+                ));
+            };
         let target_names: Vec<String> = target_known.iter().map(|(c, _)| c.clone()).collect();
         let resolved_targets = self.column_list(target_columns, &target_table, &target_names)?;
         for (column, target_column) in columns.iter().zip(target_columns) {
@@ -1225,18 +1220,18 @@ impl Validator<'_> {
                 .iter()
                 .find(|(c, _)| c == target_column.get_ref())
                 .map(|(_, t)| t.clone());
-            if let (Some(own), Some(theirs)) = (own, theirs) {
-                if own != theirs {
-                    return Err(self.error(
-                        column.span(),
-                        Problem::ReferenceTypeMismatch {
-                            column: column.get_ref().clone(),
-                            column_type: own.to_string(),
-                            target: format!("{target_name}.{}", target_column.get_ref()),
-                            target_type: theirs.to_string(),
-                        },
-                    ));
-                }
+            if let (Some(own), Some(theirs)) = (own, theirs)
+                && own != theirs
+            {
+                return Err(self.error(
+                    column.span(),
+                    Problem::ReferenceTypeMismatch {
+                        column: column.get_ref().clone(),
+                        column_type: own.to_string(),
+                        target: format!("{target_name}.{}", target_column.get_ref()),
+                        target_type: theirs.to_string(),
+                    },
+                ));
             }
         }
         if !target_keys.contains(&resolved_targets) {
@@ -1271,12 +1266,11 @@ impl Validator<'_> {
 
     /// Where a foreign key was declared, for an error about it.
     fn foreign_key_span(&self, raw: &RawTable, fk: &ForeignKey) -> Option<Range<usize>> {
-        if let [single] = fk.columns.as_slice() {
-            if let Some((_, column)) = raw.columns.get_ref().iter().find(|(k, _)| k.get_ref() == single) {
-                if let Some(reference) = &column.get_ref().references {
-                    return Some(reference.span());
-                }
-            }
+        if let [single] = fk.columns.as_slice()
+            && let Some((_, column)) = raw.columns.get_ref().iter().find(|(k, _)| k.get_ref() == single)
+            && let Some(reference) = &column.get_ref().references
+        {
+            return Some(reference.span());
         }
         raw.foreign_keys
             .iter()
@@ -1404,16 +1398,18 @@ impl Validator<'_> {
                 "true" | "1=1" | "(true)"
             );
             let exempt = command == Command::Select && key == "using";
-            if always_true && !exempt && raw.restrictive.as_ref().is_none_or(|r| !*r.get_ref()) {
-                if let Some(role) = roles.iter().find(|r| **r != Role::ServiceRole) {
-                    return Err(self.error(
-                        value.span(),
-                        Problem::PolicyAlwaysTrue {
-                            command: command.sql().into(),
-                            role: role.sql().into(),
-                        },
-                    ));
-                }
+            if always_true
+                && !exempt
+                && raw.restrictive.as_ref().is_none_or(|r| !*r.get_ref())
+                && let Some(role) = roles.iter().find(|r| **r != Role::ServiceRole)
+            {
+                return Err(self.error(
+                    value.span(),
+                    Problem::PolicyAlwaysTrue {
+                        command: command.sql().into(),
+                        role: role.sql().into(),
+                    },
+                ));
             }
             Ok(Some(expr))
         };
@@ -1665,6 +1661,9 @@ fn auth_call_spelling(expr: &str) -> String {
     }
     out
 }
+
+/// A referenced table: schema, name, columns with their types, and its keys.
+type ReferenceTarget = (String, String, Vec<(String, SqlType)>, Vec<Vec<String>>);
 
 /// What a table's second pass may look at.
 struct Context<'a> {
