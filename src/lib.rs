@@ -4,6 +4,7 @@
 //!
 //! See `examples/book_appointment.rs` for application code using the generated types.
 
+pub mod deploy;
 pub mod generator;
 pub mod introspect;
 pub mod runtime;

@@ -413,3 +413,160 @@ pub fn comparable(mut catalog: supaschema::introspect::Catalog) -> supaschema::i
     }
     catalog
 }
+
+// --- Helpers for the command-line tests (tests/cli_*.rs) ----------------------------------------
+
+/// A throwaway copy of this project (`schema.toml`, `templates/`, `supabase/` without
+/// dot-files), for commands that read or write a project tree.
+pub struct ProjectCopy {
+    pub dir: tempfile::TempDir,
+}
+
+impl ProjectCopy {
+    pub fn of_this_repo() -> ProjectCopy {
+        let dir = tempfile::Builder::new()
+            .prefix("supaschema-project-")
+            .tempdir()
+            .expect("create a temporary project directory");
+        let root = project_root();
+        std::fs::copy(root.join("schema.toml"), dir.path().join("schema.toml")).expect("copy schema.toml");
+        copy_tree(&root.join("templates"), &dir.path().join("templates"));
+        copy_tree(&root.join("supabase"), &dir.path().join("supabase"));
+        ProjectCopy { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.path().join("supabase/migrations")
+    }
+
+    /// The migration files, sorted by name.
+    pub fn migration_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.migrations_dir())
+            .expect("read migrations")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Writes `supabase/migrations/<file>`.
+    pub fn add_migration(&self, file: &str, sql: &str) -> PathBuf {
+        let path = self.migrations_dir().join(file);
+        std::fs::write(&path, sql).expect("write migration");
+        path
+    }
+}
+
+/// Copies a tree, leaving out dot-files and dot-directories.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+        let entry = entry.expect("readable entry");
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().expect("file type");
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copy {}: {e}", entry.path().display()));
+        }
+    }
+}
+
+/// What one run of the `supaschema` binary printed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs `supaschema --project <project> <args>`, with `DATABASE_URL` removed from its
+/// environment unless `env` sets it.
+pub fn supaschema(project: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_supaschema"));
+    command
+        .arg("--project")
+        .arg(project)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .stdin(std::process::Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("run the supaschema binary");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `(version, name, statements)` of every row in the CLI's history table, in version order.
+pub fn history_rows(client: &mut Client) -> Vec<(String, String, Vec<String>)> {
+    client
+        .query(
+            "select version, coalesce(name, ''), coalesce(statements, '{}') \
+             from supabase_migrations.schema_migrations order by version",
+            &[],
+        )
+        .expect("read supabase_migrations.schema_migrations")
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect()
+}
+
+/// Whether the history table exists.
+pub fn history_exists(client: &mut Client) -> bool {
+    client
+        .query_one(
+            "select to_regclass('supabase_migrations.schema_migrations') is not null",
+            &[],
+        )
+        .expect("catalog query")
+        .get(0)
+}
+
+/// Tables in `public`, sorted.
+pub fn public_tables(client: &mut Client) -> Vec<String> {
+    client
+        .query(
+            "select tablename::text from pg_tables where schemaname = 'public' order by 1",
+            &[],
+        )
+        .expect("list public tables")
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// A connection string to a port where nothing listens.
+pub fn unreachable_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = listener.local_addr().expect("local address").port();
+    drop(listener);
+    format!("postgresql://postgres:secret-password@127.0.0.1:{port}/postgres?sslmode=disable&connect_timeout=5")
+}

@@ -1,0 +1,112 @@
+//! `supaschema check`, for CI: 0 when schema.toml is fully materialized and nothing was
+//! tampered with, 1 when changes are pending or an applied migration changed, 2 when the check
+//! cannot run.
+
+mod common;
+
+use common::{Grants, ProjectCopy, TestDb, supaschema};
+
+#[test]
+fn a_materialized_project_passes() {
+    let project = ProjectCopy::of_this_repo();
+    let run = supaschema(project.path(), &["check"], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.starts_with("ok:"), "{run}");
+}
+
+#[test]
+fn a_schema_change_without_its_migration_fails_with_1() {
+    let project = ProjectCopy::of_this_repo();
+    let schema = project.path().join("schema.toml");
+    let text = std::fs::read_to_string(&schema).expect("schema");
+    std::fs::write(
+        &schema,
+        text.replace("Deletes webhook receipts", "Removes webhook receipts"),
+    )
+    .expect("write");
+    let run = supaschema(project.path(), &["check"], &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(
+        run.stdout
+            .contains("schema.toml has changes that no migration holds yet"),
+        "{run}"
+    );
+}
+
+#[test]
+fn duplicate_versions_fail_with_1() {
+    let project = ProjectCopy::of_this_repo();
+    project.add_migration("29990101000000_a.sql", "select 1;");
+    project.add_migration("29990101000000_b.sql", "select 2;");
+    let run = supaschema(project.path(), &["check"], &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(
+        run.stdout
+            .contains("version 29990101000000 is used by more than one file"),
+        "{run}"
+    );
+}
+
+#[test]
+fn an_applied_migration_edited_afterwards_is_tampering() {
+    let project = ProjectCopy::of_this_repo();
+    project.add_migration("29990101000000_extra.sql", "create table public.extra (id int);");
+    let db = TestDb::new(Grants::Explicit);
+    assert_eq!(
+        supaschema(project.path(), &["push", "--db-url", &db.url()], &[]).code,
+        Some(0)
+    );
+    let clean = supaschema(project.path(), &["check", "--db-url", &db.url()], &[]);
+    assert_eq!(clean.code, Some(0), "{clean}");
+
+    project.add_migration("29990101000000_extra.sql", "create table public.extra (id bigint);");
+    let tampered = supaschema(project.path(), &["check", "--db-url", &db.url()], &[]);
+    assert_eq!(tampered.code, Some(1), "{tampered}");
+    assert!(
+        tampered
+            .stdout
+            .contains("supabase/migrations/29990101000000_extra.sql was changed after it was applied"),
+        "{tampered}"
+    );
+
+    std::fs::remove_file(project.migrations_dir().join("29990101000000_extra.sql")).expect("remove");
+    let removed = supaschema(project.path(), &["check", "--db-url", &db.url()], &[]);
+    assert_eq!(removed.code, Some(1), "{removed}");
+    assert!(
+        removed
+            .stdout
+            .contains("version 29990101000000 is applied on the database but has no file"),
+        "{removed}"
+    );
+}
+
+#[test]
+fn stale_generated_pgtap_tests_fail_with_1() {
+    let project = ProjectCopy::of_this_repo();
+    assert_eq!(supaschema(project.path(), &["pgtap"], &[]).code, Some(0));
+    let file = project.path().join("supabase/tests/database/patients.test.sql");
+    let text = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(&file, text.replace("select plan(", "select plan(1 + ")).expect("write");
+    let run = supaschema(project.path(), &["check"], &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(
+        run.stdout
+            .contains("supabase/tests/database/patients.test.sql is out of date"),
+        "{run}"
+    );
+}
+
+#[test]
+fn a_check_that_cannot_run_exits_2() {
+    let project = ProjectCopy::of_this_repo();
+    std::fs::write(project.path().join("schema.toml"), "tables = 1\n").expect("write");
+    let broken = supaschema(project.path(), &["check"], &[]);
+    assert_eq!(broken.code, Some(2), "{broken}");
+
+    let project = ProjectCopy::of_this_repo();
+    let unreachable = supaschema(project.path(), &["check", "--db-url", &common::unreachable_url()], &[]);
+    assert_eq!(unreachable.code, Some(2), "{unreachable}");
+
+    let usage = supaschema(project.path(), &["check", "--no-such-flag"], &[]);
+    assert_eq!(usage.code, Some(2), "{usage}");
+}

@@ -1,0 +1,167 @@
+//! Our `push` and the pinned Supabase CLI (node_modules/.bin/supabase, 2.117.0) continue each
+//! other's work on the same history table: what one applied, the other lists as applied and
+//! does not apply again, and both record the same statements for the same files.
+
+mod common;
+
+use common::{Grants, ProjectCopy, TestDb, history_rows, project_root, supaschema};
+use std::process::{Command, Stdio};
+
+/// A file exercising every rule of the CLI's statement splitter.
+const TRICKY_MIGRATION: &str = "-- a comment; with a semicolon\n\
+create table public.tricky (a text default 'a;b', \"we;ird\" int);\n\
+/* block /* nested; */ still; */\n\
+create function public.tricky_f1() returns text language plpgsql set search_path = '' as $$\n\
+declare x text := 'semi;'; -- ; in a comment\n\
+begin x := x || 'colon;'; return x; end;\n\
+$$;\n\
+create function public.tricky_f2() returns int language sql set search_path = '' as $body$ select 1; $body$;\n\
+create function public.tricky_f3() returns int language sql set search_path = ''\n\
+begin atomic\n  select 1;\n  select 2;\nend;\n\
+insert into public.tricky (a) values ('it''s; fine'), (E'tab\\there; ok');\n\
+;;\n\
+select 1\n";
+
+/// Runs the pinned Supabase CLI with `--workdir <project>`.
+fn supabase(project: &ProjectCopy, args: &[&str]) -> common::Run {
+    let program = project_root().join("node_modules/.bin/supabase");
+    assert!(
+        program.exists(),
+        "{} is missing: run `npm ci` (package.json pins the CLI)",
+        program.display()
+    );
+    let workdir = project.path().to_str().expect("UTF-8 path");
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .args(["--workdir", workdir])
+        .current_dir(project.path())
+        .stdin(Stdio::null());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("SUPABASE_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("SUPABASE_TELEMETRY_DISABLED", "1")
+        .env("DO_NOT_TRACK", "1")
+        .env("NO_COLOR", "1");
+    let output = command.output().expect("run the Supabase CLI");
+    common::Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn local_versions(project: &ProjectCopy) -> Vec<String> {
+    project
+        .migration_files()
+        .iter()
+        .map(|p| {
+            let name = p.file_name().expect("name").to_string_lossy().into_owned();
+            name.split_once('_').expect("version_name").0.to_owned()
+        })
+        .collect()
+}
+
+/// `(local, remote)` pairs from a `--output-format json` listing.
+fn listed_pairs(json_text: &str) -> Vec<(String, String)> {
+    let json: serde_json::Value =
+        serde_json::from_str(json_text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}):\n{json_text}"));
+    json["migrations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no `migrations` in {json_text}"))
+        .iter()
+        .map(|row| {
+            (
+                row["local"].as_str().unwrap_or_default().to_owned(),
+                row["remote"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn migrations_we_push_are_applied_for_the_supabase_cli() {
+    let project = ProjectCopy::of_this_repo();
+    project.add_migration("29990101000000_tricky.sql", TRICKY_MIGRATION);
+    let db = TestDb::new(Grants::Explicit);
+    let url = db.url();
+    let ours = supaschema(project.path(), &["push", "--db-url", &url], &[]);
+    assert_eq!(ours.code, Some(0), "{ours}");
+
+    let list = supabase(
+        &project,
+        &["migration", "list", "--db-url", &url, "--output-format", "json"],
+    );
+    assert_eq!(list.code, Some(0), "{list}");
+    let expected: Vec<(String, String)> = local_versions(&project).into_iter().map(|v| (v.clone(), v)).collect();
+    assert_eq!(listed_pairs(&list.stdout), expected, "{list}");
+
+    let push = supabase(&project, &["db", "push", "--db-url", &url, "--yes"]);
+    assert_eq!(push.code, Some(0), "{push}");
+    assert!(push.all().contains("Remote database is up to date."), "{push}");
+    assert!(!push.all().contains("Applying migration"), "{push}");
+}
+
+#[test]
+fn migrations_the_supabase_cli_pushes_are_applied_for_us() {
+    let project = ProjectCopy::of_this_repo();
+    project.add_migration("29990101000000_tricky.sql", TRICKY_MIGRATION);
+    let mut db = TestDb::new(Grants::Legacy);
+    let url = db.url();
+    let push = supabase(&project, &["db", "push", "--db-url", &url, "--yes"]);
+    assert_eq!(push.code, Some(0), "{push}");
+    let recorded = history_rows(&mut db.client);
+
+    let status = supaschema(project.path(), &["status", "--json", "--db-url", &url], &[]);
+    assert_eq!(status.code, Some(0), "{status}");
+    let expected: Vec<(String, String)> = local_versions(&project).into_iter().map(|v| (v.clone(), v)).collect();
+    assert_eq!(listed_pairs(&status.stdout), expected, "{status}");
+
+    let ours = supaschema(project.path(), &["push", "--db-url", &url], &[]);
+    assert_eq!(ours.code, Some(0), "{ours}");
+    assert!(ours.stdout.contains("Remote database is up to date."), "{ours}");
+    assert!(!ours.stdout.contains("Applying migration"), "{ours}");
+    assert_eq!(
+        history_rows(&mut db.client),
+        recorded,
+        "our push changed the CLI's history"
+    );
+
+    // And `check` finds nothing tampered in what the CLI recorded.
+    let check = supaschema(project.path(), &["check", "--db-url", &url], &[]);
+    assert_eq!(check.code, Some(0), "{check}");
+}
+
+#[test]
+fn both_tools_record_the_same_statements() {
+    let project = ProjectCopy::of_this_repo();
+    project.add_migration("29990101000000_tricky.sql", TRICKY_MIGRATION);
+    project.add_migration("29990101000001_comment_only.sql", "-- only a comment\n");
+    project.add_migration("29990101000002_empty.sql", "");
+
+    let mut by_cli = TestDb::new(Grants::Explicit);
+    let push = supabase(&project, &["db", "push", "--db-url", &by_cli.url(), "--yes"]);
+    assert_eq!(push.code, Some(0), "{push}");
+    let mut by_us = TestDb::new(Grants::Explicit);
+    let ours = supaschema(project.path(), &["push", "--db-url", &by_us.url()], &[]);
+    assert_eq!(ours.code, Some(0), "{ours}");
+
+    let cli_rows = history_rows(&mut by_cli.client);
+    let our_rows = history_rows(&mut by_us.client);
+    assert_eq!(cli_rows.len(), project.migration_files().len());
+    for (cli, us) in cli_rows.iter().zip(&our_rows) {
+        assert_eq!(cli, us, "history rows of {} differ", cli.0);
+    }
+    assert_eq!(cli_rows, our_rows);
+    let tricky = cli_rows.iter().find(|r| r.1 == "tricky").expect("tricky recorded");
+    assert_eq!(tricky.2.len(), 6, "{:#?}", tricky.2);
+    let value: String = by_us
+        .client
+        .query_one("select public.tricky_f1()", &[])
+        .expect("call tricky_f1")
+        .get(0);
+    assert_eq!(value, "semi;colon;");
+}

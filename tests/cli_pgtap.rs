@@ -1,0 +1,183 @@
+//! The pgTAP tests `supaschema pgtap` generates run green with `pg_prove` against a migrated
+//! database (pgTAP installed in schema `extensions`, as `supabase test db` does), under both
+//! grant regimes and for rows owned through a parent; `pgtap` writes only on change and
+//! `pgtap --check` notices stale files.
+
+mod common;
+
+use common::{Grants, ProjectCopy, TestDb, server_config, supaschema};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use supaschema::generator::{SourceFile, render_schema};
+
+/// Runs `pg_prove` on `files` against the test database; panics with its output on failure.
+fn pg_prove(db: &TestDb, files: &[PathBuf]) -> String {
+    let (success, text) = run_pg_prove(db, files);
+    assert!(success, "pg_prove failed:\n{text}");
+    assert!(text.contains("All tests successful."), "{text}");
+    text
+}
+
+/// Runs `pg_prove` and returns whether it passed and what it printed.
+fn run_pg_prove(db: &TestDb, files: &[PathBuf]) -> (bool, String) {
+    let server = server_config();
+    let host = match server.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(host)) => host.clone(),
+        _ => "127.0.0.1".to_owned(),
+    };
+    let port = server.get_ports().first().copied().unwrap_or(5432).to_string();
+    let user = server.get_user().unwrap_or("postgres").to_owned();
+    let mut command = Command::new("pg_prove");
+    command
+        .args([
+            "--host",
+            &host,
+            "--port",
+            &port,
+            "--username",
+            &user,
+            "--dbname",
+            &db.name,
+        ])
+        .args(["--ext", ".sql", "--verbose"])
+        .args(files);
+    if let Some(password) = server.get_password() {
+        command.env("PGPASSWORD", String::from_utf8_lossy(password).into_owned());
+    }
+    let output = command
+        .output()
+        .expect("run pg_prove (Debian: postgresql-15-pgtap, libtap-parser-sourcehandler-pgtap-perl)");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+fn install_pgtap(db: &mut TestDb) {
+    db.client
+        .batch_execute("create extension if not exists pgtap with schema extensions")
+        .expect("create extension pgtap (is postgresql-15-pgtap installed?)");
+}
+
+fn generated_tests(project: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(project.join("supabase/tests/database"))
+        .expect("supabase/tests/database exists")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_generated_tests_pass_on_the_migrated_receptionist_schema() {
+    let project = ProjectCopy::of_this_repo();
+    let run = supaschema(project.path(), &["pgtap"], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let files = generated_tests(project.path());
+    assert_eq!(files.len(), 8, "one file per table: {files:?}");
+    for grants in [Grants::Explicit, Grants::Legacy] {
+        let mut db = TestDb::new(grants);
+        db.migrate();
+        install_pgtap(&mut db);
+        let output = pg_prove(&db, &files);
+        for expected in [
+            "a doctor cannot read another doctor's row in patients",
+            "anon cannot select messages",
+            "service_role reads every doctor's rows in appointments",
+        ] {
+            assert!(output.contains(expected), "{grants:?}: `{expected}` not run\n{output}");
+        }
+    }
+}
+
+#[test]
+fn the_generated_tests_catch_a_hole_in_the_rules() {
+    let project = ProjectCopy::of_this_repo();
+    assert_eq!(supaschema(project.path(), &["pgtap"], &[]).code, Some(0));
+    let mut db = TestDb::new(Grants::Explicit);
+    db.migrate();
+    install_pgtap(&mut db);
+    db.client
+        .batch_execute(
+            "drop policy patients_owner_select on public.patients;
+             create policy patients_owner_select on public.patients for select to authenticated using (true);",
+        )
+        .expect("open a hole");
+    let (success, text) = run_pg_prove(&db, &[project.path().join("supabase/tests/database/patients.test.sql")]);
+    assert!(
+        !success,
+        "pg_prove passed although any doctor can read every patient:\n{text}"
+    );
+    assert!(
+        text.contains("a doctor cannot read another doctor's row in patients"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rows_owned_through_a_parent_are_tested_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = common::project_root();
+    std::fs::copy(
+        root.join("tests/fixtures/schemas/owned_via_parent.toml"),
+        dir.path().join("schema.toml"),
+    )
+    .expect("copy schema");
+    common::copy_tree(&root.join("templates"), &dir.path().join("templates"));
+    let text = std::fs::read_to_string(dir.path().join("schema.toml")).expect("schema");
+    let (_, sql, _) =
+        render_schema(&SourceFile::new("schema.toml", text), &dir.path().join("templates")).expect("render");
+    let run = supaschema(dir.path(), &["pgtap"], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let mut db = TestDb::new(Grants::Explicit);
+    db.client.batch_execute(&sql).expect("apply the fixture's migration");
+    install_pgtap(&mut db);
+    let output = pg_prove(&db, &generated_tests(dir.path()));
+    assert!(
+        output.contains("a doctor cannot insert a row belonging to another doctor into comments"),
+        "{output}"
+    );
+}
+
+#[test]
+fn pgtap_writes_only_on_change_and_check_notices_stale_files() {
+    let project = ProjectCopy::of_this_repo();
+    let _ = std::fs::remove_dir_all(project.path().join("supabase/tests"));
+    let first = supaschema(project.path(), &["pgtap"], &[]);
+    assert_eq!(first.code, Some(0), "{first}");
+    assert!(
+        first.stdout.contains("wrote supabase/tests/database/patients.test.sql"),
+        "{first}"
+    );
+    let file = project.path().join("supabase/tests/database/patients.test.sql");
+    let modified = std::fs::metadata(&file).and_then(|m| m.modified()).expect("mtime");
+
+    let second = supaschema(project.path(), &["pgtap"], &[]);
+    assert_eq!(second.code, Some(0), "{second}");
+    assert!(second.stdout.is_empty(), "{second}");
+    assert_eq!(
+        std::fs::metadata(&file).and_then(|m| m.modified()).expect("mtime"),
+        modified
+    );
+    assert_eq!(supaschema(project.path(), &["pgtap", "--check"], &[]).code, Some(0));
+
+    std::fs::write(&file, "-- Generated by supaschema from schema.toml: edited\n").expect("edit");
+    let orphan = project.path().join("supabase/tests/database/dropped_table.test.sql");
+    std::fs::write(&orphan, "-- Generated by supaschema from schema.toml: old\n").expect("orphan");
+    let check = supaschema(project.path(), &["pgtap", "--check"], &[]);
+    assert_eq!(check.code, Some(1), "{check}");
+    assert!(check.stdout.contains("patients.test.sql"), "{check}");
+    assert!(check.stdout.contains("dropped_table.test.sql"), "{check}");
+
+    let repaired = supaschema(project.path(), &["pgtap"], &[]);
+    assert_eq!(repaired.code, Some(0), "{repaired}");
+    assert!(
+        repaired
+            .stdout
+            .contains("removed supabase/tests/database/dropped_table.test.sql"),
+        "{repaired}"
+    );
+    assert!(!orphan.exists());
+}

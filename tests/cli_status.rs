@@ -1,0 +1,112 @@
+//! `supaschema status`: local migrations against the applied ones, like
+//! `supabase migration list`.
+
+mod common;
+
+use common::{Grants, ProjectCopy, TestDb, history_exists, supaschema, unreachable_url};
+
+fn versions(project: &ProjectCopy) -> Vec<String> {
+    project
+        .migration_files()
+        .iter()
+        .map(|p| {
+            let name = p.file_name().expect("name").to_string_lossy().into_owned();
+            name.split_once('_').expect("version_name").0.to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn without_a_history_table_everything_is_pending_and_nothing_is_created() {
+    let project = ProjectCopy::of_this_repo();
+    let mut db = TestDb::new(Grants::Explicit);
+    let run = supaschema(project.path(), &["status", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.contains("Local"), "{run}");
+    assert!(run.stdout.contains("Remote"), "{run}");
+    assert!(run.stdout.contains("Time (UTC)"), "{run}");
+    for version in versions(&project) {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.contains(&version))
+            .unwrap_or_else(|| panic!("{version} not listed\n{run}"));
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        assert_eq!(cells[0], version, "{run}");
+        assert_eq!(cells[1], "", "{run}");
+    }
+    assert!(
+        run.stderr
+            .contains("no supabase_migrations.schema_migrations table yet"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("pending"), "{run}");
+    assert!(!history_exists(&mut db.client), "status created the history table");
+}
+
+#[test]
+fn after_a_push_every_version_is_applied_and_json_matches_the_cli_shape() {
+    let project = ProjectCopy::of_this_repo();
+    let db = TestDb::new(Grants::Explicit);
+    assert_eq!(
+        supaschema(project.path(), &["push", "--db-url", &db.url()], &[]).code,
+        Some(0)
+    );
+    let run = supaschema(project.path(), &["status", "--json", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let json: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("JSON");
+    let rows = json["migrations"].as_array().expect("migrations");
+    let pairs: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["local"].as_str().unwrap_or("").to_owned(),
+                r["remote"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = versions(&project).into_iter().map(|v| (v.clone(), v)).collect();
+    assert_eq!(pairs, expected, "{run}");
+    assert!(run.stderr.contains("Remote database is up to date."), "{run}");
+}
+
+#[test]
+fn remote_only_versions_are_named() {
+    let project = ProjectCopy::of_this_repo();
+    let mut db = TestDb::new(Grants::Explicit);
+    assert_eq!(
+        supaschema(project.path(), &["push", "--db-url", &db.url()], &[]).code,
+        Some(0)
+    );
+    db.client
+        .batch_execute(
+            "insert into supabase_migrations.schema_migrations (version, name) values ('29990101000000', 'elsewhere')",
+        )
+        .expect("insert a foreign history row");
+    let run = supaschema(project.path(), &["status", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("29990101000000"))
+        .expect("listed");
+    let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+    assert_eq!(
+        (cells[0], cells[1], cells[2]),
+        ("", "29990101000000", "2999-01-01 00:00:00"),
+        "{run}"
+    );
+    assert!(
+        run.stderr
+            .contains("Remote migration versions not found in local migrations directory"),
+        "{run}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_exits_2() {
+    let project = ProjectCopy::of_this_repo();
+    let run = supaschema(project.path(), &["status", "--db-url", &unreachable_url()], &[]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("cannot connect"), "{run}");
+}
