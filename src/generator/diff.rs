@@ -24,6 +24,8 @@ struct Renames<'a> {
     tables: HashMap<&'a str, &'a Table>,
     /// (new table, new column) → old column name
     columns: HashMap<(&'a str, &'a str), &'a str>,
+    /// (new table, old column) → new column name: `columns` the other way round
+    new_columns: HashMap<(&'a str, &'a str), &'a str>,
     /// old table name → new table name
     table_names: HashMap<&'a str, &'a str>,
 }
@@ -33,6 +35,7 @@ impl<'a> Renames<'a> {
         let mut renames = Renames {
             tables: HashMap::new(),
             columns: HashMap::new(),
+            new_columns: HashMap::new(),
             table_names: HashMap::new(),
         };
         for table in &new.tables {
@@ -50,6 +53,7 @@ impl<'a> Renames<'a> {
                 });
                 if let Some(before) = before {
                     renames.columns.insert((&table.name, &column.name), &before.name);
+                    renames.new_columns.insert((&table.name, &before.name), &column.name);
                 }
             }
         }
@@ -58,10 +62,7 @@ impl<'a> Renames<'a> {
 
     /// The new name of an old column of the (new) table, if it still exists.
     fn new_column(&self, new_table: &Table, old_column: &str) -> Option<&'a str> {
-        self.columns
-            .iter()
-            .find(|((t, _), old)| *t == new_table.name && **old == old_column)
-            .map(|((_, new), _)| *new)
+        self.new_columns.get(&(new_table.name.as_str(), old_column)).copied()
     }
 
     /// Column names of an old table, as the new table calls them.
