@@ -43,3 +43,34 @@ fn generated_sql_applies_twice() {
             .unwrap_or_else(|e| panic!("{name} failed the second time: {e:?}"));
     }
 }
+
+/// The build does not parse the generated Rust (that would cost more than all else it does), so
+/// the tests do: every fixture's output, and a schema whose comments hold what rustc refuses
+/// in comments unless escaped.
+#[test]
+fn generated_rust_parses() {
+    for name in SCHEMAS {
+        let (_, rust) = render(name);
+        syn::parse_file(&rust).unwrap_or_else(|e| panic!("{name}: {e}\n{rust}"));
+    }
+    let tricky = std::fs::read_to_string(project_root().join("tests/fixtures/schemas/minimal.toml"))
+        .expect("fixture")
+        .replace(
+            "[tables.notes]\n",
+            "[tables.notes]\ncomment = \"line one\\nline two \\u202e evil \\t tab */ \\\\\"\n",
+        );
+    let source = SourceFile::new("tricky.toml", tricky);
+    let (_, _, rust) = render_schema(&source, &project_root().join("templates")).unwrap_or_else(|e| panic!("{e}"));
+    syn::parse_file(&rust).unwrap_or_else(|e| panic!("{e}\n{rust}"));
+    assert!(
+        rust.contains("/// line one\n/// line two \\u{202e} evil \\u{9} tab */ \\"),
+        "{rust}"
+    );
+    let receptionist = std::fs::read_to_string(project_root().join("schema.toml")).expect("schema.toml");
+    let (_, _, rust) = render_schema(
+        &SourceFile::new("schema.toml", receptionist),
+        &project_root().join("templates"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    syn::parse_file(&rust).unwrap_or_else(|e| panic!("{e}"));
+}

@@ -103,6 +103,5 @@ fn stops_the_check(error: &generator::Error) -> bool {
             | generator::Error::Read { .. }
             | generator::Error::Write { .. }
             | generator::Error::Template { .. }
-            | generator::Error::GeneratedRust { .. }
     )
 }

@@ -432,8 +432,6 @@ pub enum Error {
          again; the schema change is then written as one new migration after all others", path.display(), lock.display()
     )]
     UnlockedMigration { path: PathBuf, lock: PathBuf },
-    #[error("the generated Rust does not parse ({message}); this is a bug in templates/rust")]
-    GeneratedRust { message: String },
     #[error(
         "schema.toml has changes that no migration holds yet: {} would be written.\n\
          help: run `cargo build` without SUPASCHEMA_CHECK and commit the result", files.join(", ")

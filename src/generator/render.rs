@@ -48,7 +48,7 @@ impl Renderer {
         tera.register_filter("words", filter_words);
         tera.register_filter("signature", filter_signature);
         tera.register_filter("rust_str", filter_rust_str);
-        tera.register_filter("rust_doc", filter_rust_doc);
+        tera.register_filter("doc_comment", filter_doc_comment);
         Ok(Renderer { tera })
     }
 
@@ -88,31 +88,15 @@ impl Renderer {
         }
     }
 
-    /// The Rust module with the row, insert and patch structs and enums of every table,
-    /// parsed and pretty-printed so that a template mistake fails here, not in the user's build.
-    ///
-    /// A syntax tree takes some 40 times the memory of its text, so when the template holds
-    /// nothing outside its loop over the tables, each table is parsed and printed on its own:
-    /// the same text, with one table's tree in memory instead of the whole module's.
+    /// The Rust module with the row, insert and patch structs and enums of every table. The
+    /// template lays the code out itself; tests parse every output with `syn`, so the build
+    /// does not pay for a syntax tree of thousands of lines.
     pub fn rust(&self, schema: &Schema) -> Result<String, Error> {
         let tables: Vec<RustTable> = schema.tables.iter().map(RustTable::new).collect();
-        let frame = self.rust_file(&[])?;
-        if frame.shebang.is_some() || !frame.attrs.is_empty() || !frame.items.is_empty() {
-            return Ok(prettyplease::unparse(&self.rust_file(&tables)?));
-        }
-        let mut out = String::new();
-        for table in &tables {
-            out.push_str(&prettyplease::unparse(&self.rust_file(std::slice::from_ref(table))?));
-        }
-        Ok(out)
-    }
-
-    /// The template rendered for these tables, parsed.
-    fn rust_file(&self, tables: &[RustTable]) -> Result<syn::File, Error> {
         let mut context = Context::new();
-        context.insert("tables", tables);
+        context.insert("tables", &tables);
         let code = self.render("rust/types.rs", &context)?;
-        syn::parse_file(&code).map_err(|e| Error::GeneratedRust { message: e.to_string() })
+        Ok(format!("{}\n", code.trim()))
     }
 }
 
@@ -278,9 +262,33 @@ fn filter_rust_str(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Va
     Ok(Value::String(format!("{:?}", string_arg(value, "rust_str")?)))
 }
 
-/// A doc attribute's string: each line gets the space that `///` comments have after them.
-fn filter_rust_doc(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let text = string_arg(value, "rust_doc")?;
-    let spaced: Vec<String> = text.lines().map(|line| format!(" {line}")).collect();
-    Ok(Value::String(format!("{:?}", spaced.join("\n"))))
+/// A `///` doc comment holding the text, one comment line per text line; `indent` is the
+/// column the first line stands at, for the lines after it.
+fn filter_doc_comment(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let text = string_arg(value, "doc_comment")?;
+    let indent = " ".repeat(args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize);
+    // rustc refuses bidirectional-override code points in comments, and a control character
+    // has no business there: both are written as escapes.
+    let visible: String = text
+        .chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if bidi || (c.is_control() && c != '\n') {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let lines: Vec<String> = visible
+        .lines()
+        .map(|line| {
+            if line.trim().is_empty() {
+                "///".to_owned()
+            } else {
+                format!("/// {line}")
+            }
+        })
+        .collect();
+    Ok(Value::String(lines.join(&format!("\n{indent}"))))
 }
