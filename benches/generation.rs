@@ -352,7 +352,7 @@ fn report(rows: &[Row]) {
     }
     println!(
         "\nload = parse + validate; tmpl = loading the templates; sql = plan + render the initial migration; \
-         rust = render + syn parse + prettyplease; initial = render_schema (all of these); diff = diff::changes \
+         rust = render the Rust types; initial = render_schema (all of these); diff = diff::changes \
          against the schema with one column added; increm. = generate() for that change (read schema and lock, \
          verify checksums, diff, render); heap = peak heap above the start; RSS = process max RSS after the size."
     );

@@ -38,10 +38,14 @@ impl<'a> Renames<'a> {
             new_columns: HashMap::new(),
             table_names: HashMap::new(),
         };
+        let old_tables: HashMap<&str, &Table> = old.tables.iter().map(|t| (t.name.as_str(), t)).collect();
+        let new_names: BTreeSet<&str> = new.tables.iter().map(|t| t.name.as_str()).collect();
         for table in &new.tables {
-            let previous = old.table(&table.name).or_else(|| {
+            let previous = old_tables.get(table.name.as_str()).copied().or_else(|| {
                 let from = table.renamed_from.as_deref()?;
-                (new.table(from).is_none()).then(|| old.table(from)).flatten()
+                (!new_names.contains(from))
+                    .then(|| old_tables.get(from).copied())
+                    .flatten()
             });
             let Some(previous) = previous else { continue };
             renames.tables.insert(&table.name, previous);
@@ -632,19 +636,17 @@ fn renamed_constraint(constraint: TableConstraint, table: &Table, renames: &Rena
             } else {
                 fk.target_table.clone()
             };
-            let target_columns = match renames.tables.iter().find(|(new_name, _)| **new_name == target_table) {
-                Some((_, _)) if fk.target_schema == SCHEMA => fk
-                    .target_columns
+            let target_kept = fk.target_schema == SCHEMA && renames.tables.contains_key(target_table.as_str());
+            let target_columns = if target_kept {
+                fk.target_columns
                     .iter()
                     .map(|c| {
-                        renames
-                            .columns
-                            .iter()
-                            .find(|((t, _), old)| *t == target_table && **old == c.as_str())
-                            .map_or("\u{0}dropped".to_owned(), |((_, n), _)| (*n).to_owned())
+                        let renamed = renames.new_columns.get(&(target_table.as_str(), c.as_str()));
+                        renamed.map_or("\u{0}dropped".to_owned(), |n| (*n).to_owned())
                     })
-                    .collect(),
-                _ => fk.target_columns.clone(),
+                    .collect()
+            } else {
+                fk.target_columns.clone()
             };
             TableConstraint::ForeignKey(ForeignKey {
                 columns: renames.map_columns(table, &fk.columns),

@@ -91,12 +91,19 @@ impl Renderer {
     /// The Rust module with the row, insert and patch structs and enums of every table. The
     /// template lays the code out itself; tests parse every output with `syn`, so the build
     /// does not pay for a syntax tree of thousands of lines.
+    ///
+    /// Each table is rendered on its own (`tables` holds one, `first` marks the first), so only
+    /// one table's context is in memory at a time.
     pub fn rust(&self, schema: &Schema) -> Result<String, Error> {
-        let tables: Vec<RustTable> = schema.tables.iter().map(RustTable::new).collect();
-        let mut context = Context::new();
-        context.insert("tables", &tables);
-        let code = self.render("rust/types.rs", &context)?;
-        Ok(format!("{}\n", code.trim()))
+        let mut code = String::new();
+        for (i, table) in schema.tables.iter().enumerate() {
+            let mut context = Context::new();
+            context.insert("tables", &[RustTable::new(table)]);
+            context.insert("first", &(i == 0));
+            code.push_str(self.render("rust/types.rs", &context)?.trim());
+            code.push_str("\n\n");
+        }
+        Ok(format!("{}\n", code.trim_end()))
     }
 }
 

@@ -244,7 +244,7 @@ impl Validator<'_> {
         }
         let context = Context {
             raw,
-            tables: &tables,
+            tables: tables.iter().map(|t| (t.name.as_str(), t)).collect(),
             external: &external_tables,
             functions: &functions,
         };
@@ -1183,7 +1183,7 @@ impl Validator<'_> {
         }
         let target_name = target.get_ref();
         let (target_schema, target_table, target_known, target_keys): ReferenceTarget =
-            if let Some(own) = context.tables.iter().find(|t| &t.name == target_name) {
+            if let Some(own) = context.tables.get(target_name.as_str()) {
                 (
                     SCHEMA.to_owned(),
                     own.name.clone(),
@@ -1668,7 +1668,8 @@ type ReferenceTarget = (String, String, Vec<(String, SqlType)>, Vec<Vec<String>>
 /// What a table's second pass may look at.
 struct Context<'a> {
     raw: &'a RawSchema,
-    tables: &'a [Table],
+    /// The tables after their first pass, by name.
+    tables: HashMap<&'a str, &'a Table>,
     external: &'a [ExternalTable],
     functions: &'a [Function],
 }
