@@ -4,6 +4,8 @@
 //! and the problem's help. A few variants that look hostile but are fine must pass, so the checks
 //! are shown to be no broader than they should be.
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -1994,25 +1996,12 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create directory");
-    for entry in fs::read_dir(from).expect("readable directory") {
-        let entry = entry.expect("readable entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
-}
-
 #[test]
 fn a_broken_schema_writes_nothing() {
     let root = tempfile::tempdir().expect("temporary project");
     let out = tempfile::tempdir().expect("temporary OUT_DIR");
     let project = Project::new(root.path());
-    copy_dir(&templates(), &project.templates_dir());
+    common::copy_tree(&templates(), &project.templates_dir());
     let supabase = root.path().join("supabase");
     let migrations = project.migrations_dir();
     fs::create_dir_all(&migrations).expect("create migrations folder");

@@ -253,7 +253,7 @@ impl Project {
             "{} is missing: the repo's Supabase project needs it",
             from.join("config.toml").display()
         );
-        copy_dir(&from, &dir.path().join("supabase"));
+        common::copy_tree(&from, &dir.path().join("supabase"));
         Project { dir }
     }
 
@@ -291,25 +291,6 @@ impl Project {
                 }
             })
             .collect()
-    }
-}
-
-/// Copies a directory tree, leaving out dot-files and dot-directories (`.temp`, `.branches`,
-/// `.env`), which belong to one machine.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
-        let entry = entry.expect("readable entry");
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type().expect("file type");
-        if kind.is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copy {}: {e}", entry.path().display()));
-        }
     }
 }
 

@@ -336,19 +336,7 @@ impl TempProject {
     /// A project whose first build has written the initial migration and the lock.
     pub fn new(schema: &str) -> TempProject {
         let dir = tempfile::tempdir().expect("temp dir");
-        let templates = project_root().join("templates");
-        for entry in walkdir::WalkDir::new(&templates) {
-            let entry = entry.expect("template entry");
-            let target = dir
-                .path()
-                .join("templates")
-                .join(entry.path().strip_prefix(&templates).expect("inside"));
-            if entry.file_type().is_dir() {
-                std::fs::create_dir_all(&target).expect("template dir");
-            } else {
-                std::fs::copy(entry.path(), &target).expect("copy template");
-            }
-        }
+        copy_tree(&project_root().join("templates"), &dir.path().join("templates"));
         let mut project = TempProject {
             dir,
             out: tempfile::tempdir().expect("out dir"),
