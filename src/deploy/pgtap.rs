@@ -13,7 +13,7 @@ use super::DeployError;
 use crate::generator::ident::{quote_identifier, quote_literal};
 use crate::generator::model::{Command, Role, SCHEMA, Schema, Table};
 use crate::generator::sql_type::SqlType;
-use crate::generator::{PlannedFile, Project, read, validate, write};
+use crate::generator::{PlannedFile, Project, validate, write};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -32,30 +32,17 @@ pub fn tests_dir(project: &Project) -> PathBuf {
     project.root.join("supabase").join("tests").join("database")
 }
 
-/// How a table's rows belong to a doctor (`owner = { column | via }` in `schema.toml`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Ownership {
-    Column(String),
-    Via(String),
-}
+// How a table's rows belong to a doctor (`owner = { column | via }` in `schema.toml`).
+use crate::generator::model::Owner as Ownership;
 
 /// The generated test files, rendered in memory.
 pub fn render(project: &Project) -> Result<Vec<PlannedFile>, DeployError> {
     let source = project.schema_source()?;
     let schema = validate::load(&source).map_err(crate::generator::Error::from)?;
-    let raw = read::parse(&source).map_err(crate::generator::Error::from)?;
-    let ownership: HashMap<String, Ownership> = raw
+    let ownership: HashMap<String, Ownership> = schema
         .tables
         .iter()
-        .filter_map(|(name, table)| {
-            let owner = table.get_ref().owner.as_ref()?.get_ref();
-            let how = match (&owner.column, &owner.via) {
-                (Some(column), _) => Ownership::Column(column.get_ref().clone()),
-                (None, Some(via)) => Ownership::Via(via.get_ref().clone()),
-                (None, None) => return None,
-            };
-            Some((name.get_ref().clone(), how))
-        })
+        .filter_map(|t| t.owner.clone().map(|owner| (t.name.clone(), owner)))
         .collect();
     let template_path = project.templates_dir().join(TEMPLATE);
     let template = std::fs::read_to_string(&template_path).map_err(|source| DeployError::Read {

@@ -250,7 +250,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
             }
         }
         phases.create_tables.push(Step::CreateTable {
-            table: table.clone(),
+            table: Box::new(table.clone()),
             constraints,
         });
         for index in &table.indexes {

@@ -66,6 +66,18 @@ pub struct Table {
     pub policies: Vec<Policy>,
     pub grants: Vec<Grant>,
     pub triggers: Vec<Trigger>,
+    /// Whom a row belongs to, when the table uses the `owner` short form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+}
+
+/// The `owner` short form: the column holding the owner's user id, or the foreign-key column
+/// leading to a parent row that has one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Owner {
+    Column(String),
+    Via(String),
 }
 
 impl Table {

@@ -17,7 +17,8 @@ pub enum Step {
         name: String,
     },
     CreateTable {
-        table: Table,
+        /// Boxed: a table is much larger than any other step.
+        table: Box<Table>,
         constraints: Vec<TableConstraint>,
     },
     DropTable {
@@ -236,7 +237,7 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
                 .map(|(_, fk)| TableConstraint::ForeignKey(fk.clone())),
         );
         steps.push(Step::CreateTable {
-            table: table.clone(),
+            table: Box::new(table.clone()),
             constraints,
         });
     }

@@ -610,6 +610,7 @@ impl Validator<'_> {
             policies: Vec::new(),
             grants: Vec::new(),
             triggers: Vec::new(),
+            owner: None,
         })
     }
 
@@ -938,6 +939,10 @@ impl Validator<'_> {
         let mut policy_spans: Vec<Range<usize>> = Vec::new();
         if let Some(owner) = &raw.owner {
             let expr = self.owner_expression(context, &table, owner)?;
+            table.owner = match (&owner.get_ref().column, &owner.get_ref().via) {
+                (Some(column), _) => Some(Owner::Column(column.get_ref().clone())),
+                (None, via) => via.as_ref().map(|v| Owner::Via(v.get_ref().clone())),
+            };
             for command in [Command::Select, Command::Insert, Command::Update, Command::Delete] {
                 let policy_name = self.generated_name(format!("{table_name}_owner_{}", command.sql()), owner.span())?;
                 let (using, with_check) = match command {
