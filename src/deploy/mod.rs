@@ -103,8 +103,6 @@ pub enum DeployError {
         statement: String,
         failure: DbFailure,
     },
-    #[error("template `{name}` failed: {reason}")]
-    Template { name: String, reason: String },
 }
 
 impl DeployError {
@@ -123,20 +121,6 @@ impl DeployError {
         DeployError::Database {
             context: context.into(),
             failure: DbFailure::from(error),
-        }
-    }
-
-    pub(crate) fn template(name: &str, error: &tera::Error) -> DeployError {
-        let mut reason = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            reason.push_str(": ");
-            reason.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        DeployError::Template {
-            name: name.to_owned(),
-            reason,
         }
     }
 }

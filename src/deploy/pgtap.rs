@@ -12,6 +12,7 @@
 use super::DeployError;
 use crate::generator::ident::{quote_identifier, quote_literal};
 use crate::generator::model::{Command, Role, SCHEMA, Schema, Table};
+use crate::generator::render::Renderer;
 use crate::generator::sql_type::SqlType;
 use crate::generator::{PlannedFile, Project, validate, write};
 use serde::Serialize;
@@ -44,23 +45,12 @@ pub fn render(project: &Project) -> Result<Vec<PlannedFile>, DeployError> {
         .iter()
         .filter_map(|t| t.owner.clone().map(|owner| (t.name.clone(), owner)))
         .collect();
-    let template_path = project.templates_dir().join(TEMPLATE);
-    let template = std::fs::read_to_string(&template_path).map_err(|source| DeployError::Read {
-        path: template_path.clone(),
-        source,
-    })?;
-    let mut tera = tera::Tera::default();
-    tera.autoescape_on(Vec::new());
-    tera.add_raw_template(TEMPLATE, &template)
-        .map_err(|e| DeployError::template(TEMPLATE, &e))?;
+    let renderer = Renderer::from_dir(&project.templates_dir())?;
     let dir = tests_dir(project);
     let mut files = Vec::new();
     for table in &schema.tables {
         let context = TableTests::new(&schema, &ownership, table);
-        let tera_context = tera::Context::from_serialize(&context).map_err(|e| DeployError::template(TEMPLATE, &e))?;
-        let rendered = tera
-            .render(TEMPLATE, &tera_context)
-            .map_err(|e| DeployError::template(TEMPLATE, &e))?;
+        let rendered = renderer.render_value(TEMPLATE, &context)?;
         // The template's leading comment block leaves blank lines; files start with MARKER.
         let contents = rendered.trim_start().to_owned();
         files.push(PlannedFile {

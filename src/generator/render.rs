@@ -52,6 +52,12 @@ impl Renderer {
         Ok(Renderer { tera })
     }
 
+    /// Renders any template with a serializable context, such as the pgTAP tests.
+    pub fn render_value<T: Serialize>(&self, template: &str, context: &T) -> Result<String, Error> {
+        let context = Context::from_serialize(context).map_err(|e| Error::template(template, &e))?;
+        self.render(template, &context)
+    }
+
     fn render(&self, template: &str, context: &Context) -> Result<String, Error> {
         self.tera
             .render(template, context)
