@@ -218,11 +218,7 @@ fn pairs(
 /// The catalog `schema` promises, with every expression in the server's spelling. Needs the
 /// referenced objects (`auth.users`, extensions, other tables) to exist on the server; creates
 /// nothing that outlives the call.
-pub fn expected_catalog(
-    client: &mut Client,
-    schema: &Schema,
-    function_comments: bool,
-) -> Result<Catalog, postgres::Error> {
+pub fn expected_catalog(client: &mut Client, schema: &Schema) -> Result<Catalog, postgres::Error> {
     let mut tx = client.transaction()?;
     tx.batch_execute("create schema supaschema_expected")?;
     let mut catalog = Catalog::default();
@@ -263,11 +259,7 @@ pub fn expected_catalog(
                 security_definer: function.security == crate::generator::model::Security::Definer,
                 config: vec!["search_path=\"\"".to_owned()],
                 executable_by,
-                comment: if function_comments {
-                    function.comment.clone()
-                } else {
-                    None
-                },
+                comment: function.comment.clone(),
             },
         );
     }

@@ -19,7 +19,7 @@ fn catalog_equals_schema_under_both_grant_regimes() {
         let mut db = TestDb::new(grants);
         db.migrate();
         let actual = read_catalog(&mut db.client).expect("read catalog");
-        let expected = expected_catalog(&mut db.client, &schema, true).expect("expected catalog");
+        let expected = expected_catalog(&mut db.client, &schema).expect("expected catalog");
         assert_eq!(
             actual.tables.keys().collect::<Vec<_>>(),
             expected.tables.keys().collect::<Vec<_>>()

@@ -15,7 +15,7 @@ pub fn run(project: &Project, url: &str) -> Result<Vec<String>, DeployError> {
     let mut client = database::connect(url)?;
     let actual =
         read_catalog(&mut client).map_err(|e| DeployError::database("cannot read the database catalog", &e))?;
-    let expected = expected_catalog(&mut client, &schema, true).map_err(|e| {
+    let expected = expected_catalog(&mut client, &schema).map_err(|e| {
         DeployError::database(
             "cannot work out what schema.toml expects on this database: that needs auth.users, the \
              schema's extensions, and the tables and trigger functions it references to exist there \
