@@ -5,7 +5,6 @@
 mod common;
 
 use common::{Grants, ProjectCopy, TestDb, history_rows, project_root, supaschema};
-use std::process::{Command, Stdio};
 
 /// A file exercising every rule of the CLI's statement splitter.
 const TRICKY_MIGRATION: &str = "-- a comment; with a semicolon\n\
@@ -31,21 +30,11 @@ fn supabase(project: &ProjectCopy, args: &[&str]) -> common::Run {
         program.display()
     );
     let workdir = project.path().to_str().expect("UTF-8 path");
-    let mut command = Command::new(program);
+    let mut command = common::supabase_command(&program);
     command
         .args(args)
         .args(["--workdir", workdir])
-        .current_dir(project.path())
-        .stdin(Stdio::null());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("SUPABASE_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env("SUPABASE_TELEMETRY_DISABLED", "1")
-        .env("DO_NOT_TRACK", "1")
-        .env("NO_COLOR", "1");
+        .current_dir(project.path());
     let output = command.output().expect("run the Supabase CLI");
     common::Run {
         code: output.status.code(),

@@ -346,24 +346,12 @@ impl Cli {
     }
 
     fn run_in(&self, cwd: &Path, args: &[&str]) -> CliOutput {
-        let mut command = Command::new(&self.program);
+        let mut command = common::supabase_command(&self.program);
         command
             .args(args)
             .current_dir(cwd)
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // A developer's Supabase settings (access token, project ref, DB password) must not
-        // reach the CLI; only the flags above say where to push.
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("SUPABASE_") {
-                command.env_remove(key);
-            }
-        }
-        command
-            .env("SUPABASE_TELEMETRY_DISABLED", "1")
-            .env("DO_NOT_TRACK", "1")
-            .env("NO_COLOR", "1");
         let shown = format!(
             "{} {}",
             self.program.display(),

@@ -558,3 +558,21 @@ pub fn unreachable_url() -> String {
     drop(listener);
     format!("postgresql://postgres:secret-password@127.0.0.1:{port}/postgres?sslmode=disable&connect_timeout=5")
 }
+
+/// A command for the Supabase CLI at `program`, without a developer's own Supabase settings
+/// (access token, project ref, database password: only the flags say where to push), with
+/// telemetry and colour off and no standard input.
+pub fn supabase_command(program: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(program);
+    command.stdin(std::process::Stdio::null());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("SUPABASE_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("SUPABASE_TELEMETRY_DISABLED", "1")
+        .env("DO_NOT_TRACK", "1")
+        .env("NO_COLOR", "1");
+    command
+}
