@@ -5,33 +5,39 @@
 //! ```sh
 //! cargo bench --bench generation                          # the table of numbers
 //! cargo bench --bench generation -- --smoke               # small sizes, one round (CI)
-//! cargo bench --bench generation -- --sizes 500,2000      # chosen sizes, three rounds each
+//! cargo bench --bench generation -- --sizes 500,2000      # chosen sizes only
 //! cargo bench --bench generation -- --write-schema 500 DIR  # DIR/schema.toml and DIR/schema.ts (Drizzle)
 //! cargo bench --bench generation -- --one-shot SCHEMA OUT   # generate once, as a whole process
 //! cargo bench --bench generation -- --one-shot-sql SCHEMA OUT  # the same, only the SQL
 //! ```
 //!
-//! Peak heap comes from the counting allocator below; max RSS from `/proc/self/status` (VmHWM,
-//! reset between sizes through `/proc/self/clear_refs`). No number is asserted.
+//! Times come from uncounted rounds; peak heap from one more round with the counting allocator
+//! below switched on; max RSS from `/proc/self/status` (VmHWM, reset between sizes through
+//! `/proc/self/clear_refs`). No number is asserted.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 use supaschema::generator::build_script::{WriteMode, build};
 use supaschema::generator::render::Renderer;
 use supaschema::generator::{Project, SourceFile, diff, generate, plan, render_schema, validate};
 
-/// Counts live heap bytes and remembers the peak since the last [`reset_peak`].
+/// Counts live heap bytes and remembers the peak, while [`COUNTING`] is on. Timed rounds run
+/// with it off: the shared counters would make every allocation of the rendering threads
+/// contend for one cache line.
 struct Counting;
 
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static CURRENT: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
 
-fn grew(bytes: usize) {
-    let now = CURRENT.fetch_add(bytes, Ordering::Relaxed) + bytes;
-    PEAK.fetch_max(now, Ordering::Relaxed);
+fn changed(bytes: isize) {
+    if COUNTING.load(Ordering::Relaxed) {
+        let now = CURRENT.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        PEAK.fetch_max(now, Ordering::Relaxed);
+    }
 }
 
 // SAFETY: every call is forwarded unchanged to the system allocator; only counters are added.
@@ -40,7 +46,7 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: same contract as the caller's.
         let ptr = unsafe { System.alloc(layout) };
         if !ptr.is_null() {
-            grew(layout.size());
+            changed(layout.size() as isize);
         }
         ptr
     }
@@ -48,15 +54,14 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: same contract as the caller's.
         unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        changed(-(layout.size() as isize));
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: same contract as the caller's.
         let new = unsafe { System.realloc(ptr, layout, new_size) };
         if !new.is_null() {
-            CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-            grew(new_size);
+            changed(new_size as isize - layout.size() as isize);
         }
         new
     }
@@ -65,16 +70,16 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Starts a new peak at the current heap size; returns the heap size.
-fn reset_peak() -> usize {
-    let now = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(now, Ordering::Relaxed);
-    now
-}
-
-/// Heap bytes above `base` at the peak since [`reset_peak`].
-fn peak_above(base: usize) -> usize {
-    PEAK.load(Ordering::Relaxed).saturating_sub(base)
+/// Runs `f` with the heap counted; the peak heap above the heap in use before it. Memory that
+/// `f` frees but did not allocate lowers the count, so the peak is the net growth.
+fn peak_heap_of<T>(f: impl FnOnce() -> T) -> usize {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    COUNTING.store(true, Ordering::SeqCst);
+    let out = f();
+    drop(out);
+    COUNTING.store(false, Ordering::SeqCst);
+    (PEAK.load(Ordering::Relaxed) - base).max(0) as usize
 }
 
 /// The process's peak resident set in bytes (VmHWM), if Linux tells.
@@ -211,9 +216,9 @@ fn mib(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
-/// Runs `f` `rounds` times; the median time and the peak heap above the start, over all rounds.
+/// Runs `f` `rounds` times uncounted, for the median time, and once more counted, for the peak
+/// heap above the start.
 fn measure<T>(rounds: usize, mut f: impl FnMut() -> T) -> (Duration, usize) {
-    let base = reset_peak();
     let mut times = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let start = Instant::now();
@@ -221,7 +226,7 @@ fn measure<T>(rounds: usize, mut f: impl FnMut() -> T) -> (Duration, usize) {
         times.push(start.elapsed());
         drop(out);
     }
-    (median(times), peak_above(base))
+    (median(times), peak_heap_of(f))
 }
 
 /// The numbers for one size.
@@ -412,6 +417,16 @@ fn one_shot(schema: &Path, out: &Path, with_rust: bool) -> Result<(), Box<dyn st
     Ok(())
 }
 
+/// Rounds per size: enough for a stable median, about ten seconds at the largest size.
+fn rounds_for(tables: usize) -> usize {
+    match tables {
+        0..=10 => 200,
+        11..=100 => 40,
+        101..=500 => 15,
+        _ => 7,
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `cargo bench` passes `--bench`; ignore it and anything else unknown.
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
@@ -423,10 +438,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let sizes: Vec<(usize, usize)> = match rest {
                 [.., "--sizes", list] => list
                     .split(',')
-                    .map(|n| Ok((n.parse()?, 3)))
+                    .map(|n| n.parse().map(|n| (n, rounds_for(n))))
                     .collect::<Result<_, std::num::ParseIntError>>()?,
                 _ if rest.contains(&"--smoke") => vec![(10, 1), (100, 1)],
-                _ => vec![(10, 200), (100, 40), (500, 15), (2000, 7)],
+                _ => [10, 100, 500, 2000].map(|n| (n, rounds_for(n))).to_vec(),
             };
             let mut rows = Vec::new();
             for (tables, rounds) in sizes {

@@ -4,11 +4,12 @@
 
 use super::error::Error;
 use super::ident::{quote_identifier, quote_literal};
-use super::model::{Builtin, Class, Function, FunctionBody, Identity, SCHEMA, Schema};
+use super::model::{Builtin, Class, Function, FunctionBody, Identity, SCHEMA, Schema, Table};
 use super::plan::Step;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tera::{Context, Tera, Value};
 use walkdir::WalkDir;
 
@@ -66,14 +67,13 @@ impl Renderer {
 
     /// One migration file's text: a header and every step's statements.
     pub fn migration(&self, name: &str, steps: &[Step], schema: &Schema) -> Result<String, Error> {
-        let mut statements = Vec::with_capacity(steps.len());
-        for step in steps {
+        let statements = on_every_core(steps, |step| {
             let mut context = Context::from_serialize(step).map_err(|e| Error::template(step.template(), &e))?;
             if let Step::CreateFunction { function } = step {
                 context.insert("body", &self.function_body(function, schema)?);
             }
-            statements.push(self.render(step.template(), &context)?.trim().to_owned());
-        }
+            Ok(self.render(step.template(), &context)?.trim().to_owned())
+        })?;
         let mut context = Context::new();
         context.insert("name", name);
         context.insert("statements", &statements);
@@ -101,16 +101,62 @@ impl Renderer {
     /// Each table is rendered on its own (`tables` holds one, `first` marks the first), so only
     /// one table's context is in memory at a time.
     pub fn rust(&self, schema: &Schema) -> Result<String, Error> {
-        let mut code = String::new();
-        for (i, table) in schema.tables.iter().enumerate() {
+        let tables: Vec<(usize, &Table)> = schema.tables.iter().enumerate().collect();
+        let pieces = on_every_core(&tables, |&(i, table)| {
             let mut context = Context::new();
             context.insert("tables", &[RustTable::new(table)]);
             context.insert("first", &(i == 0));
-            code.push_str(self.render("rust/types.rs", &context)?.trim());
+            Ok(self.render("rust/types.rs", &context)?.trim().to_owned())
+        })?;
+        let mut code = String::with_capacity(pieces.iter().map(|p| p.len() + 2).sum());
+        for piece in pieces.iter().filter(|p| !p.is_empty()) {
+            code.push_str(piece);
             code.push_str("\n\n");
         }
         Ok(format!("{}\n", code.trim_end()))
     }
+}
+
+/// Items a thread takes at a time: enough to make taking them cheap, few enough that the
+/// threads finish together though statements differ in cost.
+const BATCH: usize = 16;
+
+/// `render` applied to every item, in order, on every core: each statement and each table
+/// renders on its own, so a schema of hundreds of tables renders in parallel. Threads take
+/// batches of items from a shared counter; the first error in item order is the one returned.
+fn on_every_core<T: Sync>(
+    items: &[T],
+    render: impl Fn(&T) -> Result<String, Error> + Sync,
+) -> Result<Vec<String>, Error> {
+    let batches: Vec<&[T]> = items.chunks(BATCH).collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(batches.len());
+    if threads <= 1 {
+        return items.iter().map(&render).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let at = next.fetch_add(1, Ordering::Relaxed);
+            let Some(batch) = batches.get(at) else { return done };
+            done.push((at, batch.iter().map(&render).collect::<Result<Vec<_>, _>>()));
+        }
+    };
+    let mut done: Vec<(usize, Result<Vec<String>, Error>)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut done = work();
+        for helper in helpers {
+            done.extend(helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        done
+    });
+    done.sort_unstable_by_key(|(at, _)| *at);
+    let mut rendered = Vec::with_capacity(items.len());
+    for (_, batch) in done {
+        rendered.extend(batch?);
+    }
+    Ok(rendered)
 }
 
 /// A table as the Rust template sees it.
@@ -153,7 +199,7 @@ struct RustEnum {
 }
 
 impl RustTable {
-    fn new(table: &super::model::Table) -> RustTable {
+    fn new(table: &Table) -> RustTable {
         let fields: Vec<RustField> = table
             .columns
             .iter()
