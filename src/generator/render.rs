@@ -6,11 +6,11 @@ use super::error::Error;
 use super::ident::{quote_identifier, quote_literal};
 use super::model::{Builtin, Class, Function, FunctionBody, Identity, SCHEMA, Schema, Table};
 use super::plan::Step;
+use serde::Deserialize;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tera::{Context, Tera, Value};
+use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 use walkdir::WalkDir;
 
 /// The templates, loaded once, with the quoting filters registered.
@@ -38,10 +38,10 @@ impl Renderer {
                 files.push((entry.path().to_owned(), Some(name)));
             }
         }
-        let mut tera = Tera::default();
-        tera.autoescape_on(Vec::new());
-        tera.add_template_files(files)
-            .map_err(|e| Error::template(&dir.display().to_string(), &e))?;
+        let mut tera = Tera::new();
+        tera.autoescape_on(Vec::<&str>::new());
+        // Registered before the templates are added: Tera checks that every filter they use
+        // exists.
         tera.register_filter("ident", filter_ident);
         tera.register_filter("idents", filter_idents);
         tera.register_filter("literal", filter_literal);
@@ -50,6 +50,8 @@ impl Renderer {
         tera.register_filter("signature", filter_signature);
         tera.register_filter("rust_str", filter_rust_str);
         tera.register_filter("doc_comment", filter_doc_comment);
+        tera.add_template_files(files)
+            .map_err(|e| Error::template(&dir.display().to_string(), &e))?;
         Ok(Renderer { tera })
     }
 
@@ -261,71 +263,60 @@ impl RustTable {
     }
 }
 
-fn string_arg(value: &Value, filter: &str) -> tera::Result<String> {
-    value
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| tera::Error::msg(format!("`{filter}` expects a string, got {value}")))
+fn filter_ident(value: &str, _: Kwargs, _: &State) -> String {
+    quote_identifier(value)
 }
 
-fn string_list(value: &Value, filter: &str) -> tera::Result<Vec<String>> {
-    let items = value
-        .as_array()
-        .ok_or_else(|| tera::Error::msg(format!("`{filter}` expects a list, got {value}")))?;
-    items.iter().map(|v| string_arg(v, filter)).collect()
+fn filter_idents(values: &[Value], _: Kwargs, _: &State) -> TeraResult<String> {
+    let quoted: Vec<String> = strings(values, "idents")?.map(quote_identifier).collect();
+    Ok(quoted.join(", "))
 }
 
-fn filter_ident(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    Ok(Value::String(quote_identifier(&string_arg(value, "ident")?)))
+fn filter_literal(value: &str, _: Kwargs, _: &State) -> String {
+    quote_literal(value)
 }
 
-fn filter_idents(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let quoted: Vec<String> = string_list(value, "idents")?
-        .iter()
-        .map(|s| quote_identifier(s))
-        .collect();
-    Ok(Value::String(quoted.join(", ")))
+fn filter_literals(values: &[Value], _: Kwargs, _: &State) -> TeraResult<String> {
+    let quoted: Vec<String> = strings(values, "literals")?.map(quote_literal).collect();
+    Ok(quoted.join(", "))
 }
 
-fn filter_literal(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    Ok(Value::String(quote_literal(&string_arg(value, "literal")?)))
-}
-
-fn filter_literals(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let quoted: Vec<String> = string_list(value, "literals")?
-        .iter()
-        .map(|s| quote_literal(s))
-        .collect();
-    Ok(Value::String(quoted.join(", ")))
+/// The items of a list filter's input, which must all be strings.
+fn strings<'a>(values: &'a [Value], filter: &str) -> TeraResult<impl Iterator<Item = &'a str>> {
+    match values.iter().find(|v| v.as_str().is_none()) {
+        Some(other) => Err(tera::Error::message(format!(
+            "`{filter}` expects a list of strings, got {other}"
+        ))),
+        None => Ok(values.iter().filter_map(Value::as_str)),
+    }
 }
 
 /// `set_null` → `set null`, `by_default` → `by default`: enum values as SQL keywords.
-fn filter_words(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    Ok(Value::String(string_arg(value, "words")?.replace('_', " ")))
+fn filter_words(value: &str, _: Kwargs, _: &State) -> String {
+    value.replace('_', " ")
 }
 
 /// A function as `grant`/`comment` name it: `public.name(argtype, …)`.
-fn filter_signature(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let function: Function = tera::from_value(value.clone())
-        .map_err(|e| tera::Error::msg(format!("`signature` expects a function: {e}")))?;
+fn filter_signature(value: &Value, _: Kwargs, _: &State) -> TeraResult<String> {
+    let function = Function::deserialize(value)
+        .map_err(|e| tera::Error::message(format!("`signature` expects a function: {e}")))?;
     let types: Vec<String> = function.args.iter().map(|a| a.sql_type.to_string()).collect();
-    Ok(Value::String(format!(
+    Ok(format!(
         "{SCHEMA}.{}({})",
         quote_identifier(&function.name),
         types.join(", ")
-    )))
+    ))
 }
 
 /// A Rust string literal holding the value, for doc attributes and constants.
-fn filter_rust_str(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    Ok(Value::String(format!("{:?}", string_arg(value, "rust_str")?)))
+fn filter_rust_str(value: &str, _: Kwargs, _: &State) -> String {
+    format!("{value:?}")
 }
 
 /// A `///` doc comment holding the text, one comment line per text line; `indent` is the
 /// column the first line stands at, for the lines after it.
-fn filter_doc_comment(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
-    let text = string_arg(value, "doc_comment")?;
-    let indent = " ".repeat(args.get("indent").and_then(Value::as_u64).unwrap_or(0) as usize);
+fn filter_doc_comment(text: &str, kwargs: Kwargs, _: &State) -> TeraResult<String> {
+    let indent = " ".repeat(kwargs.get::<u64>("indent")?.unwrap_or(0) as usize);
     // rustc refuses bidirectional-override code points in comments, and a control character
     // has no business there: both are written as escapes.
     let visible: String = text
@@ -349,5 +340,5 @@ fn filter_doc_comment(value: &Value, args: &HashMap<String, Value>) -> tera::Res
             }
         })
         .collect();
-    Ok(Value::String(lines.join(&format!("\n{indent}"))))
+    Ok(lines.join(&format!("\n{indent}")))
 }

@@ -1,7 +1,6 @@
 {#- Adds a constraint to an existing table: a foreign key closing a cycle between new tables,
     or a constraint that schema.toml added or changed. Dropped first, so running the migration
     again is harmless.
-    Receives: table (name), constraint (see macros.sql). -#}
-{% import "sql/macros.sql" as macros -%}
+    Receives: table (name), constraint (see components.sql). -#}
 alter table public.{{ table | ident }} drop constraint if exists {{ constraint.name | ident }};
-alter table public.{{ table | ident }} add {{ macros::constraint(c=constraint) }};
+alter table public.{{ table | ident }} add {{<constraint c={constraint}/>}};

@@ -1,8 +1,8 @@
-{#- Shared pieces of statements.
+{#- Shared pieces of statements, as components: `{{<constraint c={…}/>}}`.
     constraint(c): one table constraint, `constraint <name> …`. `c.type` is primary_key, unique,
     check, exclusion or foreign_key; the other fields are those of the model's Constraint,
     Check, Exclusion or ForeignKey. -#}
-{% macro constraint(c) -%}
+{% component constraint(c) -%}
 constraint {{ c.name | ident }}
 {%- if c.type == "primary_key" %} primary key ({{ c.columns | idents }})
 {%- elif c.type == "unique" %} unique ({{ c.columns | idents }})
@@ -14,12 +14,12 @@ constraint {{ c.name | ident }}
   {%- if c.on_delete != "no_action" %} on delete {{ c.on_delete | words }}{% endif %}
   {%- if c.on_update != "no_action" %} on update {{ c.on_update | words }}{% endif %}
 {%- endif %}
-{%- endmacro constraint %}
+{%- endcomponent constraint %}
 
 {#- column(column): a column definition, `name type [generated …] [not null] [default …]`. -#}
-{% macro column(column) -%}
+{% component column(column) -%}
 {{ column.name | ident }} {{ column.sql_type }}
   {%- if column.identity %} generated {{ column.identity | words }} as identity{% endif %}
   {%- if not column.nullable %} not null{% endif %}
   {%- if column.default %} default {{ column.default }}{% endif %}
-{%- endmacro column %}
+{%- endcomponent column %}
