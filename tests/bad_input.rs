@@ -2042,3 +2042,62 @@ fn a_broken_schema_writes_nothing() {
     );
     assert_ne!(fixed.1, before.1, "the types are written");
 }
+
+/// [`BASE`] and 200 more small tables, the `i`-th with the extra column line `extra(i)` when it
+/// gives one: large enough that reading and checking run on several threads.
+fn many_tables(extra: impl Fn(usize) -> Option<String>) -> String {
+    let mut toml = BASE.to_owned();
+    for i in 0..200 {
+        toml.push_str(&format!(
+            "\n[tables.extra_{i}]\nowner = {{ column = \"user_id\" }}\nindexes = [{{ columns = [\"user_id\"] }}]\n\n\
+             [tables.extra_{i}.columns]\n\
+             id = {{ type = \"uuid\", primary_key = true, default = \"gen_random_uuid()\", class = \"administrative\" }}\n\
+             user_id = {{ type = \"uuid\", references = {{ table = \"auth.users\", column = \"id\" }}, class = \"administrative\" }}\n"
+        ));
+        if let Some(line) = extra(i) {
+            toml.push_str(&line);
+            toml.push('\n');
+        }
+    }
+    toml
+}
+
+/// Tables are read and checked on every core; the error reported must still be the first in
+/// the file, as one pass over the tables would find it.
+#[test]
+fn errors_in_a_large_schema_are_reported_in_file_order() {
+    let templates = templates();
+    let source = SourceFile::new("schema.toml", many_tables(|_| None));
+    if let Err(error) = render_schema(&source, &templates) {
+        panic!("the large schema without errors is refused: {error}");
+    }
+    for (stage, bad) in [
+        (
+            "reading",
+            "colour = { type = \"text\", class = \"public\", shade = \"red\" }",
+        ),
+        (
+            "the first check",
+            "colour = { type = \"varchar(20)\", class = \"public\" }",
+        ),
+        (
+            "the second check",
+            "colour = { type = \"uuid\", class = \"public\", references = { table = \"nowhere\", column = \"id\" } }",
+        ),
+    ] {
+        let marked = |i: usize| format!("{} # bad {i}", bad);
+        let text = many_tables(|i| [40, 170].contains(&i).then(|| marked(i)));
+        let expected = line_of(&text, &marked(40)).expect("marker");
+        let source = SourceFile::new("schema.toml", text);
+        match render_schema(&source, &templates) {
+            Err(Error::Schema(error)) => assert_eq!(
+                error.line(),
+                expected,
+                "{stage}: reported line {}, the first bad table is at line {expected}:\n{error}",
+                error.line()
+            ),
+            Err(other) => panic!("{stage}: expected a schema error, got {other}"),
+            Ok(_) => panic!("{stage}: the bad schema was accepted"),
+        }
+    }
+}

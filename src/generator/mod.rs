@@ -11,6 +11,7 @@ pub mod ident;
 pub mod lock;
 pub mod model;
 pub mod order;
+pub mod parallel;
 pub mod plan;
 pub mod read;
 pub mod render;

@@ -6,6 +6,7 @@ use super::model::{
     Class, Command, ForEach, Identity, IndexMethod, Language, ReferentialAction, Role, Security, TriggerEvent,
     TriggerTiming, Volatility,
 };
+use super::parallel::map_in_order;
 use indexmap::IndexMap;
 use serde::Deserialize;
 use toml::Spanned;
@@ -236,9 +237,33 @@ pub fn parse(file: &SourceFile) -> Result<RawSchema, SchemaError> {
     };
     // The parser reports errors in the order it finds them, not in the order of the text: an
     // unclosed string first shows up as a missing comma on the next line. The earliest is the cause.
-    let (root, errors) = toml::de::DeTable::parse_recoverable(&file.text);
-    if let Some(error) = errors.into_iter().min_by_key(|e| e.span().map_or(0, |s| s.start)) {
+    let (mut root, errors) = toml::de::DeTable::parse_recoverable(&file.text);
+    let start = |error: &toml::de::Error| error.span().map_or(0, |span| span.start);
+    if let Some(error) = errors.into_iter().min_by_key(start) {
         return Err(syntax(error));
     }
-    RawSchema::deserialize(toml::de::Deserializer::from(root)).map_err(syntax)
+    // The tables, nearly all of the text, are read on every core; the rest as one document.
+    // Of an error in each, the earlier in the text is reported, as one pass would.
+    let tables = match root.get_ref().get("tables").map(|v| v.get_ref()) {
+        Some(toml::de::DeValue::Table(_)) => root.get_mut().remove("tables"),
+        _ => None,
+    };
+    let rest = RawSchema::deserialize(toml::de::Deserializer::from(root));
+    let tables = match tables.map(Spanned::into_inner) {
+        Some(toml::de::DeValue::Table(tables)) => map_in_order(tables.into_iter().collect(), |(name, table)| {
+            let table = Spanned::<RawTable>::deserialize(toml::de::ValueDeserializer::from(table))?;
+            Ok((Spanned::new(name.span(), name.into_inner().into_owned()), table))
+        })
+        .into_iter()
+        .collect(),
+        _ => Ok(Vec::new()),
+    };
+    match (rest, tables) {
+        (Ok(mut schema), Ok(tables)) => {
+            schema.tables = tables.into_iter().collect();
+            Ok(schema)
+        }
+        (Err(error), Ok(_)) | (Ok(_), Err(error)) => Err(syntax(error)),
+        (Err(rest), Err(table)) => Err(syntax(if start(&table) < start(&rest) { table } else { rest })),
+    }
 }

@@ -5,11 +5,11 @@
 use super::error::Error;
 use super::ident::{quote_identifier, quote_literal};
 use super::model::{Builtin, Class, Function, FunctionBody, Identity, SCHEMA, Schema, Table};
+use super::parallel::map_in_order;
 use super::plan::Step;
 use serde::Deserialize;
 use serde::Serialize;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 use walkdir::WalkDir;
 
@@ -69,13 +69,15 @@ impl Renderer {
 
     /// One migration file's text: a header and every step's statements.
     pub fn migration(&self, name: &str, steps: &[Step], schema: &Schema) -> Result<String, Error> {
-        let statements = on_every_core(steps, |step| {
+        let statements = map_in_order(steps.iter().collect(), |step| {
             let mut context = Context::from_serialize(step).map_err(|e| Error::template(step.template(), &e))?;
             if let Step::CreateFunction { function } = step {
                 context.insert("body", &self.function_body(function, schema)?);
             }
             Ok(self.render(step.template(), &context)?.trim().to_owned())
-        })?;
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, Error>>()?;
         let mut context = Context::new();
         context.insert("name", name);
         context.insert("statements", &statements);
@@ -100,16 +102,17 @@ impl Renderer {
     /// template lays the code out itself; tests parse every output with `syn`, so the build
     /// does not pay for a syntax tree of thousands of lines.
     ///
-    /// Each table is rendered on its own (`tables` holds one, `first` marks the first), so only
-    /// one table's context is in memory at a time.
+    /// Each table is rendered on its own (`tables` holds one, `first` marks the first), on every
+    /// core, so only a table's context per thread is in memory at a time.
     pub fn rust(&self, schema: &Schema) -> Result<String, Error> {
-        let tables: Vec<(usize, &Table)> = schema.tables.iter().enumerate().collect();
-        let pieces = on_every_core(&tables, |&(i, table)| {
+        let pieces = map_in_order(schema.tables.iter().enumerate().collect(), |(i, table)| {
             let mut context = Context::new();
             context.insert("tables", &[RustTable::new(table)]);
             context.insert("first", &(i == 0));
             Ok(self.render("rust/types.rs", &context)?.trim().to_owned())
-        })?;
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, Error>>()?;
         let mut code = String::with_capacity(pieces.iter().map(|p| p.len() + 2).sum());
         for piece in pieces.iter().filter(|p| !p.is_empty()) {
             code.push_str(piece);
@@ -117,48 +120,6 @@ impl Renderer {
         }
         Ok(format!("{}\n", code.trim_end()))
     }
-}
-
-/// Items a thread takes at a time: enough to make taking them cheap, few enough that the
-/// threads finish together though statements differ in cost.
-const BATCH: usize = 16;
-
-/// `render` applied to every item, in order, on every core: each statement and each table
-/// renders on its own, so a schema of hundreds of tables renders in parallel. Threads take
-/// batches of items from a shared counter; the first error in item order is the one returned.
-fn on_every_core<T: Sync>(
-    items: &[T],
-    render: impl Fn(&T) -> Result<String, Error> + Sync,
-) -> Result<Vec<String>, Error> {
-    let batches: Vec<&[T]> = items.chunks(BATCH).collect();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = cores.min(batches.len());
-    if threads <= 1 {
-        return items.iter().map(&render).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let at = next.fetch_add(1, Ordering::Relaxed);
-            let Some(batch) = batches.get(at) else { return done };
-            done.push((at, batch.iter().map(&render).collect::<Result<Vec<_>, _>>()));
-        }
-    };
-    let mut done: Vec<(usize, Result<Vec<String>, Error>)> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut done = work();
-        for helper in helpers {
-            done.extend(helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        }
-        done
-    });
-    done.sort_unstable_by_key(|(at, _)| *at);
-    let mut rendered = Vec::with_capacity(items.len());
-    for (_, batch) in done {
-        rendered.extend(batch?);
-    }
-    Ok(rendered)
 }
 
 /// A table as the Rust template sees it.

@@ -9,6 +9,7 @@ use super::ident::{
     rust_variant_name,
 };
 use super::model::*;
+use super::parallel::map_in_order;
 use super::read::{Name, RawColumn, RawFunction, RawPolicy, RawSchema, RawTable};
 use super::sql_type::{SqlType, TypeProblem};
 use heck::ToUpperCamelCase;
@@ -228,10 +229,16 @@ impl Validator<'_> {
             None => None,
         };
 
-        let mut tables = Vec::new();
-        for (name, table) in &raw.tables {
-            let base = self.table_columns(name, table)?;
-            if tables.iter().any(|t: &Table| t.name == base.name) {
+        // Each pass over the tables runs on every core; the errors are reported in the order
+        // one loop over the tables would meet them.
+        let bases = map_in_order(raw.tables.iter().collect(), |(name, table)| {
+            self.table_columns(name, table)
+        });
+        let mut tables = Vec::with_capacity(bases.len());
+        let mut seen = HashSet::new();
+        for ((name, _), base) in raw.tables.iter().zip(bases) {
+            let base = base?;
+            if !seen.insert(base.name.clone()) {
                 return Err(self.error(
                     name.span(),
                     Problem::Duplicate {
@@ -250,8 +257,15 @@ impl Validator<'_> {
         };
         let mut finished = Vec::with_capacity(tables.len());
         let mut builtins = Vec::new();
-        for ((name, table), base) in raw.tables.iter().zip(&tables) {
-            finished.push(self.table_relations(&context, name, table, base.clone(), &audit_table, &mut builtins)?);
+        let relations = map_in_order(raw.tables.iter().zip(&tables).collect(), |((name, table), base)| {
+            let mut used = Vec::new();
+            let table = self.table_relations(&context, name, table, base.clone(), &audit_table, &mut used);
+            table.map(|table| (table, used))
+        });
+        for relation in relations {
+            let (table, used) = relation?;
+            finished.push(table);
+            builtins.extend(used);
         }
         if let Some(audit) = &raw.audit_table {
             self.audit_table(audit, &finished, &raw.tables)?;
