@@ -1,9 +1,10 @@
 //! The receptionist database under realistic volume: creates a database of its own (the Supabase
 //! stand-in, then `supabase/migrations/*.sql`), seeds it (`common/seed.rs`), and runs the hot
 //! queries of the bot and the doctors' app as the signed-in doctor under RLS and as
-//! `service_role`, with the same SQL (including the explicit doctor filter) both ways. Then it
-//! rewrites every policy into the naive form `auth.uid() = doctor_id` and runs them again.
-//! Prints a table and drops the database. No number is asserted.
+//! `service_role`, with the same SQL (including the explicit doctor filter) both ways, each actor
+//! from a prepared statement of its own (see `measure`). Then it rewrites every policy into the
+//! naive form `auth.uid() = doctor_id` and runs them again. Prints a table and drops the
+//! database. No number is asserted.
 //!
 //! ```sh
 //! cargo bench --bench database                      # full volume (5 000 000 messages)
@@ -335,10 +336,13 @@ struct Timing {
     doctor: Option<Duration>,
     service: Option<Duration>,
     rows: usize,
+    /// Per actor (service role first): how many of its executions ran PostgreSQL's generic plan
+    /// and how many a custom plan, from `pg_prepared_statements`.
+    plan_cache: Vec<(i64, i64)>,
 }
 
 fn measure(client: &mut Client, doctor: Uuid, query: &Query, runs: usize) -> Result<Timing> {
-    let statement = client.prepare(&query.sql.replace("\n", " "))?;
+    let sql = query.sql.replace("\n", " ");
     let mut actors = Vec::new();
     if query.service_may {
         actors.push(Actor::ServiceRole);
@@ -346,24 +350,47 @@ fn measure(client: &mut Client, doctor: Uuid, query: &Query, runs: usize) -> Res
     if query.doctor_may {
         actors.push(Actor::Doctor(doctor));
     }
+    // One prepared statement per actor, all of the same SQL. PostgreSQL's plan cache re-analyzes,
+    // rewrites and re-plans a statement that row security applies to (`BYPASSRLS` counts too)
+    // whenever it runs as a different role than the one it was planned as. A statement shared by
+    // the two alternating actors was therefore planned again in half of each side's timed runs,
+    // and the median landed on either side of that step; re-planning costs more under RLS (the
+    // policy's sub-select, inlining `auth.uid()`), which is not the query's execution. Each
+    // actor now keeps its own cached plan, as a connection serving one role does.
+    let statements = actors
+        .iter()
+        .map(|_| client.prepare(&sql))
+        .collect::<std::result::Result<Vec<Statement>, _>>()?;
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); actors.len()];
     let mut rows = 0;
     for run in 0..runs + 3 {
         for k in 0..actors.len() {
             // Alternate who goes first; the first three runs warm up.
             let k = if run % 2 == 0 { k } else { actors.len() - 1 - k };
-            let (time, n) = timed(client, actors[k], &statement, query)?;
+            let (time, n) = timed(client, actors[k], &statements[k], query)?;
             rows = n;
             if run >= 3 {
                 times[k].push(time);
             }
         }
     }
+    // The statements were prepared in actor order; their names are private to the driver.
+    let plan_cache = client
+        .query(
+            "select generic_plans, custom_plans from pg_prepared_statements \
+             where statement = $1 order by prepare_time, length(name), name",
+            &[&sql],
+        )?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    drop(statements);
     let mut medians = times.into_iter().map(median);
     Ok(Timing {
         service: if query.service_may { medians.next() } else { None },
         doctor: medians.next(),
         rows,
+        plan_cache,
     })
 }
 
@@ -507,6 +534,19 @@ fn main() -> Result<()> {
             .iter()
             .chain(naive.as_ref().map(|(_, p)| p))
             .map(|p| p.scans.join(", "))
+            .collect();
+        println!("  {}: {}", query.name, all.join(" | "));
+    }
+    println!(
+        "\nPlan cache, executions with PostgreSQL's generic / a custom plan, warm-up included \
+         ([service role |] doctor | doctor with naive policies):"
+    );
+    for ((query, (timing, _)), naive) in queries.iter().zip(&generated).zip(&naive) {
+        let all: Vec<String> = timing
+            .plan_cache
+            .iter()
+            .chain(naive.iter().filter_map(|(t, _)| t.plan_cache.last()))
+            .map(|(generic, custom)| format!("{generic} / {custom}"))
             .collect();
         println!("  {}: {}", query.name, all.join(" | "));
     }
