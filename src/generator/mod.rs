@@ -100,9 +100,17 @@ pub const INITIAL_MIGRATION: &str = "initial_schema";
 pub fn render_schema(source: &SourceFile, templates: &Path) -> Result<(Schema, String, String), Error> {
     let schema = validate::load(source)?;
     let renderer = Renderer::from_dir(templates)?;
-    let sql = renderer.migration(INITIAL_MIGRATION, &plan::initial(&schema), &schema)?;
-    let rust = renderer.rust(&schema)?;
-    Ok((schema, sql, rust))
+    let (sql, rust) = std::thread::scope(|scope| {
+        let rust = scope.spawn(|| renderer.rust(&schema));
+        let sql = renderer.migration(INITIAL_MIGRATION, &plan::initial(&schema), &schema);
+        (sql, joined(rust))
+    });
+    Ok((schema, sql?, rust?))
+}
+
+/// The result of a thread that renders beside the planning; its panic goes on up.
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Runs the whole pipeline for a project in memory: compares `schema.toml` with the schema
@@ -113,7 +121,32 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
     let source = project.schema_source()?;
     let schema = validate::load(&source)?;
     let renderer = Renderer::from_dir(&project.templates_dir())?;
-    let rust = renderer.rust(&schema)?;
+    // The Rust types depend on the schema alone: they render while the lock is read, checked
+    // and compared.
+    let (rust, planned) = std::thread::scope(|scope| {
+        let rust = scope.spawn(|| renderer.rust(&schema));
+        let planned = plan_migrations(project, now, &source, &schema, &renderer);
+        (joined(rust), planned)
+    });
+    let rust = rust?;
+    let (migrations, lock) = planned?;
+    Ok(Generation {
+        schema,
+        rust,
+        migrations,
+        lock,
+    })
+}
+
+/// The migration with the difference between the lock's schema and `schema`, if any, and the
+/// lock recording it, when its bytes change.
+fn plan_migrations(
+    project: &Project,
+    now: chrono::DateTime<chrono::Utc>,
+    source: &SourceFile,
+    schema: &Schema,
+    renderer: &Renderer,
+) -> Result<(Vec<PlannedFile>, Option<PlannedFile>), Error> {
     let existing = write::migration_files(&project.migrations_dir())?;
     let lock_path = project.lock_path();
     let previous = lock::read(&lock_path)?;
@@ -124,7 +157,7 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
                     && std::fs::read_to_string(&f.path).is_ok_and(|text| lock::is_generated(&text))
             });
             (
-                plan::initial(&schema),
+                plan::initial(schema),
                 INITIAL_MIGRATION.to_owned(),
                 Vec::new(),
                 unlocked_initial.map(|f| f.path.clone()),
@@ -132,14 +165,14 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
         }
         Some(previous) => {
             lock::verify(previous, &existing, &lock_path)?;
-            let steps = diff::changes(&previous.schema, &schema).map_err(|refusal| locate(&source, refusal))?;
+            let steps = diff::changes(&previous.schema, schema).map_err(|refusal| locate(source, refusal))?;
             let name = schema.migration.name.clone().unwrap_or_else(|| describe(&steps));
             (steps, name, previous.migrations.clone(), None)
         }
     };
     let mut migrations = Vec::new();
     if !steps.is_empty() {
-        let sql = renderer.migration(&name, &steps, &schema)?;
+        let sql = renderer.migration(&name, &steps, schema)?;
         let path = reuse.unwrap_or_else(|| {
             let version = write::next_version(&existing, now);
             project.migrations_dir().join(format!("{version}_{name}.sql"))
@@ -162,12 +195,7 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
         path: lock_path,
         contents: text,
     });
-    Ok(Generation {
-        schema,
-        rust,
-        migrations,
-        lock,
-    })
+    Ok((migrations, lock))
 }
 
 /// Points a refused change at its table in `schema.toml` (or at the top of the file when the
