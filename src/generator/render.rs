@@ -74,15 +74,16 @@ impl Renderer {
             if let Step::CreateFunction { function } = step {
                 context.insert("body", &self.function_body(function, schema)?);
             }
-            Ok(self.render(step.template(), &context)?.trim().to_owned())
+            Ok(trimmed(self.render(step.template(), &context)?))
         })
         .into_iter()
         .collect::<Result<Vec<_>, Error>>()?;
         let mut context = Context::new();
         context.insert("name", name);
         context.insert("statements", &statements);
-        let text = self.render("sql/migration.sql", &context)?;
-        Ok(format!("{}\n", text.trim()))
+        let mut text = trimmed(self.render("sql/migration.sql", &context)?);
+        text.push('\n');
+        Ok(text)
     }
 
     fn function_body(&self, function: &Function, schema: &Schema) -> Result<String, Error> {
@@ -109,17 +110,31 @@ impl Renderer {
             let mut context = Context::new();
             context.insert("tables", &[RustTable::new(table)]);
             context.insert("first", &(i == 0));
-            Ok(self.render("rust/types.rs", &context)?.trim().to_owned())
+            Ok(trimmed(self.render("rust/types.rs", &context)?))
         })
         .into_iter()
         .collect::<Result<Vec<_>, Error>>()?;
-        let mut code = String::with_capacity(pieces.iter().map(|p| p.len() + 2).sum());
-        for piece in pieces.iter().filter(|p| !p.is_empty()) {
-            code.push_str(piece);
+        // Each piece is freed once copied, so the module and its pieces are not all held twice.
+        let mut code = String::new();
+        for piece in pieces.into_iter().filter(|p| !p.is_empty()) {
+            code.push_str(&piece);
             code.push_str("\n\n");
         }
-        Ok(format!("{}\n", code.trim_end()))
+        code.truncate(code.trim_end().len());
+        code.push('\n');
+        Ok(code)
     }
+}
+
+/// `text` without leading and trailing whitespace, trimmed in place rather than copied, and
+/// holding no more memory than it needs: Tera allocates twice a template's text, rounded up to
+/// a power of two, for each output, which for thousands of kept outputs adds up to megabytes.
+fn trimmed(mut text: String) -> String {
+    text.truncate(text.trim_end().len());
+    let leading = text.len() - text.trim_start().len();
+    text.drain(..leading);
+    text.shrink_to_fit();
+    text
 }
 
 /// A table as the Rust template sees it.
