@@ -4,7 +4,23 @@
 
 use super::model::*;
 use super::order::table_order;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+
+/// A table as `create_table.sql` sees it. Serializing the whole table for every new table
+/// made up a third of the time spent rendering an initial migration.
+fn name_and_columns<S: Serializer>(table: &impl AsRef<Table>, serializer: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct NameAndColumns<'a> {
+        name: &'a str,
+        columns: &'a [Column],
+    }
+    let table = table.as_ref();
+    NameAndColumns {
+        name: &table.name,
+        columns: &table.columns,
+    }
+    .serialize(serializer)
+}
 
 /// One statement kind with everything its template needs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -17,7 +33,10 @@ pub enum Step {
         name: String,
     },
     CreateTable {
-        /// Boxed: a table is much larger than any other step.
+        /// Boxed: a table is much larger than any other step. Its template sees the name and
+        /// the columns only: keys and checks come as `constraints`, and indexes, policies,
+        /// triggers, grants and comments are steps of their own.
+        #[serde(serialize_with = "name_and_columns")]
         table: Box<Table>,
         constraints: Vec<TableConstraint>,
     },
