@@ -9,7 +9,9 @@ use super::model::{
 use super::parallel::map_in_order;
 use indexmap::IndexMap;
 use serde::Deserialize;
+use std::collections::HashSet;
 use toml::Spanned;
+use toml::de::{DeString, DeTable, DeValue};
 
 pub type Name = Spanned<String>;
 pub type Names = Spanned<Vec<Name>>;
@@ -235,29 +237,38 @@ pub fn parse(file: &SourceFile) -> Result<RawSchema, SchemaError> {
             },
         )
     };
-    // The parser reports errors in the order it finds them, not in the order of the text: an
-    // unclosed string first shows up as a missing comma on the next line. The earliest is the cause.
-    let (mut root, errors) = toml::de::DeTable::parse_recoverable(&file.text);
     let start = |error: &toml::de::Error| error.span().map_or(0, |span| span.start);
-    if let Some(error) = errors.into_iter().min_by_key(start) {
-        return Err(syntax(error));
-    }
+    let (root, tables) = match parse_in_pieces(&file.text) {
+        Some(parsed) => parsed,
+        None => {
+            // The parser reports errors in the order it finds them, not in the order of the
+            // text: an unclosed string first shows up as a missing comma on the next line. The
+            // earliest is the cause.
+            let (mut root, errors) = DeTable::parse_recoverable(&file.text);
+            if let Some(error) = errors.into_iter().min_by_key(start) {
+                return Err(syntax(error));
+            }
+            // `tables` that is not a table stays, for the deserializer to refuse.
+            let mut tables = Vec::new();
+            if matches!(
+                root.get_ref().get("tables").map(Spanned::get_ref),
+                Some(DeValue::Table(_))
+            ) && let Some(DeValue::Table(entries)) = root.get_mut().remove("tables").map(Spanned::into_inner)
+            {
+                tables.extend(entries);
+            }
+            (root, tables)
+        }
+    };
     // The tables, nearly all of the text, are read on every core; the rest as one document.
     // Of an error in each, the earlier in the text is reported, as one pass would.
-    let tables = match root.get_ref().get("tables").map(|v| v.get_ref()) {
-        Some(toml::de::DeValue::Table(_)) => root.get_mut().remove("tables"),
-        _ => None,
-    };
     let rest = RawSchema::deserialize(toml::de::Deserializer::from(root));
-    let tables = match tables.map(Spanned::into_inner) {
-        Some(toml::de::DeValue::Table(tables)) => map_in_order(tables.into_iter().collect(), |(name, table)| {
-            let table = Spanned::<RawTable>::deserialize(toml::de::ValueDeserializer::from(table))?;
-            Ok((Spanned::new(name.span(), name.into_inner().into_owned()), table))
-        })
-        .into_iter()
-        .collect(),
-        _ => Ok(Vec::new()),
-    };
+    let tables: Result<Vec<_>, _> = map_in_order(tables, |(name, table)| {
+        let table = Spanned::<RawTable>::deserialize(toml::de::ValueDeserializer::from(table))?;
+        Ok((Spanned::new(name.span(), name.into_inner().into_owned()), table))
+    })
+    .into_iter()
+    .collect();
     match (rest, tables) {
         (Ok(mut schema), Ok(tables)) => {
             schema.tables = tables.into_iter().collect();
@@ -265,5 +276,184 @@ pub fn parse(file: &SourceFile) -> Result<RawSchema, SchemaError> {
         }
         (Err(error), Ok(_)) | (Ok(_), Err(error)) => Err(syntax(error)),
         (Err(rest), Err(table)) => Err(syntax(if start(&table) < start(&rest) { table } else { rest })),
+    }
+}
+
+/// A table of `schema.toml` as the TOML parser gives it: its name and its value.
+type TableEntry<'i> = (Spanned<DeString<'i>>, Spanned<DeValue<'i>>);
+
+/// Parses the document in pieces on every core: the text before the first `[tables.…]`
+/// header, then one piece per table, each starting at its first header. The pieces are parsed
+/// on their own, their spans moved to where they stand in the whole text, and joined. Returns
+/// the document without `tables`, and the tables in order.
+///
+/// `None` when any piece fails to parse or two pieces define the same key: a cut that fell
+/// inside a multi-line string or array leaves a piece unterminated, and a table whose headers
+/// are not all together is cut apart. The caller then parses the whole text as one, which
+/// gives the same result for a valid document and the canonical error for an invalid one.
+fn parse_in_pieces(text: &str) -> Option<(Spanned<DeTable<'_>>, Vec<TableEntry<'_>>)> {
+    let cuts = table_starts(text);
+    if cuts.is_empty() {
+        return None;
+    }
+    let bounds: Vec<(usize, usize)> = std::iter::once(0)
+        .chain(cuts.iter().copied())
+        .zip(cuts.iter().copied().chain(std::iter::once(text.len())))
+        .collect();
+    let pieces = map_in_order(bounds, |(from, to)| {
+        let (root, errors) = DeTable::parse_recoverable(&text[from..to]);
+        errors.is_empty().then(|| moved_table(root.into_inner(), from))
+    });
+    let mut rest = DeTable::new();
+    let mut tables = Vec::new();
+    let mut names = HashSet::new();
+    for piece in pieces {
+        for (key, value) in piece? {
+            if key.get_ref() != "tables" {
+                if rest.contains_key(key.get_ref().as_ref()) {
+                    return None;
+                }
+                rest.insert(key, value);
+                continue;
+            }
+            let DeValue::Table(entries) = value.into_inner() else {
+                return None;
+            };
+            for (name, table) in entries {
+                if !names.insert(name.get_ref().clone()) {
+                    return None;
+                }
+                tables.push((name, table));
+            }
+        }
+    }
+    Some((Spanned::new(0..text.len(), rest), tables))
+}
+
+/// Where each table's first `[tables.<name>` header starts a line. A later header of the same
+/// table right after (`[tables.<name>.columns]`) is not a cut.
+fn table_starts(text: &str) -> Vec<usize> {
+    const HEADER: &str = "[tables.";
+    let mut starts = Vec::new();
+    let mut previous = "";
+    let at_line_starts = text
+        .match_indices(HEADER)
+        .map(|(at, _)| at)
+        .filter(|&at| at == 0 || text.as_bytes()[at - 1] == b'\n');
+    for at in at_line_starts {
+        let rest = &text[at + HEADER.len()..];
+        let name = &rest[..rest.find(['.', ']', '\n']).unwrap_or(rest.len())];
+        if name != previous && at > 0 {
+            starts.push(at);
+        }
+        previous = name;
+    }
+    starts
+}
+
+/// `value` with every span moved `by` bytes on.
+fn moved_value(value: Spanned<DeValue<'_>>, by: usize) -> Spanned<DeValue<'_>> {
+    let span = value.span();
+    let value = match value.into_inner() {
+        DeValue::Table(table) => DeValue::Table(moved_table(table, by)),
+        DeValue::Array(mut items) => {
+            for item in items.iter_mut() {
+                let taken = std::mem::replace(item, Spanned::new(0..0, DeValue::Boolean(false)));
+                *item = moved_value(taken, by);
+            }
+            DeValue::Array(items)
+        }
+        scalar => scalar,
+    };
+    Spanned::new(span.start + by..span.end + by, value)
+}
+
+fn moved_table(table: DeTable<'_>, by: usize) -> DeTable<'_> {
+    let mut moved = DeTable::new();
+    for (key, value) in table {
+        let span = key.span();
+        moved.insert(
+            Spanned::new(span.start + by..span.end + by, key.into_inner()),
+            moved_value(value, by),
+        );
+    }
+    moved
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    /// Every key, value and span of a parsed value, as text.
+    fn layout(value: &Spanned<DeValue<'_>>, out: &mut String) {
+        let span = value.span();
+        match value.get_ref() {
+            DeValue::Table(table) => {
+                let _ = write!(out, "{{{span:?} ");
+                for (key, value) in table.iter() {
+                    let _ = write!(out, "{:?}@{:?}=", key.get_ref(), key.span());
+                    layout(value, out);
+                }
+                out.push('}');
+            }
+            DeValue::Array(items) => {
+                let _ = write!(out, "[{span:?} ");
+                for item in items.iter() {
+                    layout(item, out);
+                }
+                out.push(']');
+            }
+            scalar => {
+                let _ = write!(out, "{scalar:?}@{span:?} ");
+            }
+        }
+    }
+
+    fn layout_of(root: DeTable<'_>, tables: Vec<TableEntry<'_>>) -> String {
+        let mut out = String::new();
+        layout(&Spanned::new(0..0, DeValue::Table(root)), &mut out);
+        for (name, table) in tables {
+            let _ = write!(out, "\n{:?}@{:?}=", name.get_ref(), name.span());
+            layout(&table, &mut out);
+        }
+        out
+    }
+
+    fn whole(text: &str) -> String {
+        let (mut root, errors) = DeTable::parse_recoverable(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let tables = match root.get_mut().remove("tables").map(Spanned::into_inner) {
+            Some(DeValue::Table(entries)) => entries.into_iter().collect(),
+            _ => Vec::new(),
+        };
+        layout_of(root.into_inner(), tables)
+    }
+
+    fn in_pieces(text: &str) -> Option<String> {
+        parse_in_pieces(text).map(|(root, tables)| layout_of(root.into_inner(), tables))
+    }
+
+    #[test]
+    fn pieces_give_the_same_values_and_spans_as_the_whole() {
+        let receptionist = include_str!("../../schema.toml");
+        let shuffled = "[migration]\nname = \"x\"\n\n[tables.b]\nowner = { column = \"u\" }\n\n\
+                        [tables.b.columns]\nu = { type = \"uuid\", values = [\"a\", \"b\"] }\n\n\
+                        [tables.a.columns]\nid = { type = \"uuid\" }\n\n[functions.f]\nbody = '''\nselect 1\n'''\n";
+        for text in [receptionist, shuffled] {
+            assert_eq!(in_pieces(text).as_deref(), Some(whole(text).as_str()));
+        }
+    }
+
+    #[test]
+    fn pieces_that_do_not_stand_alone_fall_back_to_the_whole() {
+        // A table's headers apart: the same key in two pieces.
+        let apart = "[tables.a]\nx = 1\n[tables.b]\ny = 2\n[tables.a.columns]\nz = 3\n";
+        // A multi-line string holding a line that looks like a header.
+        let in_string = "[tables.a]\nbody = '''\n[tables.b]\n'''\n[tables.c]\nz = 3\n";
+        for text in [apart, in_string] {
+            assert_eq!(in_pieces(text), None, "{text}");
+            assert!(!whole(text).is_empty());
+        }
     }
 }
