@@ -238,7 +238,7 @@ pub fn parse(file: &SourceFile) -> Result<RawSchema, SchemaError> {
         )
     };
     let start = |error: &toml::de::Error| error.span().map_or(0, |span| span.start);
-    let (root, tables) = match parse_in_pieces(&file.text) {
+    let (root, tables) = match parse_in_pieces(&file.text, read_table) {
         Some(parsed) => parsed,
         None => {
             // The parser reports errors in the order it finds them, not in the order of the
@@ -257,18 +257,13 @@ pub fn parse(file: &SourceFile) -> Result<RawSchema, SchemaError> {
             {
                 tables.extend(entries);
             }
-            (root, tables)
+            (root, map_in_order(tables, read_table))
         }
     };
-    // The tables, nearly all of the text, are read on every core; the rest as one document.
-    // Of an error in each, the earlier in the text is reported, as one pass would.
+    // The tables, nearly all of the text, were read on every core; the rest is read as one
+    // document. Of an error in each, the earlier in the text is reported, as one pass would.
     let rest = RawSchema::deserialize(toml::de::Deserializer::from(root));
-    let tables: Result<Vec<_>, _> = map_in_order(tables, |(name, table)| {
-        let table = Spanned::<RawTable>::deserialize(toml::de::ValueDeserializer::from(table))?;
-        Ok((Spanned::new(name.span(), name.into_inner().into_owned()), table))
-    })
-    .into_iter()
-    .collect();
+    let tables: Result<Vec<_>, _> = tables.into_iter().collect();
     match (rest, tables) {
         (Ok(mut schema), Ok(tables)) => {
             schema.tables = tables.into_iter().collect();
@@ -282,16 +277,28 @@ pub fn parse(file: &SourceFile) -> Result<RawSchema, SchemaError> {
 /// A table of `schema.toml` as the TOML parser gives it: its name and its value.
 type TableEntry<'i> = (Spanned<DeString<'i>>, Spanned<DeValue<'i>>);
 
+/// A table read into its raw form, or why it could not be.
+type ReadTable = Result<(Name, Spanned<RawTable>), toml::de::Error>;
+
+fn read_table((name, table): TableEntry<'_>) -> ReadTable {
+    let table = Spanned::<RawTable>::deserialize(toml::de::ValueDeserializer::from(table))?;
+    Ok((Spanned::new(name.span(), name.into_inner().into_owned()), table))
+}
+
 /// Parses the document in pieces on every core: the text before the first `[tables.…]`
 /// header, then one piece per table, each starting at its first header. The pieces are parsed
-/// on their own, their spans moved to where they stand in the whole text, and joined. Returns
-/// the document without `tables`, and the tables in order.
+/// on their own, their spans moved to where they stand in the whole text, each table handed
+/// to `read` on the same core, and the results joined. Returns the document without
+/// `tables`, and what `read` made of each table, in order.
 ///
 /// `None` when any piece fails to parse or two pieces define the same key: a cut that fell
 /// inside a multi-line string or array leaves a piece unterminated, and a table whose headers
 /// are not all together is cut apart. The caller then parses the whole text as one, which
 /// gives the same result for a valid document and the canonical error for an invalid one.
-fn parse_in_pieces(text: &str) -> Option<(Spanned<DeTable<'_>>, Vec<TableEntry<'_>>)> {
+fn parse_in_pieces<'i, R: Send>(
+    text: &'i str,
+    read: impl Fn(TableEntry<'i>) -> R + Sync,
+) -> Option<(Spanned<DeTable<'i>>, Vec<R>)> {
     let cuts = table_starts(text);
     if cuts.is_empty() {
         return None;
@@ -302,29 +309,43 @@ fn parse_in_pieces(text: &str) -> Option<(Spanned<DeTable<'_>>, Vec<TableEntry<'
         .collect();
     let pieces = map_in_order(bounds, |(from, to)| {
         let (root, errors) = DeTable::parse_recoverable(&text[from..to]);
-        errors.is_empty().then(|| moved_table(root.into_inner(), from))
-    });
-    let mut rest = DeTable::new();
-    let mut tables = Vec::new();
-    let mut names = HashSet::new();
-    for piece in pieces {
-        for (key, value) in piece? {
+        if !errors.is_empty() {
+            return None;
+        }
+        let mut others = Vec::new();
+        let mut tables = Vec::new();
+        for (key, value) in moved_table(root.into_inner(), from) {
             if key.get_ref() != "tables" {
-                if rest.contains_key(key.get_ref().as_ref()) {
-                    return None;
-                }
-                rest.insert(key, value);
+                others.push((key, value));
                 continue;
             }
             let DeValue::Table(entries) = value.into_inner() else {
                 return None;
             };
-            for (name, table) in entries {
-                if !names.insert(name.get_ref().clone()) {
-                    return None;
-                }
-                tables.push((name, table));
+            tables.extend(
+                entries
+                    .into_iter()
+                    .map(|entry| (entry.0.get_ref().clone(), read(entry))),
+            );
+        }
+        Some((others, tables))
+    });
+    let mut rest = DeTable::new();
+    let mut tables = Vec::new();
+    let mut names = HashSet::new();
+    for piece in pieces {
+        let (others, read_tables) = piece?;
+        for (key, value) in others {
+            if rest.contains_key(key.get_ref().as_ref()) {
+                return None;
             }
+            rest.insert(key, value);
+        }
+        for (name, table) in read_tables {
+            if !names.insert(name) {
+                return None;
+            }
+            tables.push(table);
         }
     }
     Some((Spanned::new(0..text.len(), rest), tables))
@@ -431,7 +452,7 @@ mod tests {
     }
 
     fn in_pieces(text: &str) -> Option<String> {
-        parse_in_pieces(text).map(|(root, tables)| layout_of(root.into_inner(), tables))
+        parse_in_pieces(text, |entry| entry).map(|(root, tables)| layout_of(root.into_inner(), tables))
     }
 
     #[test]
