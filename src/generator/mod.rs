@@ -119,13 +119,18 @@ fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
 /// generated but never locked is regenerated in place.
 pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result<Generation, Error> {
     let source = project.schema_source()?;
-    let schema = validate::load(&source)?;
+    // The migrations on disk and the lock do not depend on schema.toml: they are read and
+    // checked while it is parsed and validated.
+    let (schema, history) = std::thread::scope(|scope| {
+        let history = scope.spawn(|| History::read(project));
+        (validate::load(&source), joined(history))
+    });
+    let schema = schema?;
     let renderer = Renderer::from_dir(&project.templates_dir())?;
-    // The Rust types depend on the schema alone: they render while the lock is read, checked
-    // and compared.
+    // The Rust types depend on the schema alone: they render while the schemas are compared.
     let (rust, planned) = std::thread::scope(|scope| {
         let rust = scope.spawn(|| renderer.rust(&schema));
-        let planned = plan_migrations(project, now, &source, &schema, &renderer);
+        let planned = history.and_then(|history| plan_migrations(project, now, &source, &schema, &renderer, history));
         (joined(rust), planned)
     });
     let rust = rust?;
@@ -138,6 +143,24 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
     })
 }
 
+/// What earlier builds left: the migration files and the lock, its checksums verified.
+struct History {
+    existing: Vec<write::MigrationFile>,
+    previous: Option<lock::Lock>,
+}
+
+impl History {
+    fn read(project: &Project) -> Result<History, Error> {
+        let existing = write::migration_files(&project.migrations_dir())?;
+        let lock_path = project.lock_path();
+        let previous = lock::read(&lock_path)?;
+        if let Some(previous) = &previous {
+            lock::verify(previous, &existing, &lock_path)?;
+        }
+        Ok(History { existing, previous })
+    }
+}
+
 /// The migration with the difference between the lock's schema and `schema`, if any, and the
 /// lock recording it, when its bytes change.
 fn plan_migrations(
@@ -146,10 +169,9 @@ fn plan_migrations(
     source: &SourceFile,
     schema: &Schema,
     renderer: &Renderer,
+    History { existing, previous }: History,
 ) -> Result<(Vec<PlannedFile>, Option<PlannedFile>), Error> {
-    let existing = write::migration_files(&project.migrations_dir())?;
     let lock_path = project.lock_path();
-    let previous = lock::read(&lock_path)?;
     let (steps, name, mut recorded, reuse) = match &previous {
         None => {
             let unlocked_initial = existing.iter().find(|f| {
@@ -164,7 +186,6 @@ fn plan_migrations(
             )
         }
         Some(previous) => {
-            lock::verify(previous, &existing, &lock_path)?;
             let steps = diff::changes(&previous.schema, schema).map_err(|refusal| locate(source, refusal))?;
             let name = schema.migration.name.clone().unwrap_or_else(|| describe(&steps));
             (steps, name, previous.migrations.clone(), None)
