@@ -80,9 +80,22 @@ pub fn read(path: &Path) -> Result<Option<Lock>, Error> {
     Ok(Some(lock))
 }
 
-/// The lock as committed: pretty JSON, one value per line, so a diff shows what changed.
-pub fn to_text(lock: &Lock) -> String {
-    let mut text = serde_json::to_string_pretty(lock).unwrap_or_default();
+/// The text of the lock that records `migrations` and `schema`, as committed: pretty JSON,
+/// one value per line, so a diff shows what changed. Written from borrowed parts in the
+/// layout of [`Lock`], so the schema is not copied for it.
+pub fn to_text(migrations: &[LockedMigration], schema: &Schema) -> String {
+    #[derive(Serialize)]
+    struct Written<'a> {
+        format: u32,
+        migrations: &'a [LockedMigration],
+        schema: &'a Schema,
+    }
+    let written = Written {
+        format: FORMAT,
+        migrations,
+        schema,
+    };
+    let mut text = serde_json::to_string_pretty(&written).unwrap_or_default();
     text.push('\n');
     text
 }

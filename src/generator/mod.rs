@@ -207,11 +207,7 @@ fn plan_migrations(
             migrations.push(PlannedFile { path, contents: sql });
         }
     }
-    let text = lock::to_text(&lock::Lock {
-        format: lock::FORMAT,
-        migrations: recorded,
-        schema: schema.clone(),
-    });
+    let text = lock::to_text(&recorded, schema);
     let lock = write::differs(&lock_path, text.as_bytes()).then_some(PlannedFile {
         path: lock_path,
         contents: text,

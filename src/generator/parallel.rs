@@ -2,8 +2,9 @@
 //! table, rendering each statement) runs on every core. The results come back in input order,
 //! so the output never depends on the number of cores or on scheduling.
 
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
 
 /// Items a thread takes at a time: enough to make taking them cheap, few enough that the
 /// threads finish together though items differ in cost.
@@ -13,42 +14,60 @@ const BATCH: usize = 16;
 /// collects the results into a `Result`: that is the first error in input order, the one a
 /// sequential loop would stop at.
 pub fn map_in_order<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let mut results = Vec::with_capacity(items.len());
+    for_each_in_order(items, f, |result| results.push(result));
+    results
+}
+
+/// `f` applied to every item on every core; `sink` gets the results one at a time in input
+/// order, each as soon as it and all before it are done. A caller that joins the results
+/// into one text need not hold them all besides the text.
+pub fn for_each_in_order<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync, mut sink: impl FnMut(R)) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = cores.min(items.len().div_ceil(BATCH));
     if threads <= 1 {
-        return items.into_iter().map(f).collect();
+        items.into_iter().map(f).for_each(sink);
+        return;
     }
-    let count = items.len();
-    let mut batches: Vec<Mutex<Vec<T>>> = Vec::with_capacity(count.div_ceil(BATCH));
+    let mut batches: Vec<Mutex<Vec<T>>> = Vec::with_capacity(items.len().div_ceil(BATCH));
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
         batches.push(Mutex::new(items.by_ref().take(BATCH).collect()));
     }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let at = next.fetch_add(1, Ordering::Relaxed);
-            let Some(batch) = batches.get(at) else { return done };
-            // Each batch is taken exactly once, so the lock is never contended.
-            let batch = std::mem::take(&mut *batch.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-            done.push((at, batch.into_iter().map(&f).collect::<Vec<R>>()));
+    let (batches, next, f) = (&batches, &AtomicUsize::new(0), &f);
+    std::thread::scope(|scope| {
+        let (done, arrivals) = mpsc::channel::<(usize, Vec<R>)>();
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let done = done.clone();
+                scope.spawn(move || {
+                    loop {
+                        let at = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(batch) = batches.get(at) else { return };
+                        // Each batch is taken exactly once, so the lock is never contended.
+                        let batch = std::mem::take(&mut *batch.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+                        if done.send((at, batch.into_iter().map(f).collect())).is_err() {
+                            return;
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(done);
+        // Batches finish out of order; each waits here until the ones before it are out.
+        let mut waiting = BTreeMap::new();
+        let mut due = 0;
+        for (at, results) in arrivals {
+            waiting.insert(at, results);
+            while let Some(results) = waiting.remove(&due) {
+                results.into_iter().for_each(&mut sink);
+                due += 1;
+            }
         }
-    };
-    let mut done = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut done = work();
-        for helper in helpers {
-            done.extend(helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        for worker in workers {
+            worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         }
-        done
     });
-    done.sort_unstable_by_key(|(at, _)| *at);
-    let mut results = Vec::with_capacity(count);
-    for (_, batch) in done {
-        results.extend(batch);
-    }
-    results
 }
 
 #[cfg(test)]

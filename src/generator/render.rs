@@ -5,7 +5,7 @@
 use super::error::Error;
 use super::ident::{quote_identifier, quote_literal};
 use super::model::{Builtin, Class, Function, FunctionBody, Identity, SCHEMA, Schema, Table};
-use super::parallel::map_in_order;
+use super::parallel::{for_each_in_order, map_in_order};
 use super::plan::Step;
 use serde::Deserialize;
 use serde::Serialize;
@@ -106,19 +106,32 @@ impl Renderer {
     /// Each table is rendered on its own (`tables` holds one, `first` marks the first), on every
     /// core, so only a table's context per thread is in memory at a time.
     pub fn rust(&self, schema: &Schema) -> Result<String, Error> {
-        let pieces = map_in_order(schema.tables.iter().enumerate().collect(), |(i, table)| {
+        let mut code = String::new();
+        let mut failure = None;
+        // Each piece is appended as soon as it and those before it are rendered, so the
+        // module is not held twice, once in pieces and once joined.
+        let render = |(i, table): (usize, &Table)| {
             let mut context = Context::new();
             context.insert("tables", &[RustTable::new(table)]);
             context.insert("first", &(i == 0));
-            Ok(trimmed(self.render("rust/types.rs", &context)?))
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>, Error>>()?;
-        // Each piece is freed once copied, so the module and its pieces are not all held twice.
-        let mut code = String::new();
-        for piece in pieces.into_iter().filter(|p| !p.is_empty()) {
-            code.push_str(&piece);
-            code.push_str("\n\n");
+            Ok::<_, Error>(trimmed(self.render("rust/types.rs", &context)?))
+        };
+        for_each_in_order(
+            schema.tables.iter().enumerate().collect(),
+            render,
+            |piece| match piece {
+                Ok(piece) if !piece.is_empty() && failure.is_none() => {
+                    code.push_str(&piece);
+                    code.push_str("\n\n");
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    failure.get_or_insert(error);
+                }
+            },
+        );
+        if let Some(error) = failure {
+            return Err(error);
         }
         code.truncate(code.trim_end().len());
         code.push('\n');
