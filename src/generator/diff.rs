@@ -7,7 +7,7 @@
 use super::error::Problem;
 use super::model::*;
 use super::order::table_order;
-use super::plan::{ColumnChange, CommentTarget, Step, TableConstraint, access, comments, create_function};
+use super::plan::{ColumnChange, CommentTarget, NewTable, Step, TableConstraint, access, comments, create_function};
 use super::sql_type::SqlType;
 use std::collections::{BTreeSet, HashMap};
 
@@ -250,7 +250,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
             }
         }
         phases.create_tables.push(Step::CreateTable {
-            table: Box::new(table.clone()),
+            table: NewTable::of(table),
             constraints,
         });
         for index in &table.indexes {
