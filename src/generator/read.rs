@@ -300,16 +300,19 @@ fn parse_in_pieces<'i, R: Send>(
     read: impl Fn(TableEntry<'i>) -> R + Sync,
 ) -> Option<(Spanned<DeTable<'i>>, Vec<R>)> {
     let cuts = table_starts(text);
-    if cuts.is_empty() {
+    if cuts.is_empty() || names_tables_itself(text) {
         return None;
     }
+    // Before its first header a document may give `tables` a value of its own
+    // (`tables = { … }`), which TOML does not let later headers extend.
+    let prefix = !text.starts_with("[tables.");
     let bounds: Vec<(usize, usize)> = std::iter::once(0)
         .chain(cuts.iter().copied())
         .zip(cuts.iter().copied().chain(std::iter::once(text.len())))
         .collect();
     let pieces = map_in_order(bounds, |(from, to)| {
         let (root, errors) = DeTable::parse_recoverable(&text[from..to]);
-        if !errors.is_empty() {
+        if !errors.is_empty() || (from == 0 && prefix && root.get_ref().contains_key("tables")) {
             return None;
         }
         let mut others = Vec::new();
@@ -370,6 +373,19 @@ fn table_starts(text: &str) -> Vec<usize> {
         previous = name;
     }
     starts
+}
+
+/// Whether a header names `tables` itself (`[tables]`, `[ "tables" ]`, `[[tables]]`). TOML
+/// lets a table be defined once in the whole text, which pieces parsed apart cannot check.
+/// Errs towards yes: a line inside a multi-line string counts too.
+fn names_tables_itself(text: &str) -> bool {
+    text.lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with('[') && line.contains("tables"))
+        .any(|line| {
+            let header: String = line.chars().filter(|c| !matches!(c, ' ' | '\t' | '"' | '\'')).collect();
+            header.starts_with("[tables]") || header.starts_with("[[tables]")
+        })
 }
 
 /// `value` with every span moved `by` bytes on.
@@ -475,6 +491,19 @@ mod tests {
         for text in [apart, in_string] {
             assert_eq!(in_pieces(text), None, "{text}");
             assert!(!whole(text).is_empty());
+        }
+    }
+
+    #[test]
+    fn documents_that_only_parse_in_pieces_fall_back_too() {
+        // Each piece is valid on its own, the whole is not: `tables` defined twice, or given a
+        // value of its own that a later header extends.
+        let twice = "[tables]\na = { x = 1 }\n[tables.b]\ny = 2\n[tables]\nc = { z = 3 }\n";
+        let inline = "tables = { a = { x = 1 } }\n[tables.b]\ny = 2\n";
+        for text in [twice, inline] {
+            assert_eq!(in_pieces(text), None, "{text}");
+            let (_, errors) = DeTable::parse_recoverable(text);
+            assert!(!errors.is_empty(), "the whole of {text:?} parses");
         }
     }
 }
