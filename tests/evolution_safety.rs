@@ -236,7 +236,7 @@ fn check_mode_fails_instead_of_writing_and_read_only_mode_only_warns() {
 #[test]
 fn the_committed_lock_matches_the_committed_migrations() {
     let root = common::project_root();
-    let lock = supaschema::generator::lock::read(&root.join("supabase/schema.lock.json"))
+    let (lock, _) = supaschema::generator::lock::read(&root.join("supabase/schema.lock.json"))
         .expect("readable lock")
         .expect("the lock is committed");
     let files = supaschema::generator::write::migration_files(&root.join("supabase/migrations")).expect("migrations");

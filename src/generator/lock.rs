@@ -54,8 +54,9 @@ pub fn is_generated(contents: &str) -> bool {
         .is_some_and(|line| line.starts_with("-- ") && line.ends_with(GENERATED_MARK))
 }
 
-/// Reads the lock; `None` when there is none yet.
-pub fn read(path: &Path) -> Result<Option<Lock>, Error> {
+/// Reads the lock and returns it with its text, so the build can tell whether the lock it
+/// writes differs without reading the file again; `None` when there is none yet.
+pub fn read(path: &Path) -> Result<Option<(Lock, String)>, Error> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -77,7 +78,7 @@ pub fn read(path: &Path) -> Result<Option<Lock>, Error> {
             message,
         });
     }
-    Ok(Some(lock))
+    Ok(Some((lock, text)))
 }
 
 /// The text of the lock that records `migrations` and `schema`, as committed: pretty JSON,

@@ -143,21 +143,30 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
     })
 }
 
-/// What earlier builds left: the migration files and the lock, its checksums verified.
+/// What earlier builds left: the migration files and the lock, its checksums verified, with
+/// the lock's text as read.
 struct History {
     existing: Vec<write::MigrationFile>,
     previous: Option<lock::Lock>,
+    lock_text: Option<String>,
 }
 
 impl History {
     fn read(project: &Project) -> Result<History, Error> {
         let existing = write::migration_files(&project.migrations_dir())?;
         let lock_path = project.lock_path();
-        let previous = lock::read(&lock_path)?;
-        if let Some(previous) = &previous {
-            lock::verify(previous, &existing, &lock_path)?;
-        }
-        Ok(History { existing, previous })
+        let (previous, lock_text) = match lock::read(&lock_path)? {
+            Some((previous, text)) => {
+                lock::verify(&previous, &existing, &lock_path)?;
+                (Some(previous), Some(text))
+            }
+            None => (None, None),
+        };
+        Ok(History {
+            existing,
+            previous,
+            lock_text,
+        })
     }
 }
 
@@ -169,7 +178,11 @@ fn plan_migrations(
     source: &SourceFile,
     schema: &Schema,
     renderer: &Renderer,
-    History { existing, previous }: History,
+    History {
+        existing,
+        previous,
+        lock_text,
+    }: History,
 ) -> Result<(Vec<PlannedFile>, Option<PlannedFile>), Error> {
     let lock_path = project.lock_path();
     let (steps, name, mut recorded, reuse) = match &previous {
@@ -208,7 +221,7 @@ fn plan_migrations(
         }
     }
     let text = lock::to_text(&recorded, schema);
-    let lock = write::differs(&lock_path, text.as_bytes()).then_some(PlannedFile {
+    let lock = (lock_text.as_deref() != Some(text.as_str())).then_some(PlannedFile {
         path: lock_path,
         contents: text,
     });
