@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::{Grants, TempProject, TestDb, comparable};
-use supaschema::generator::{Error, Problem, SourceFile, render_schema};
-use supaschema::introspect::read_catalog;
+use common::{Grants, TempProject, TestDb, assert_same_as_fresh};
+use supaschema::generator::{Error, Problem};
 
 const BASE: &str = r#"
 extensions = ["pgcrypto"]
@@ -83,26 +82,7 @@ fn evolve(kind: &str, edited: &str) {
         .client
         .batch_execute(&sql)
         .unwrap_or_else(|e| panic!("{kind}: running {name} again failed: {e:?}"));
-    let (_, fresh_sql, _) = render_schema(
-        &SourceFile::new("schema.toml", edited),
-        &project.dir.path().join("templates"),
-    )
-    .unwrap_or_else(|e| panic!("{kind}: {e}"));
-    let mut fresh = TestDb::new(Grants::Explicit);
-    fresh
-        .client
-        .batch_execute(&fresh_sql)
-        .unwrap_or_else(|e| panic!("{kind}: fresh build failed: {e:?}"));
-    let incremental_catalog = comparable(read_catalog(&mut incremental.client).expect("catalog"));
-    let fresh_catalog = comparable(read_catalog(&mut fresh.client).expect("catalog"));
-    for (table, expected) in &fresh_catalog.tables {
-        assert_eq!(
-            incremental_catalog.tables.get(table),
-            Some(expected),
-            "{kind}: table {table}"
-        );
-    }
-    assert_eq!(incremental_catalog, fresh_catalog, "{kind}");
+    assert_same_as_fresh(&project, &mut incremental, edited, kind);
 
     // Built again, the same schema writes nothing.
     assert_eq!(

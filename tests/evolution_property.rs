@@ -9,11 +9,9 @@
 
 mod common;
 
-use common::{Grants, TempProject, TestDb, comparable};
+use common::{Grants, TempProject, TestDb, assert_same_as_fresh};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use supaschema::generator::{SourceFile, render_schema};
-use supaschema::introspect::read_catalog;
 
 #[derive(Clone, Debug)]
 struct Column {
@@ -293,29 +291,6 @@ impl Walk {
         }
         out
     }
-}
-
-fn assert_same_as_fresh(project: &TempProject, db: &mut TestDb, schema: &str, context: &str) {
-    let (_, sql, _) = render_schema(
-        &SourceFile::new("schema.toml", schema),
-        &project.dir.path().join("templates"),
-    )
-    .unwrap_or_else(|e| panic!("{context}: {e}"));
-    let mut fresh = TestDb::new(Grants::Explicit);
-    fresh
-        .client
-        .batch_execute(&sql)
-        .unwrap_or_else(|e| panic!("{context}: fresh build failed: {e:?}"));
-    let incremental = comparable(read_catalog(&mut db.client).expect("catalog"));
-    let expected = comparable(read_catalog(&mut fresh.client).expect("catalog"));
-    for (name, table) in &expected.tables {
-        assert_eq!(
-            incremental.tables.get(name),
-            Some(table),
-            "{context}: table {name}\nschema:\n{schema}"
-        );
-    }
-    assert_eq!(incremental, expected, "{context}\nschema:\n{schema}");
 }
 
 #[test]

@@ -402,6 +402,31 @@ pub fn comparable(mut catalog: supaschema::introspect::Catalog) -> supaschema::i
     catalog
 }
 
+/// The database `db` reached through migrations holds the same catalog as a fresh database
+/// built from `schema` alone; `context` names the case in failure messages.
+pub fn assert_same_as_fresh(project: &TempProject, db: &mut TestDb, schema: &str, context: &str) {
+    let (_, sql, _) = supaschema::generator::render_schema(
+        &supaschema::generator::SourceFile::new("schema.toml", schema),
+        &project.dir.path().join("templates"),
+    )
+    .unwrap_or_else(|e| panic!("{context}: {e}"));
+    let mut fresh = TestDb::new(Grants::Explicit);
+    fresh
+        .client
+        .batch_execute(&sql)
+        .unwrap_or_else(|e| panic!("{context}: fresh build failed: {e:?}"));
+    let incremental = comparable(supaschema::introspect::read_catalog(&mut db.client).expect("catalog"));
+    let expected = comparable(supaschema::introspect::read_catalog(&mut fresh.client).expect("catalog"));
+    for (name, table) in &expected.tables {
+        assert_eq!(
+            incremental.tables.get(name),
+            Some(table),
+            "{context}: table {name}\nschema:\n{schema}"
+        );
+    }
+    assert_eq!(incremental, expected, "{context}\nschema:\n{schema}");
+}
+
 // --- Helpers for the command-line tests (tests/cli_*.rs) ----------------------------------------
 
 /// A throwaway copy of this project (`schema.toml`, `templates/`, `supabase/` without
