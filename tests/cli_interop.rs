@@ -43,17 +43,6 @@ fn supabase(project: &ProjectCopy, args: &[&str]) -> common::Run {
     }
 }
 
-fn local_versions(project: &ProjectCopy) -> Vec<String> {
-    project
-        .migration_files()
-        .iter()
-        .map(|p| {
-            let name = p.file_name().expect("name").to_string_lossy().into_owned();
-            name.split_once('_').expect("version_name").0.to_owned()
-        })
-        .collect()
-}
-
 /// `(local, remote)` pairs from a `--output-format json` listing.
 fn listed_pairs(json_text: &str) -> Vec<(String, String)> {
     let json: serde_json::Value =
@@ -85,7 +74,11 @@ fn migrations_we_push_are_applied_for_the_supabase_cli() {
         &["migration", "list", "--db-url", &url, "--output-format", "json"],
     );
     assert_eq!(list.code, Some(0), "{list}");
-    let expected: Vec<(String, String)> = local_versions(&project).into_iter().map(|v| (v.clone(), v)).collect();
+    let expected: Vec<(String, String)> = project
+        .migration_versions()
+        .into_iter()
+        .map(|v| (v.clone(), v))
+        .collect();
     assert_eq!(listed_pairs(&list.stdout), expected, "{list}");
 
     let push = supabase(&project, &["db", "push", "--db-url", &url, "--yes"]);
@@ -106,7 +99,11 @@ fn migrations_the_supabase_cli_pushes_are_applied_for_us() {
 
     let status = supaschema(project.path(), &["status", "--json", "--db-url", &url], &[]);
     assert_eq!(status.code, Some(0), "{status}");
-    let expected: Vec<(String, String)> = local_versions(&project).into_iter().map(|v| (v.clone(), v)).collect();
+    let expected: Vec<(String, String)> = project
+        .migration_versions()
+        .into_iter()
+        .map(|v| (v.clone(), v))
+        .collect();
     assert_eq!(listed_pairs(&status.stdout), expected, "{status}");
 
     let ours = supaschema(project.path(), &["push", "--db-url", &url], &[]);

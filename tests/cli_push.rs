@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{Grants, ProjectCopy, TestDb, history_exists, history_rows, public_tables, supaschema, unreachable_url};
+use common::{
+    Grants, ProjectCopy, TestDb, history_exists, history_rows, history_versions, public_tables, supaschema,
+    unreachable_url,
+};
 use supaschema::deploy::split::split_and_trim;
 
 #[test]
@@ -67,9 +70,7 @@ fn dry_run_lists_and_changes_nothing() {
 #[test]
 fn an_older_local_file_is_refused_unless_include_all() {
     let project = ProjectCopy::of_this_repo();
-    for file in project.migration_files() {
-        std::fs::remove_file(file).expect("remove");
-    }
+    project.clear_migrations();
     project.add_migration(
         "20240101000000_one.sql",
         "create table public.one (id int primary key);",
@@ -128,7 +129,7 @@ fn an_older_local_file_is_refused_unless_include_all() {
     let included = supaschema(project.path(), &["push", "--include-all", "--db-url", &url], &[]);
     assert_eq!(included.code, Some(0), "{included}");
     assert_eq!(public_tables(&mut db.client), ["nine", "one", "three", "two"]);
-    let versions: Vec<String> = history_rows(&mut db.client).into_iter().map(|r| r.0).collect();
+    let versions = history_versions(&mut db.client);
     assert_eq!(
         versions,
         ["20240101000000", "20240102000000", "20240103000000", "20240109000000"]
@@ -138,9 +139,7 @@ fn an_older_local_file_is_refused_unless_include_all() {
 #[test]
 fn a_remote_version_missing_locally_is_refused_with_the_cli_suggestion() {
     let project = ProjectCopy::of_this_repo();
-    for file in project.migration_files() {
-        std::fs::remove_file(file).expect("remove");
-    }
+    project.clear_migrations();
     project.add_migration(
         "20240101000000_one.sql",
         "create table public.one (id int primary key);",
@@ -186,9 +185,7 @@ fn a_remote_version_missing_locally_is_refused_with_the_cli_suggestion() {
 #[test]
 fn a_failing_file_rolls_back_with_its_history_row_and_never_prints_the_detail() {
     let project = ProjectCopy::of_this_repo();
-    for file in project.migration_files() {
-        std::fs::remove_file(file).expect("remove");
-    }
+    project.clear_migrations();
     project.add_migration(
         "20240101000000_patients.sql",
         "create table public.people (name text check (name <> 'Jane Roe'));",
@@ -214,7 +211,7 @@ fn a_failing_file_rolls_back_with_its_history_row_and_never_prints_the_detail() 
         ["people"],
         "only the first file stays applied"
     );
-    let versions: Vec<String> = history_rows(&mut db.client).into_iter().map(|r| r.0).collect();
+    let versions = history_versions(&mut db.client);
     assert_eq!(versions, ["20240101000000"]);
 }
 

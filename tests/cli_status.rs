@@ -5,17 +5,6 @@ mod common;
 
 use common::{Grants, ProjectCopy, TestDb, history_exists, supaschema, unreachable_url};
 
-fn versions(project: &ProjectCopy) -> Vec<String> {
-    project
-        .migration_files()
-        .iter()
-        .map(|p| {
-            let name = p.file_name().expect("name").to_string_lossy().into_owned();
-            name.split_once('_').expect("version_name").0.to_owned()
-        })
-        .collect()
-}
-
 #[test]
 fn without_a_history_table_everything_is_pending_and_nothing_is_created() {
     let project = ProjectCopy::of_this_repo();
@@ -25,7 +14,7 @@ fn without_a_history_table_everything_is_pending_and_nothing_is_created() {
     assert!(run.stdout.contains("Local"), "{run}");
     assert!(run.stdout.contains("Remote"), "{run}");
     assert!(run.stdout.contains("Time (UTC)"), "{run}");
-    for version in versions(&project) {
+    for version in project.migration_versions() {
         let line = run
             .stdout
             .lines()
@@ -65,7 +54,11 @@ fn after_a_push_every_version_is_applied_and_json_matches_the_cli_shape() {
             )
         })
         .collect();
-    let expected: Vec<(String, String)> = versions(&project).into_iter().map(|v| (v.clone(), v)).collect();
+    let expected: Vec<(String, String)> = project
+        .migration_versions()
+        .into_iter()
+        .map(|v| (v.clone(), v))
+        .collect();
     assert_eq!(pairs, expected, "{run}");
     assert!(run.stderr.contains("Remote database is up to date."), "{run}");
 }

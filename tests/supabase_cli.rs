@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Grants, TestDb, project_root};
+use common::{Grants, TestDb, history_rows, project_root};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -58,7 +58,7 @@ fn push_twice_and_list(grants: Grants) {
         );
     }
 
-    let history = history(&mut db);
+    let history = history_rows(&mut db.client);
     let expected: Vec<(String, String)> = local.iter().map(|m| (m.version.clone(), m.name.clone())).collect();
     let recorded: Vec<(String, String)> = history
         .iter()
@@ -71,7 +71,7 @@ fn push_twice_and_list(grants: Grants) {
     );
     for (version, _, statements) in &history {
         assert!(
-            *statements > 0,
+            !statements.is_empty(),
             "{grants:?}: history row {version} recorded no statements\n{first}"
         );
     }
@@ -155,20 +155,6 @@ fn push_twice_and_list(grants: Grants) {
             migration.version
         );
     }
-}
-
-/// `(version, name, number of statements)` from the CLI's history table, in version order.
-fn history(db: &mut TestDb) -> Vec<(String, String, i32)> {
-    db.client
-        .query(
-            "select version, coalesce(name, ''), coalesce(cardinality(statements), 0) \
-             from supabase_migrations.schema_migrations order by version",
-            &[],
-        )
-        .expect("read supabase_migrations.schema_migrations")
-        .iter()
-        .map(|row| (row.get(0), row.get(1), row.get(2)))
-        .collect()
 }
 
 /// One line per user-visible catalog object, with its transaction id (`xmin`), privileges and
@@ -504,7 +490,7 @@ fax = { type = "text", nullable = true, class = "administrative" }
     };
     let output = push(&project);
     output.assert_success(Grants::Explicit);
-    assert_eq!(history(&mut db).len(), 1);
+    assert_eq!(history_rows(&mut db.client).len(), 1);
     for (step, edit) in edits.iter().enumerate() {
         project.build(edit).unwrap_or_else(|e| panic!("edit {step}: {e}"));
         let migrations = project.migrations();
@@ -523,7 +509,7 @@ fax = { type = "text", nullable = true, class = "administrative" }
             vec![format!("Applying migration {newest}...")],
             "edit {step}\n{output}"
         );
-        let recorded: Vec<String> = history(&mut db)
+        let recorded: Vec<String> = history_rows(&mut db.client)
             .into_iter()
             .map(|(version, name, _)| format!("{version}_{name}.sql"))
             .collect();

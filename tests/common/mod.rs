@@ -467,6 +467,24 @@ impl ProjectCopy {
         files
     }
 
+    /// The versions of the migration files (the digits before `_`), in file order.
+    pub fn migration_versions(&self) -> Vec<String> {
+        self.migration_files()
+            .iter()
+            .map(|p| {
+                let name = p.file_name().expect("name").to_string_lossy().into_owned();
+                name.split_once('_').expect("version_name").0.to_owned()
+            })
+            .collect()
+    }
+
+    /// Removes every migration, for a test that writes its own.
+    pub fn clear_migrations(&self) {
+        for file in self.migration_files() {
+            std::fs::remove_file(file).expect("remove");
+        }
+    }
+
     /// Writes `supabase/migrations/<file>`.
     pub fn add_migration(&self, file: &str, sql: &str) -> PathBuf {
         let path = self.migrations_dir().join(file);
@@ -550,6 +568,11 @@ pub fn history_rows(client: &mut Client) -> Vec<(String, String, Vec<String>)> {
         .iter()
         .map(|row| (row.get(0), row.get(1), row.get(2)))
         .collect()
+}
+
+/// The versions `supabase_migrations.schema_migrations` records, in order.
+pub fn history_versions(client: &mut Client) -> Vec<String> {
+    history_rows(client).into_iter().map(|row| row.0).collect()
 }
 
 /// Whether the history table exists.
