@@ -16,7 +16,7 @@ use crate::generator::render::Renderer;
 use crate::generator::sql_type::SqlType;
 use crate::generator::{PlannedFile, Project, validate, write};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The template, relative to the project's `templates/`.
@@ -34,22 +34,17 @@ pub fn tests_dir(project: &Project) -> PathBuf {
 }
 
 // How a table's rows belong to a doctor (`owner = { column | via }` in `schema.toml`).
-use crate::generator::model::Owner as Ownership;
+use crate::generator::model::Owner;
 
 /// The generated test files, rendered in memory.
 pub fn render(project: &Project) -> Result<Vec<PlannedFile>, DeployError> {
     let source = project.schema_source()?;
     let schema = validate::load(&source).map_err(crate::generator::Error::from)?;
-    let ownership: HashMap<String, Ownership> = schema
-        .tables
-        .iter()
-        .filter_map(|t| t.owner.clone().map(|owner| (t.name.clone(), owner)))
-        .collect();
     let renderer = Renderer::from_dir(&project.templates_dir())?;
     let dir = tests_dir(project);
     let mut files = Vec::new();
     for table in &schema.tables {
-        let context = TableTests::new(&schema, &ownership, table);
+        let context = TableTests::new(&schema, table);
         let rendered = renderer.render_value(TEMPLATE, &context)?;
         // The template's leading comment block leaves blank lines; files start with MARKER.
         let contents = rendered.trim_start().to_owned();
@@ -171,7 +166,7 @@ const RLS_TESTS: usize = 1;
 const OWNED_TESTS: usize = 10;
 
 impl TableTests {
-    fn new(schema: &Schema, ownership: &HashMap<String, Ownership>, table: &Table) -> TableTests {
+    fn new(schema: &Schema, table: &Table) -> TableTests {
         let relation = format!("{}.{}", quote_identifier(SCHEMA), quote_identifier(&table.name));
         let granted = |role: Role| -> Vec<Command> {
             table
@@ -223,12 +218,8 @@ impl TableTests {
         let can_do_everything = [Command::Select, Command::Insert, Command::Update, Command::Delete]
             .iter()
             .all(|c| authenticated.contains(c));
-        let owned = match ownership.get(&table.name) {
-            Some(_) if can_do_everything && table.rls.enabled => {
-                Some(RowMaker::new(schema, ownership).owned_tests(table, &relation))
-            }
-            _ => None,
-        };
+        let owned = (table.owner.is_some() && can_do_everything && table.rls.enabled)
+            .then(|| RowMaker::new(schema).owned_tests(table, &relation));
         let plan = RLS_TESTS
             + privileges.len()
             + anon_denied.len()
@@ -261,7 +252,6 @@ fn privilege_name(command: Command) -> &'static str {
 /// so children can point at them.
 struct RowMaker<'a> {
     schema: &'a Schema,
-    ownership: &'a HashMap<String, Ownership>,
     /// (table, doctor index) → column → SQL literal.
     rows: BTreeMap<(String, usize), BTreeMap<String, String>>,
     /// Inserts of parent rows, in the order they must run.
@@ -269,10 +259,9 @@ struct RowMaker<'a> {
 }
 
 impl<'a> RowMaker<'a> {
-    fn new(schema: &'a Schema, ownership: &'a HashMap<String, Ownership>) -> RowMaker<'a> {
+    fn new(schema: &'a Schema) -> RowMaker<'a> {
         RowMaker {
             schema,
-            ownership,
             rows: BTreeMap::new(),
             setup: Vec::new(),
         }
@@ -326,12 +315,12 @@ impl<'a> RowMaker<'a> {
         }
         let doctor_id = quote_literal(if doctor == 0 { DOCTOR_A } else { DOCTOR_B });
         let mut values: BTreeMap<String, String> = BTreeMap::new();
-        let via = match self.ownership.get(&table.name) {
-            Some(Ownership::Column(column)) => {
+        let via = match &table.owner {
+            Some(Owner::Column(column)) => {
                 values.insert(column.clone(), doctor_id.clone());
                 None
             }
-            Some(Ownership::Via(column)) => Some(column.clone()),
+            Some(Owner::Via(column)) => Some(column.clone()),
             None => None,
         };
         for fk in &table.foreign_keys {
