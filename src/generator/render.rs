@@ -198,25 +198,28 @@ impl RustTable {
         let fields: Vec<RustField> = table
             .columns
             .iter()
-            .map(|c| RustField {
-                column: c.name.clone(),
-                sql_name: quote_identifier(&c.name),
-                column_literal: rust_literal(&c.name),
-                sql_name_literal: rust_literal(&quote_identifier(&c.name)),
-                field: c.rust_name.clone(),
-                value_type: match &c.values {
-                    Some(set) => set.rust_name.clone(),
-                    None => c.sql_type.rust_type(),
-                },
-                nullable: c.nullable,
-                phi: c.class == Class::Phi,
-                doc: c.comment.clone(),
-                insert: match (c.identity, c.nullable || c.default.is_some()) {
-                    (Some(Identity::Always), _) => "never",
-                    (Some(Identity::ByDefault), _) | (None, true) => "optional",
-                    (None, false) => "required",
-                },
-                const_name: c.name.to_ascii_uppercase(),
+            .map(|c| {
+                let sql_name = quote_identifier(&c.name);
+                RustField {
+                    column: c.name.clone(),
+                    sql_name_literal: rust_literal(&sql_name),
+                    sql_name,
+                    column_literal: rust_literal(&c.name),
+                    field: c.rust_name.clone(),
+                    value_type: match &c.values {
+                        Some(set) => set.rust_name.clone(),
+                        None => c.sql_type.rust_type(),
+                    },
+                    nullable: c.nullable,
+                    phi: c.class == Class::Phi,
+                    doc: c.comment.clone(),
+                    insert: match (c.identity, c.nullable || c.default.is_some()) {
+                        (Some(Identity::Always), _) => "never",
+                        (Some(Identity::ByDefault), _) | (None, true) => "optional",
+                        (None, false) => "required",
+                    },
+                    const_name: c.name.to_ascii_uppercase(),
+                }
             })
             .collect();
         let keys = table

@@ -139,10 +139,7 @@ impl Validator<'_> {
 
     /// `[migration]`: entries of `allow_drop` and `allow_narrowing` name tables or columns.
     fn migration_settings(&self, raw: &super::read::RawMigration) -> Result<MigrationSettings> {
-        let name = match &raw.name {
-            Some(name) => Some(self.identifier(name, "migration name")?),
-            None => None,
-        };
+        let name = self.optional_identifier(&raw.name, "migration name")?;
         let path = |entry: &Name, columns_only: bool| -> Result<String> {
             let parts: Vec<&str> = entry.get_ref().split('.').collect();
             let shape_ok = if columns_only {
