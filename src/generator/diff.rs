@@ -367,8 +367,7 @@ fn table_changes(
             .get(&(name.as_str(), column.name.as_str()))
             .and_then(|c| previous.column(c))
         else {
-            let fills_itself = column.nullable || column.default.is_some() || column.identity.is_some();
-            if !fills_itself {
+            if !column.fills_itself() {
                 return Err(refuse(Problem::NotNullWithoutDefault {
                     column: format!("{name}.{}", column.name),
                 }));

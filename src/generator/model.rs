@@ -108,6 +108,14 @@ pub struct Column {
     pub comment: Option<String>,
 }
 
+impl Column {
+    /// Whether a row can be written without a value for this column: it may be null, has a
+    /// default, or is an identity.
+    pub fn fills_itself(&self) -> bool {
+        self.nullable || self.default.is_some() || self.identity.is_some()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClosedSet {
     pub rust_name: String,

@@ -1539,8 +1539,7 @@ impl Validator<'_> {
         for column in &table.columns {
             let written = AUDIT_COLUMNS.iter().any(|(c, _)| *c == column.name) || column.name == "changed_columns";
             let nullable_required = column.name == "actor_id" || column.name == "record_id";
-            let fills_itself = column.nullable || column.default.is_some() || column.identity.is_some();
-            if (nullable_required && !column.nullable) || (!written && !fills_itself) {
+            if (nullable_required && !column.nullable) || (!written && !column.fills_itself()) {
                 return Err(self.error(
                     name.span(),
                     Problem::AuditColumnUnfillable {
