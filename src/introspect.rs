@@ -5,7 +5,7 @@
 //! rolled back.
 
 use crate::generator::ident::quote_identifier;
-use crate::generator::model::{Column, Command, ReferentialAction, SCHEMA, Schema, Table};
+use crate::generator::model::{Column, Command, ReferentialAction, Role, SCHEMA, Schema, Table};
 use postgres::{Client, GenericClient};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -64,7 +64,10 @@ pub struct FunctionCatalog {
     pub comment: Option<String>,
 }
 
-const API_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
+/// The roles the Data API connects as, by name.
+pub fn api_roles() -> [&'static str; 3] {
+    Role::ALL.map(Role::sql)
+}
 
 /// Everything in schema `public` of the connected database.
 pub fn read_catalog(client: &mut impl GenericClient) -> Result<Catalog, postgres::Error> {
@@ -94,7 +97,7 @@ pub fn read_catalog(client: &mut impl GenericClient) -> Result<Catalog, postgres
     for row in functions {
         let oid: postgres::types::Oid = row.get(0);
         let mut executable_by = Vec::new();
-        for role in API_ROLES {
+        for role in api_roles() {
             let allowed: bool = client
                 .query_one("select has_function_privilege($1, $2::oid, 'execute')", &[&role, &oid])?
                 .get(0);
@@ -186,7 +189,7 @@ fn read_table(
         "select g.grantee::regrole::text, g.privilege_type
            from pg_class c, aclexplode(c.relacl) g
           where c.oid = $1 and g.grantee::regrole::text = any($2)",
-        &[&oid, &API_ROLES.to_vec()],
+        &[&oid, &api_roles().to_vec()],
     )? {
         grants.entry(r.get(0)).or_default().insert(r.get(1));
     }

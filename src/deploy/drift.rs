@@ -3,10 +3,10 @@
 
 use super::{DeployError, database};
 use crate::generator::{Project, validate};
-use crate::introspect::{Catalog, ColumnCatalog, PolicyCatalog, TableCatalog, expected_catalog, read_catalog};
+use crate::introspect::{
+    Catalog, ColumnCatalog, PolicyCatalog, TableCatalog, api_roles, expected_catalog, read_catalog,
+};
 use std::collections::{BTreeMap, BTreeSet};
-
-const API_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
 
 /// Reads both catalogs and lists the differences (empty: no drift).
 pub fn run(project: &Project, url: &str) -> Result<Vec<String>, DeployError> {
@@ -105,7 +105,7 @@ fn compare_table(table: &str, expected: &TableCatalog, live: &TableCatalog, foun
     compare_definitions(table, "index", &expected.indexes, &live.indexes, found);
     compare_definitions(table, "trigger", &expected.triggers, &live.triggers, found);
     compare_policies(table, &expected.policies, &live.policies, found);
-    for role in API_ROLES {
+    for role in api_roles() {
         let empty = BTreeSet::new();
         let want = expected.grants.get(role).unwrap_or(&empty);
         let have = live.grants.get(role).unwrap_or(&empty);
