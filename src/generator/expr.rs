@@ -17,8 +17,7 @@ pub fn expression_problem(expr: &str) -> Option<&'static str> {
     while i < bytes.len() {
         match bytes[i] {
             b'\'' => {
-                let escaped = i > 0 && matches!(bytes[i - 1], b'e' | b'E') && !after_name(bytes, i - 1);
-                if escaped {
+                if opens_escape_string(bytes, i) {
                     return Some("uses an E'…' string, which the Supabase CLI splits wrongly");
                 }
                 i = match closing(bytes, i, b'\'') {
@@ -109,9 +108,13 @@ pub fn body_problem(body: &str) -> Option<&'static str> {
 
 fn has_escape_string(text: &str) -> bool {
     let bytes = text.as_bytes();
-    (1..bytes.len()).any(|i| {
-        bytes[i] == b'\'' && matches!(bytes[i - 1], b'e' | b'E') && (i < 2 || !is_identifier_byte(bytes[i - 2]))
-    })
+    (0..bytes.len()).any(|i| bytes[i] == b'\'' && opens_escape_string(bytes, i))
+}
+
+/// Whether the quote at `quote` opens an `E'…'` string: an `e` right before it that is not the
+/// last letter of a name.
+fn opens_escape_string(bytes: &[u8], quote: usize) -> bool {
+    quote > 0 && matches!(bytes[quote - 1], b'e' | b'E') && !after_name(bytes, quote - 1)
 }
 
 /// Calls that read the request's JWT. In a policy each must be wrapped in `(select …)` so it
