@@ -65,12 +65,12 @@ impl<'a> Renames<'a> {
     }
 
     /// The new name of an old column of the (new) table, if it still exists.
-    fn new_column(&self, new_table: &Table, old_column: &str) -> Option<&'a str> {
-        self.new_columns.get(&(new_table.name.as_str(), old_column)).copied()
+    fn new_column(&self, new_table: &str, old_column: &str) -> Option<&'a str> {
+        self.new_columns.get(&(new_table, old_column)).copied()
     }
 
     /// Column names of an old table, as the new table calls them.
-    fn map_columns(&self, new_table: &Table, old: &[String]) -> Vec<String> {
+    fn map_columns(&self, new_table: &str, old: &[String]) -> Vec<String> {
         old.iter()
             .map(|c| self.new_column(new_table, c).unwrap_or("\u{0}dropped").to_owned())
             .collect()
@@ -336,7 +336,7 @@ fn table_changes(
 
     // Columns: renames and drops (with permission), then additions and alterations.
     for old_column in &previous.columns {
-        match renames.new_column(table, &old_column.name) {
+        match renames.new_column(&table.name, &old_column.name) {
             Some(new_name) if new_name != old_column.name => {
                 let step = Step::RenameColumn {
                     table: name.clone(),
@@ -453,16 +453,14 @@ fn table_changes(
         .into_iter()
         .chain(table.foreign_keys.iter().cloned().map(TableConstraint::ForeignKey))
         .collect();
-    let explicit: HashMap<&str, &str> = table
-        .checks
-        .iter()
-        .filter_map(|c| c.renamed_from.as_deref().map(|from| (c.name.as_str(), from)))
-        .collect();
     let constraints = reconcile(
         &old_constraints,
         &new_constraints,
         |c| c.name(),
-        |c| explicit.get(c.name()).map(|s| (*s).to_owned()),
+        |c| match c {
+            TableConstraint::Check(check) => check.renamed_from.as_deref(),
+            _ => None,
+        },
         same_constraint,
     );
     for (old, new) in &constraints.kept {
@@ -502,8 +500,8 @@ fn table_changes(
         .indexes
         .iter()
         .map(|i| Index {
-            columns: renames.map_columns(table, &i.columns),
-            include: renames.map_columns(table, &i.include),
+            columns: renames.map_columns(&table.name, &i.columns),
+            include: renames.map_columns(&table.name, &i.include),
             ..i.clone()
         })
         .collect();
@@ -511,7 +509,7 @@ fn table_changes(
         &old_indexes,
         &table.indexes,
         |i| &i.name,
-        |i| i.renamed_from.clone(),
+        |i| i.renamed_from.as_deref(),
         same_index,
     );
     for (old, new) in indexes.kept.iter().filter(|(o, n)| o.name != n.name) {
@@ -558,7 +556,7 @@ fn table_changes(
         &previous.policies,
         &table.policies,
         |p| &p.name,
-        |p| p.renamed_from.clone(),
+        |p| p.renamed_from.as_deref(),
         same_policy,
     );
     for (old, new) in policies.kept.iter().filter(|(o, n)| o.name != n.name) {
@@ -584,11 +582,18 @@ fn table_changes(
 
     // Triggers are replaced when their definition or their function's identity changes.
     let same_trigger = |a: &Trigger, b: &Trigger| {
-        let unnamed = |t: &Trigger| Trigger {
-            name: String::new(),
-            ..t.clone()
-        };
-        unnamed(a) == unnamed(b) && !changed_functions.contains(a.function.as_str())
+        // Every field but the name; listed without `..`, so a new field must be added here.
+        let Trigger {
+            name: _,
+            timing,
+            events,
+            for_each,
+            function,
+            arguments,
+        } = a;
+        (timing, events, for_each, function, arguments)
+            == (&b.timing, &b.events, &b.for_each, &b.function, &b.arguments)
+            && !changed_functions.contains(a.function.as_str())
     };
     let triggers = reconcile(&previous.triggers, &table.triggers, |t| &t.name, |_| None, same_trigger);
     for (old, new) in triggers.kept.iter().filter(|(o, n)| o.name != n.name) {
@@ -619,11 +624,11 @@ fn table_changes(
 fn renamed_constraint(constraint: TableConstraint, table: &Table, renames: &Renames) -> TableConstraint {
     match constraint {
         TableConstraint::PrimaryKey(c) => TableConstraint::PrimaryKey(Constraint {
-            columns: renames.map_columns(table, &c.columns),
+            columns: renames.map_columns(&table.name, &c.columns),
             ..c
         }),
         TableConstraint::Unique(c) => TableConstraint::Unique(Constraint {
-            columns: renames.map_columns(table, &c.columns),
+            columns: renames.map_columns(&table.name, &c.columns),
             ..c
         }),
         TableConstraint::ForeignKey(fk) => {
@@ -637,18 +642,12 @@ fn renamed_constraint(constraint: TableConstraint, table: &Table, renames: &Rena
             };
             let target_kept = fk.target_schema == SCHEMA && renames.tables.contains_key(target_table.as_str());
             let target_columns = if target_kept {
-                fk.target_columns
-                    .iter()
-                    .map(|c| {
-                        let renamed = renames.new_columns.get(&(target_table.as_str(), c.as_str()));
-                        renamed.map_or("\u{0}dropped".to_owned(), |n| (*n).to_owned())
-                    })
-                    .collect()
+                renames.map_columns(&target_table, &fk.target_columns)
             } else {
                 fk.target_columns.clone()
             };
             TableConstraint::ForeignKey(ForeignKey {
-                columns: renames.map_columns(table, &fk.columns),
+                columns: renames.map_columns(&table.name, &fk.columns),
                 target_table,
                 target_columns,
                 ..fk
@@ -667,13 +666,31 @@ fn same_constraint(a: &TableConstraint, b: &TableConstraint) -> bool {
             (x.method, &x.elements, &x.predicate) == (y.method, &y.elements, &y.predicate)
         }
         (TableConstraint::ForeignKey(x), TableConstraint::ForeignKey(y)) => {
-            ForeignKey {
-                name: String::new(),
-                ..x.clone()
-            } == ForeignKey {
-                name: String::new(),
-                ..y.clone()
-            }
+            // Every field but the name; listed without `..`, so a new field must be added here.
+            let ForeignKey {
+                name: _,
+                columns,
+                target_schema,
+                target_table,
+                target_columns,
+                on_delete,
+                on_update,
+            } = x;
+            (
+                columns,
+                target_schema,
+                target_table,
+                target_columns,
+                on_delete,
+                on_update,
+            ) == (
+                &y.columns,
+                &y.target_schema,
+                &y.target_table,
+                &y.target_columns,
+                &y.on_delete,
+                &y.on_update,
+            )
         }
         _ => false,
     }
@@ -705,7 +722,7 @@ fn reconcile<'a, T>(
     old: &'a [T],
     new: &'a [T],
     name: impl Fn(&T) -> &str,
-    renamed_from: impl Fn(&T) -> Option<String>,
+    renamed_from: impl Fn(&T) -> Option<&str>,
     same: impl Fn(&T, &T) -> bool,
 ) -> Reconciled<'a, T> {
     let mut matched: Vec<Option<usize>> = old
@@ -715,8 +732,7 @@ fn reconcile<'a, T>(
     let is_free = |matched: &[Option<usize>], j: usize| !matched.contains(&Some(j));
     for (i, o) in old.iter().enumerate() {
         if matched[i].is_none() {
-            matched[i] =
-                (0..new.len()).find(|&j| is_free(&matched, j) && renamed_from(&new[j]).as_deref() == Some(name(o)));
+            matched[i] = (0..new.len()).find(|&j| is_free(&matched, j) && renamed_from(&new[j]) == Some(name(o)));
         }
     }
     for (i, o) in old.iter().enumerate() {
