@@ -46,12 +46,13 @@ pub fn checksum(contents: &str) -> String {
         .collect()
 }
 
-/// Whether a migration's text says it was generated.
-pub fn is_generated(contents: &str) -> bool {
-    contents
-        .lines()
-        .next()
-        .is_some_and(|line| line.starts_with("-- ") && line.ends_with(GENERATED_MARK))
+/// Whether a migration file says it was generated, which its first line tells: a
+/// hand-written migration (seed data, say) is not read further.
+pub fn is_generated(path: &Path) -> std::io::Result<bool> {
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(std::fs::File::open(path)?), &mut line)?;
+    let line = line.trim_end_matches(['\n', '\r']);
+    Ok(line.starts_with("-- ") && line.ends_with(GENERATED_MARK))
 }
 
 /// Reads the lock and returns it with its text, so the build can tell whether the lock it
@@ -105,9 +106,7 @@ pub fn to_text(migrations: &[LockedMigration], schema: &Schema) -> String {
 /// migration is missing from the lock (one from another branch, say).
 pub fn verify(lock: &Lock, files: &[MigrationFile], lock_path: &Path) -> Result<(), Error> {
     for locked in &lock.migrations {
-        let file = files
-            .iter()
-            .find(|f| f.path.file_name().is_some_and(|n| n.to_string_lossy() == locked.file));
+        let file = files.iter().find(|f| f.file_name() == locked.file);
         let Some(file) = file else {
             return Err(Error::MissingMigration {
                 file: locked.file.clone(),
@@ -125,19 +124,15 @@ pub fn verify(lock: &Lock, files: &[MigrationFile], lock_path: &Path) -> Result<
         }
     }
     for file in files {
-        let name = file
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = file.file_name();
         if lock.migrations.iter().any(|m| m.file == name) {
             continue;
         }
-        let contents = std::fs::read_to_string(&file.path).map_err(|source| Error::Read {
+        let generated = is_generated(&file.path).map_err(|source| Error::Read {
             path: file.path.clone(),
             source,
         })?;
-        if is_generated(&contents) {
+        if generated {
             return Err(Error::UnlockedMigration {
                 path: file.path.clone(),
                 lock: lock_path.to_owned(),

@@ -187,10 +187,9 @@ fn plan_migrations(
     let lock_path = project.lock_path();
     let (steps, name, mut recorded, reuse) = match &previous {
         None => {
-            let unlocked_initial = existing.iter().find(|f| {
-                f.name == INITIAL_MIGRATION
-                    && std::fs::read_to_string(&f.path).is_ok_and(|text| lock::is_generated(&text))
-            });
+            let unlocked_initial = existing
+                .iter()
+                .find(|f| f.name == INITIAL_MIGRATION && lock::is_generated(&f.path).unwrap_or(false));
             (
                 plan::initial(schema),
                 INITIAL_MIGRATION.to_owned(),

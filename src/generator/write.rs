@@ -16,6 +16,13 @@ pub struct MigrationFile {
     pub name: String,
 }
 
+impl MigrationFile {
+    /// `<version>_<name>.sql`, as the lock records it.
+    pub fn file_name(&self) -> String {
+        format!("{}_{}.sql", self.version, self.name)
+    }
+}
+
 /// The migration files directly in `dir` (the CLI ignores sub-folders), in the CLI's order:
 /// by file name. A missing folder has none.
 pub fn migration_files(dir: &Path) -> Result<Vec<MigrationFile>, Error> {
