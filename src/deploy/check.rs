@@ -61,9 +61,7 @@ pub fn run(project: &Project, db_url: Option<&str>, err: &mut dyn Write) -> Resu
 
     if let Some(url) = db_url {
         let mut client = database::connect(url)?;
-        match history::rows(&mut client)
-            .map_err(|e| DeployError::database("cannot read supabase_migrations.schema_migrations", &e))?
-        {
+        match history::rows(&mut client)? {
             None => {
                 let _ = writeln!(err, "The database has no migration history yet; nothing to compare.");
             }

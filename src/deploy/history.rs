@@ -2,6 +2,7 @@
 //! created, read and written with the CLI's own statements, so either tool can continue where
 //! the other stopped.
 
+use super::DeployError;
 use postgres::GenericClient;
 
 /// The CLI's statements (2.117.0, `legacy-migration-history.ts`; Go `pkg/migration/history.go`).
@@ -43,16 +44,16 @@ fn is_missing_table(error: &postgres::Error) -> bool {
 /// The applied versions in order, or `None` when the history table does not exist yet (the CLI
 /// treats that as "nothing applied"). Must not run inside a transaction that should survive
 /// the missing-table error.
-pub fn applied_versions(client: &mut impl GenericClient) -> Result<Option<Vec<String>>, postgres::Error> {
+pub fn applied_versions(client: &mut impl GenericClient) -> Result<Option<Vec<String>>, DeployError> {
     match client.query(SELECT_VERSIONS, &[]) {
         Ok(rows) => Ok(Some(rows.iter().map(|r| r.get(0)).collect())),
         Err(error) if is_missing_table(&error) => Ok(None),
-        Err(error) => Err(error),
+        Err(error) => Err(unreadable(&error)),
     }
 }
 
 /// Every history row, or `None` when the table does not exist yet.
-pub fn rows(client: &mut impl GenericClient) -> Result<Option<Vec<HistoryRow>>, postgres::Error> {
+pub fn rows(client: &mut impl GenericClient) -> Result<Option<Vec<HistoryRow>>, DeployError> {
     match client.query(SELECT_ROWS, &[]) {
         Ok(rows) => Ok(Some(
             rows.iter()
@@ -64,8 +65,12 @@ pub fn rows(client: &mut impl GenericClient) -> Result<Option<Vec<HistoryRow>>, 
                 .collect(),
         )),
         Err(error) if is_missing_table(&error) => Ok(None),
-        Err(error) => Err(error),
+        Err(error) => Err(unreadable(&error)),
     }
+}
+
+fn unreadable(error: &postgres::Error) -> DeployError {
+    DeployError::database("cannot read supabase_migrations.schema_migrations", error)
 }
 
 /// Creates the schema, table and columns the way the CLI does, when they are not all there,

@@ -44,9 +44,7 @@ pub fn run(
         let _ = writeln!(err, "{warning}");
     }
     let mut client = database::connect(url)?;
-    let remote = history::applied_versions(&mut client)
-        .map_err(|e| DeployError::database("cannot read supabase_migrations.schema_migrations", &e))?
-        .unwrap_or_default();
+    let remote = history::applied_versions(&mut client)?.unwrap_or_default();
     let pending = match pending::find(&listed.migrations, &remote) {
         Pending::Ready(files) => files,
         Pending::RemoteMissingLocally(versions) => return Err(DeployError::RemoteVersionsMissingLocally { versions }),
@@ -106,9 +104,7 @@ pub fn run(
             .map_err(|e| DeployError::database("cannot begin a transaction", &e))?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK_KEY])
             .map_err(|e| DeployError::database("cannot take the push lock", &e))?;
-        let applied_now = history::applied_versions(&mut tx)
-            .map_err(|e| DeployError::database("cannot read supabase_migrations.schema_migrations", &e))?
-            .unwrap_or_default();
+        let applied_now = history::applied_versions(&mut tx)?.unwrap_or_default();
         if applied_now.contains(&migration.version) {
             let _ = writeln!(
                 out,

@@ -34,8 +34,7 @@ pub fn read(project: &Project, url: &str, err: &mut dyn Write) -> Result<Status,
         let _ = writeln!(err, "{warning}");
     }
     let mut client = database::connect(url)?;
-    let remote = history::applied_versions(&mut client)
-        .map_err(|e| DeployError::database("cannot read supabase_migrations.schema_migrations", &e))?;
+    let remote = history::applied_versions(&mut client)?;
     let history_exists = remote.is_some();
     let remote = remote.unwrap_or_default();
     let local_versions: Vec<String> = listed.migrations.iter().map(|m| m.version.clone()).collect();
