@@ -87,24 +87,17 @@ pub fn read_catalog(client: &mut impl GenericClient) -> Result<Catalog, postgres
     }
     let functions = client.query(
         "select p.oid, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid),
-                p.prosecdef, coalesce(p.proconfig, '{}'), obj_description(p.oid, 'pg_proc')
+                p.prosecdef, coalesce(p.proconfig, '{}'), obj_description(p.oid, 'pg_proc'),
+                array(select r from unnest($2::text[]) with ordinality as roles(r, i)
+                       where has_function_privilege(r, p.oid, 'execute') order by i)
            from pg_proc p join pg_namespace n on n.oid = p.pronamespace
           where n.nspname = $1
             and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')
           order by p.proname",
-        &[&SCHEMA],
+        &[&SCHEMA, &api_roles().to_vec()],
     )?;
     for row in functions {
-        let oid: postgres::types::Oid = row.get(0);
-        let mut executable_by = Vec::new();
-        for role in api_roles() {
-            let allowed: bool = client
-                .query_one("select has_function_privilege($1, $2::oid, 'execute')", &[&role, &oid])?
-                .get(0);
-            if allowed {
-                executable_by.push(role.to_owned());
-            }
-        }
+        let executable_by: Vec<String> = row.get(7);
         catalog.functions.insert(
             row.get(1),
             FunctionCatalog {
