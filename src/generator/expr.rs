@@ -123,11 +123,7 @@ const AUTH_CALLS: &[&str] = &["auth.uid()", "auth.jwt()", "auth.role()", "auth.e
 
 /// The first auth call in a policy expression that is not directly inside `(select …)`.
 pub fn unwrapped_auth_call(expr: &str) -> Option<&'static str> {
-    let lowered: String = expr
-        .to_ascii_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let lowered = auth_call_spelling(expr).to_ascii_lowercase();
     for call in AUTH_CALLS {
         let mut from = 0;
         while let Some(found) = lowered[from..].find(call) {
@@ -146,6 +142,41 @@ pub fn unwrapped_auth_call(expr: &str) -> Option<&'static str> {
         return Some("current_setting()");
     }
     None
+}
+
+/// A policy expression spelled the way PostgreSQL prints it back, as far as the search for
+/// auth calls is concerned: outside string literals, identifier quotes are dropped and blanks
+/// around `.` and before `(` removed, so `"auth".uid()` and `auth . uid ()` are found like
+/// `auth.uid()` (Supabase's `auth_rls_initplan` lint reads the server's spelling).
+fn auth_call_spelling(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len());
+    let mut chars = expr.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            in_string = c != '\'';
+            continue;
+        }
+        match c {
+            '\'' => {
+                in_string = true;
+                out.push(c);
+            }
+            '"' => {}
+            c if c.is_whitespace() => {
+                while chars.peek().is_some_and(|n| n.is_whitespace()) {
+                    chars.next();
+                }
+                let next_joins = chars.peek().is_some_and(|n| matches!(n, '.' | '('));
+                if !out.ends_with('.') && !next_joins {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

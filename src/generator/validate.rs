@@ -1406,7 +1406,7 @@ impl Validator<'_> {
                 ));
             }
             let expr = self.expression(value)?;
-            if let Some(call) = unwrapped_auth_call(&auth_call_spelling(&expr)) {
+            if let Some(call) = unwrapped_auth_call(&expr) {
                 return Err(self.error(value.span(), Problem::AuthCallNotWrapped { call: call.into() }));
             }
             let always_true = matches!(
@@ -1640,41 +1640,6 @@ impl Validator<'_> {
         }
         Ok(())
     }
-}
-
-/// A policy expression spelled the way PostgreSQL prints it back, as far as the search for
-/// auth calls is concerned: outside string literals, identifier quotes are dropped and blanks
-/// around `.` and before `(` removed, so `"auth".uid()` and `auth . uid ()` are found like
-/// `auth.uid()` (Supabase's `auth_rls_initplan` lint reads the server's spelling).
-fn auth_call_spelling(expr: &str) -> String {
-    let mut out = String::with_capacity(expr.len());
-    let mut chars = expr.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            in_string = c != '\'';
-            continue;
-        }
-        match c {
-            '\'' => {
-                in_string = true;
-                out.push(c);
-            }
-            '"' => {}
-            c if c.is_whitespace() => {
-                while chars.peek().is_some_and(|n| n.is_whitespace()) {
-                    chars.next();
-                }
-                let next_joins = chars.peek().is_some_and(|n| matches!(n, '.' | '('));
-                if !out.ends_with('.') && !next_joins {
-                    out.push(' ');
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A referenced table: schema, name, columns with their types, and its keys.
