@@ -132,19 +132,9 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
         }
         Command::Check { db_url } => {
             let findings = check::run(&project, db_url.as_deref(), err)?;
-            if findings.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "ok: schema.toml is fully materialized and the migrations are consistent"
-                );
-                Ok(Outcome::Ok)
-            } else {
-                for finding in &findings {
-                    let _ = writeln!(out, "{finding}");
-                }
-                let _ = writeln!(out, "check failed: {} problem(s)", findings.len());
-                Ok(Outcome::Findings)
-            }
+            let summary = format!("check failed: {} problem(s)", findings.len());
+            let ok = "ok: schema.toml is fully materialized and the migrations are consistent";
+            Ok(report(out, &findings, "", ok, &summary))
         }
         Command::Diff => {
             let files = diff::planned(&project)?;
@@ -156,16 +146,9 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
         Command::Drift { database } => {
             let url = super::database::require_url(database.db_url.as_deref())?;
             let differences = drift::run(&project, url)?;
-            if differences.is_empty() {
-                let _ = writeln!(out, "No drift: the database matches schema.toml.");
-                Ok(Outcome::Ok)
-            } else {
-                for difference in &differences {
-                    let _ = writeln!(out, "drift: {difference}");
-                }
-                let _ = writeln!(out, "{} difference(s) from schema.toml", differences.len());
-                Ok(Outcome::Findings)
-            }
+            let summary = format!("{} difference(s) from schema.toml", differences.len());
+            let ok = "No drift: the database matches schema.toml.";
+            Ok(report(out, &differences, "drift: ", ok, &summary))
         }
         Command::Pgtap { check } => {
             if *check {
@@ -189,6 +172,19 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             Ok(Outcome::Ok)
         }
     }
+}
+
+/// Prints `ok` when there are no findings; else each finding after `prefix`, then `summary`.
+fn report(out: &mut dyn Write, findings: &[String], prefix: &str, ok: &str, summary: &str) -> Outcome {
+    if findings.is_empty() {
+        let _ = writeln!(out, "{ok}");
+        return Outcome::Ok;
+    }
+    for finding in findings {
+        let _ = writeln!(out, "{prefix}{finding}");
+    }
+    let _ = writeln!(out, "{summary}");
+    Outcome::Findings
 }
 
 #[cfg(test)]
