@@ -581,20 +581,8 @@ fn table_changes(
     }
 
     // Triggers are replaced when their definition or their function's identity changes.
-    let same_trigger = |a: &Trigger, b: &Trigger| {
-        // Every field but the name; listed without `..`, so a new field must be added here.
-        let Trigger {
-            name: _,
-            timing,
-            events,
-            for_each,
-            function,
-            arguments,
-        } = a;
-        (timing, events, for_each, function, arguments)
-            == (&b.timing, &b.events, &b.for_each, &b.function, &b.arguments)
-            && !changed_functions.contains(a.function.as_str())
-    };
+    let same_trigger =
+        |a: &Trigger, b: &Trigger| a.definition() == b.definition() && !changed_functions.contains(a.function.as_str());
     let triggers = reconcile(&previous.triggers, &table.triggers, |t| &t.name, |_| None, same_trigger);
     for (old, new) in triggers.kept.iter().filter(|(o, n)| o.name != n.name) {
         let (from, to) = (old.name.clone(), new.name.clone());
@@ -665,33 +653,7 @@ fn same_constraint(a: &TableConstraint, b: &TableConstraint) -> bool {
         (TableConstraint::Exclusion(x), TableConstraint::Exclusion(y)) => {
             (x.method, &x.elements, &x.predicate) == (y.method, &y.elements, &y.predicate)
         }
-        (TableConstraint::ForeignKey(x), TableConstraint::ForeignKey(y)) => {
-            // Every field but the name; listed without `..`, so a new field must be added here.
-            let ForeignKey {
-                name: _,
-                columns,
-                target_schema,
-                target_table,
-                target_columns,
-                on_delete,
-                on_update,
-            } = x;
-            (
-                columns,
-                target_schema,
-                target_table,
-                target_columns,
-                on_delete,
-                on_update,
-            ) == (
-                &y.columns,
-                &y.target_schema,
-                &y.target_table,
-                &y.target_columns,
-                &y.on_delete,
-                &y.on_update,
-            )
-        }
+        (TableConstraint::ForeignKey(x), TableConstraint::ForeignKey(y)) => x.definition() == y.definition(),
         _ => false,
     }
 }

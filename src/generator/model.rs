@@ -157,6 +157,40 @@ pub struct ForeignKey {
     pub on_update: ReferentialAction,
 }
 
+/// A foreign key's or trigger's definition: every field but the name, so two of them can be
+/// compared for a rename without copying. The fields are listed without `..`, so a new field
+/// has to be placed here.
+type ForeignKeyDefinition<'a> = (
+    &'a [String],
+    &'a str,
+    &'a str,
+    &'a [String],
+    ReferentialAction,
+    ReferentialAction,
+);
+
+impl ForeignKey {
+    pub fn definition(&self) -> ForeignKeyDefinition<'_> {
+        let ForeignKey {
+            name: _,
+            columns,
+            target_schema,
+            target_table,
+            target_columns,
+            on_delete,
+            on_update,
+        } = self;
+        (
+            columns,
+            target_schema,
+            target_table,
+            target_columns,
+            *on_delete,
+            *on_update,
+        )
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferentialAction {
@@ -315,6 +349,23 @@ pub struct Trigger {
     pub function: String,
     /// Literal arguments passed to the trigger function.
     pub arguments: Vec<String>,
+}
+
+type TriggerDefinition<'a> = (TriggerTiming, &'a [TriggerEvent], ForEach, &'a str, &'a [String]);
+
+impl Trigger {
+    /// Every field but the name (see [`ForeignKey::definition`]).
+    pub fn definition(&self) -> TriggerDefinition<'_> {
+        let Trigger {
+            name: _,
+            timing,
+            events,
+            for_each,
+            function,
+            arguments,
+        } = self;
+        (*timing, events, *for_each, function, arguments)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
