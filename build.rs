@@ -1,13 +1,6 @@
-//! Generates the migrations and Rust types from `schema.toml`. All the work is library code in
-//! `src/generator/`, compiled in here unchanged.
+//! Generates the migrations under supabase/migrations/ and the Rust types in OUT_DIR from
+//! schema.toml; see the supaschema-build crate.
 
-#[allow(dead_code, unused_imports)]
-#[path = "src/generator/mod.rs"]
-mod generator;
-
-fn main() {
-    if let Err(error) = generator::build_script::run() {
-        eprintln!("{error}");
-        std::process::exit(1);
-    }
+fn main() -> Result<(), supaschema_build::Error> {
+    supaschema_build::Config::new().compile()
 }

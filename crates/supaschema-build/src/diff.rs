@@ -1,0 +1,783 @@
+//! Stage 3 for a schema that already exists: the statements that turn the recorded schema
+//! into the new one, in dependency order both ways: what depends on a changing object is
+//! dropped first, created objects come after what they need. Renames are declared
+//! (`renamed_from`), never guessed from a drop plus an add; a drop or a narrowing type change
+//! needs an explicit permission in `[migration]`.
+
+use crate::error::Problem;
+use crate::model::*;
+use crate::order::table_order;
+use crate::plan::{ColumnChange, CommentTarget, NewTable, Step, TableConstraint, access, comments, create_function};
+use crate::sql_type::SqlType;
+use std::collections::{BTreeSet, HashMap};
+
+/// A change `schema.toml` must allow first, and the table it concerns (to point at).
+#[derive(Debug, PartialEq)]
+pub struct Refusal {
+    pub problem: Box<Problem>,
+    pub table: Option<String>,
+}
+
+/// Which old table became which new one, and which old column became which new one.
+struct Renames<'a> {
+    /// new table name → old table
+    tables: HashMap<&'a str, &'a Table>,
+    /// (new table, new column) → old column name
+    columns: HashMap<(&'a str, &'a str), &'a str>,
+    /// (new table, old column) → new column name: `columns` the other way round
+    new_columns: HashMap<(&'a str, &'a str), &'a str>,
+    /// old table name → new table name
+    table_names: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Renames<'a> {
+    fn new(old: &'a Schema, new: &'a Schema) -> Renames<'a> {
+        let mut renames = Renames {
+            tables: HashMap::new(),
+            columns: HashMap::new(),
+            new_columns: HashMap::new(),
+            table_names: HashMap::new(),
+        };
+        let old_tables: HashMap<&str, &Table> = old.tables.iter().map(|t| (t.name.as_str(), t)).collect();
+        let new_names: BTreeSet<&str> = new.tables.iter().map(|t| t.name.as_str()).collect();
+        for table in &new.tables {
+            let previous = old_tables.get(table.name.as_str()).copied().or_else(|| {
+                let from = table.renamed_from.as_deref()?;
+                (!new_names.contains(from))
+                    .then(|| old_tables.get(from).copied())
+                    .flatten()
+            });
+            let Some(previous) = previous else { continue };
+            renames.tables.insert(&table.name, previous);
+            renames.table_names.insert(&previous.name, &table.name);
+            for column in &table.columns {
+                let before = previous.column(&column.name).or_else(|| {
+                    let from = column.renamed_from.as_deref()?;
+                    (table.column(from).is_none()).then(|| previous.column(from)).flatten()
+                });
+                if let Some(before) = before {
+                    renames.columns.insert((&table.name, &column.name), &before.name);
+                    renames.new_columns.insert((&table.name, &before.name), &column.name);
+                }
+            }
+        }
+        renames
+    }
+
+    /// The new name of an old column of the (new) table, if it still exists.
+    fn new_column(&self, new_table: &str, old_column: &str) -> Option<&'a str> {
+        self.new_columns.get(&(new_table, old_column)).copied()
+    }
+
+    /// Column names of an old table, as the new table calls them.
+    fn map_columns(&self, new_table: &str, old: &[String]) -> Vec<String> {
+        old.iter()
+            .map(|c| self.new_column(new_table, c).unwrap_or("\u{0}dropped").to_owned())
+            .collect()
+    }
+}
+
+/// The statements of a migration, by phase. Each phase may rely on the ones before it: drops
+/// of dependent objects come before the drops and renames of what they depend on; creations
+/// come after the tables and columns they need.
+#[derive(Default)]
+struct Phases {
+    drop_triggers: Vec<Step>,
+    drop_policies: Vec<Step>,
+    drop_foreign_keys: Vec<Step>,
+    drop_constraints: Vec<Step>,
+    drop_indexes: Vec<Step>,
+    drop_functions: Vec<Step>,
+    rename_tables: Vec<Step>,
+    rename_columns: Vec<Step>,
+    rename_others: Vec<Step>,
+    drop_tables: Vec<Step>,
+    create_extensions: Vec<Step>,
+    create_tables: Vec<Step>,
+    columns: Vec<Step>,
+    add_constraints: Vec<Step>,
+    add_foreign_keys: Vec<Step>,
+    functions: Vec<Step>,
+    indexes: Vec<Step>,
+    comments: Vec<Step>,
+    access: Vec<Step>,
+    triggers: Vec<Step>,
+    drop_extensions: Vec<Step>,
+    /// Primary and unique keys that are dropped: (table, columns), in the new names.
+    dropped_keys: Vec<(String, Vec<String>)>,
+    /// Foreign keys that stay as they are: (the table's old name, the table's new name, key).
+    kept_foreign_keys: Vec<(String, String, ForeignKey)>,
+}
+
+impl Phases {
+    fn into_steps(self) -> Vec<Step> {
+        [
+            self.drop_triggers,
+            self.drop_policies,
+            self.drop_foreign_keys,
+            self.drop_constraints,
+            self.drop_indexes,
+            self.drop_functions,
+            self.rename_tables,
+            self.rename_columns,
+            self.rename_others,
+            self.drop_tables,
+            self.create_extensions,
+            self.create_tables,
+            self.columns,
+            self.add_constraints,
+            self.add_foreign_keys,
+            self.functions,
+            self.indexes,
+            self.comments,
+            self.access,
+            self.triggers,
+            self.drop_extensions,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn add_constraint(&mut self, table: &str, constraint: TableConstraint) {
+        let phase = match constraint {
+            TableConstraint::ForeignKey(_) => &mut self.add_foreign_keys,
+            _ => &mut self.add_constraints,
+        };
+        phase.push(Step::AddConstraint {
+            table: table.to_owned(),
+            constraint,
+        });
+    }
+}
+
+/// The statements that turn `old` into `new`; empty when nothing changed.
+pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
+    let renames = Renames::new(old, new);
+    let mut phases = Phases::default();
+
+    let dropped_tables: Vec<&Table> = old
+        .tables
+        .iter()
+        .filter(|t| !renames.table_names.contains_key(t.name.as_str()))
+        .collect();
+    for table in &dropped_tables {
+        if !new.migration.allow_drop.contains(&table.name) {
+            return Err(Refusal {
+                problem: Box::new(Problem::DropNotAllowed {
+                    what: "table",
+                    name: table.name.clone(),
+                }),
+                table: None,
+            });
+        }
+    }
+    // Dropped in reverse creation order, after the foreign keys into them are gone.
+    let old_order = table_order(old);
+    for &i in old_order.tables.iter().rev() {
+        let table = &old.tables[i];
+        if dropped_tables.iter().any(|t| t.name == table.name) {
+            for fk in &table.foreign_keys {
+                phases.drop_foreign_keys.push(Step::DropConstraint {
+                    table: table.name.clone(),
+                    name: fk.name.clone(),
+                });
+            }
+            phases.drop_tables.push(Step::DropTable {
+                table: table.name.clone(),
+            });
+        }
+    }
+
+    // Functions whose arguments or result change must be dropped, and their triggers first.
+    let mut changed_functions: BTreeSet<&str> = BTreeSet::new();
+    for function in &old.functions {
+        match new.functions.iter().find(|f| f.name == function.name) {
+            Some(next) if next.args == function.args && next.returns == function.returns => {}
+            _ => {
+                changed_functions.insert(&function.name);
+                phases.drop_functions.push(Step::DropFunction {
+                    function: function.clone(),
+                });
+            }
+        }
+    }
+    for table in &dropped_tables {
+        for trigger in &table.triggers {
+            phases.drop_triggers.push(Step::DropTrigger {
+                table: table.name.clone(),
+                name: trigger.name.clone(),
+            });
+        }
+    }
+
+    for table in &new.tables {
+        let Some(previous) = renames.tables.get(table.name.as_str()).copied() else {
+            continue;
+        };
+        if previous.name != table.name {
+            phases.rename_tables.push(Step::RenameTable {
+                from: previous.name.clone(),
+                to: table.name.clone(),
+            });
+        }
+        table_changes(previous, table, &renames, new, &changed_functions, &mut phases)?;
+    }
+
+    // New tables, in dependency order among themselves. Foreign keys into existing tables are
+    // added once those tables' new keys exist.
+    let created: Vec<Table> = new
+        .tables
+        .iter()
+        .filter(|t| !renames.tables.contains_key(t.name.as_str()))
+        .cloned()
+        .collect();
+    let subset = Schema {
+        tables: created,
+        ..Schema::default()
+    };
+    let order = table_order(&subset);
+    for &i in &order.tables {
+        let table = &subset.tables[i];
+        let mut constraints = TableConstraint::own(table);
+        for (k, fk) in table.foreign_keys.iter().enumerate() {
+            let external = fk.target_schema != SCHEMA;
+            let created_before = subset.table(&fk.target_table).is_some() && !order.deferred.contains(&(i, k));
+            if external || created_before {
+                constraints.push(TableConstraint::ForeignKey(fk.clone()));
+            } else {
+                phases.add_constraint(&table.name, TableConstraint::ForeignKey(fk.clone()));
+            }
+        }
+        phases.create_tables.push(Step::CreateTable {
+            table: NewTable::of(table),
+            constraints,
+        });
+        for index in &table.indexes {
+            phases.indexes.push(Step::CreateIndex {
+                table: table.name.clone(),
+                index: index.clone(),
+            });
+        }
+        phases.comments.extend(comments(table));
+        phases.access.extend(access(table));
+        for trigger in &table.triggers {
+            phases.triggers.push(Step::CreateTrigger {
+                table: table.name.clone(),
+                trigger: trigger.clone(),
+            });
+        }
+    }
+
+    let audit_target_changed = old
+        .audit_table
+        .as_deref()
+        .and_then(|t| renames.table_names.get(t).copied())
+        != new.audit_table.as_deref();
+    for function in &new.functions {
+        let previous = old.functions.iter().find(|f| f.name == function.name);
+        let builtin_changed = function.body == FunctionBody::Builtin(Builtin::AuditRowChange) && audit_target_changed;
+        if previous != Some(function) || changed_functions.contains(function.name.as_str()) || builtin_changed {
+            phases.functions.extend(create_function(function));
+            if previous.is_some_and(|p| p.comment.is_some() && function.comment.is_none()) {
+                let target = CommentTarget::Function {
+                    function: function.clone(),
+                };
+                phases.functions.push(Step::CommentOn { target, text: None });
+            }
+        }
+    }
+
+    // A key that is dropped takes the foreign keys into it along: drop them first, add them back.
+    for (old_table, table, fk) in std::mem::take(&mut phases.kept_foreign_keys) {
+        let into_dropped_key = fk.target_schema == SCHEMA
+            && phases
+                .dropped_keys
+                .iter()
+                .any(|(t, columns)| *t == fk.target_table && *columns == fk.target_columns);
+        if into_dropped_key {
+            phases.drop_foreign_keys.push(Step::DropConstraint {
+                table: old_table,
+                name: fk.name.clone(),
+            });
+            phases.add_constraint(&table, TableConstraint::ForeignKey(fk));
+        }
+    }
+
+    for name in &new.extensions {
+        if !old.extensions.contains(name) {
+            phases
+                .create_extensions
+                .push(Step::CreateExtension { name: name.clone() });
+        }
+    }
+    for name in &old.extensions {
+        if !new.extensions.contains(name) {
+            phases.drop_extensions.push(Step::DropExtension { name: name.clone() });
+        }
+    }
+    Ok(phases.into_steps())
+}
+
+fn table_changes(
+    previous: &Table,
+    table: &Table,
+    renames: &Renames,
+    new: &Schema,
+    changed_functions: &BTreeSet<&str>,
+    phases: &mut Phases,
+) -> Result<(), Refusal> {
+    let name = &table.name;
+    let old_name = &previous.name;
+    let refuse = |problem| Refusal {
+        problem: Box::new(problem),
+        table: Some(name.clone()),
+    };
+
+    // Columns: renames and drops (with permission), then additions and alterations.
+    for old_column in &previous.columns {
+        match renames.new_column(&table.name, &old_column.name) {
+            Some(new_name) if new_name != old_column.name => {
+                let step = Step::RenameColumn {
+                    table: name.clone(),
+                    from: old_column.name.clone(),
+                    to: new_name.to_owned(),
+                };
+                phases.rename_columns.push(step);
+            }
+            Some(_) => {}
+            None => {
+                let path = format!("{name}.{}", old_column.name);
+                if !new.migration.allow_drop.contains(&path) {
+                    return Err(refuse(Problem::DropNotAllowed {
+                        what: "column",
+                        name: path,
+                    }));
+                }
+                phases.columns.push(Step::DropColumn {
+                    table: name.clone(),
+                    column: old_column.name.clone(),
+                });
+            }
+        }
+    }
+    for column in &table.columns {
+        let Some(old_column) = renames
+            .columns
+            .get(&(name.as_str(), column.name.as_str()))
+            .and_then(|c| previous.column(c))
+        else {
+            if !column.fills_itself() {
+                return Err(refuse(Problem::NotNullWithoutDefault {
+                    column: format!("{name}.{}", column.name),
+                }));
+            }
+            phases.columns.push(Step::AddColumn {
+                table: name.clone(),
+                column: column.clone(),
+            });
+            if let Some(text) = &column.comment {
+                let target = CommentTarget::Column {
+                    table: name.clone(),
+                    column: column.name.clone(),
+                };
+                phases.comments.push(Step::CommentOn {
+                    target,
+                    text: Some(text.clone()),
+                });
+            }
+            continue;
+        };
+        let alter = |change| Step::AlterColumn {
+            table: name.clone(),
+            column: column.name.clone(),
+            change,
+        };
+        if old_column.identity != column.identity && old_column.identity.is_some() {
+            phases.columns.push(alter(ColumnChange::Identity { identity: None }));
+        }
+        if old_column.default != column.default && old_column.default.is_some() {
+            phases.columns.push(alter(ColumnChange::Default { default: None }));
+        }
+        if old_column.sql_type != column.sql_type {
+            let path = format!("{name}.{}", column.name);
+            if !widens(&old_column.sql_type, &column.sql_type) && !new.migration.allow_narrowing.contains(&path) {
+                return Err(refuse(Problem::NarrowingNotAllowed {
+                    column: path,
+                    from: old_column.sql_type.to_string(),
+                    to: column.sql_type.to_string(),
+                }));
+            }
+            let (from, to) = (&old_column.sql_type, &column.sql_type);
+            let assignment_cast = (from.is_text() && to.is_text()) || (is_number(from) && is_number(to));
+            let using = !assignment_cast;
+            phases.columns.push(alter(ColumnChange::Type {
+                sql_type: column.sql_type.clone(),
+                using,
+            }));
+        }
+        if old_column.nullable != column.nullable {
+            phases.columns.push(alter(ColumnChange::Nullability {
+                nullable: column.nullable,
+            }));
+        }
+        if old_column.default != column.default && column.default.is_some() {
+            phases.columns.push(alter(ColumnChange::Default {
+                default: column.default.clone(),
+            }));
+        }
+        if old_column.identity != column.identity && column.identity.is_some() {
+            phases.columns.push(alter(ColumnChange::Identity {
+                identity: column.identity,
+            }));
+        }
+        if old_column.comment != column.comment {
+            let target = CommentTarget::Column {
+                table: name.clone(),
+                column: column.name.clone(),
+            };
+            phases.comments.push(Step::CommentOn {
+                target,
+                text: column.comment.clone(),
+            });
+        }
+    }
+
+    // Constraints: kept, renamed (same definition, new name), or dropped and added.
+    let old_constraints: Vec<TableConstraint> = TableConstraint::own(previous)
+        .into_iter()
+        .chain(previous.foreign_keys.iter().cloned().map(TableConstraint::ForeignKey))
+        .map(|c| renamed_constraint(c, table, renames))
+        .collect();
+    let new_constraints: Vec<TableConstraint> = TableConstraint::own(table)
+        .into_iter()
+        .chain(table.foreign_keys.iter().cloned().map(TableConstraint::ForeignKey))
+        .collect();
+    let constraints = reconcile(
+        &old_constraints,
+        &new_constraints,
+        |c| c.name(),
+        |c| match c {
+            TableConstraint::Check(check) => check.renamed_from.as_deref(),
+            _ => None,
+        },
+        same_constraint,
+    );
+    for (old, new) in &constraints.kept {
+        if old.name() != new.name() {
+            phases.rename_others.push(Step::RenameRelation {
+                table: name.clone(),
+                kind: "constraint",
+                from: old.name().to_owned(),
+                to: new.name().to_owned(),
+            });
+        }
+        if let TableConstraint::ForeignKey(fk) = new {
+            phases
+                .kept_foreign_keys
+                .push((old_name.clone(), name.clone(), fk.clone()));
+        }
+    }
+    for old in constraints.dropped {
+        let step = Step::DropConstraint {
+            table: old_name.clone(),
+            name: old.name().to_owned(),
+        };
+        match old {
+            TableConstraint::ForeignKey(_) => phases.drop_foreign_keys.push(step),
+            TableConstraint::PrimaryKey(key) | TableConstraint::Unique(key) => {
+                phases.dropped_keys.push((name.clone(), key.columns.clone()));
+                phases.drop_constraints.push(step);
+            }
+            _ => phases.drop_constraints.push(step),
+        }
+    }
+    for new in constraints.added {
+        phases.add_constraint(name, new.clone());
+    }
+
+    let old_indexes: Vec<Index> = previous
+        .indexes
+        .iter()
+        .map(|i| Index {
+            columns: renames.map_columns(&table.name, &i.columns),
+            include: renames.map_columns(&table.name, &i.include),
+            ..i.clone()
+        })
+        .collect();
+    let indexes = reconcile(
+        &old_indexes,
+        &table.indexes,
+        |i| &i.name,
+        |i| i.renamed_from.as_deref(),
+        same_index,
+    );
+    for (old, new) in indexes.kept.iter().filter(|(o, n)| o.name != n.name) {
+        let (from, to) = (old.name.clone(), new.name.clone());
+        phases.rename_others.push(Step::RenameRelation {
+            table: name.clone(),
+            kind: "index",
+            from,
+            to,
+        });
+    }
+    for old in indexes.dropped {
+        phases.drop_indexes.push(Step::DropIndex { name: old.name.clone() });
+    }
+    for new in indexes.added {
+        phases.indexes.push(Step::CreateIndex {
+            table: name.clone(),
+            index: new.clone(),
+        });
+    }
+
+    if previous.comment != table.comment {
+        phases.comments.push(Step::CommentOn {
+            target: CommentTarget::Table { table: name.clone() },
+            text: table.comment.clone(),
+        });
+    }
+    if previous.rls != table.rls {
+        phases.access.push(Step::SetRls {
+            table: name.clone(),
+            enabled: table.rls.enabled,
+            set_force: previous.rls.forced != table.rls.forced,
+            force: table.rls.forced,
+        });
+    }
+    if previous.grants != table.grants {
+        phases.access.push(Step::GrantTable {
+            table: name.clone(),
+            grants: table.grants.clone(),
+        });
+    }
+
+    let policies = reconcile(
+        &previous.policies,
+        &table.policies,
+        |p| &p.name,
+        |p| p.renamed_from.as_deref(),
+        same_policy,
+    );
+    for (old, new) in policies.kept.iter().filter(|(o, n)| o.name != n.name) {
+        let (from, to) = (old.name.clone(), new.name.clone());
+        phases.rename_others.push(Step::RenamePolicy {
+            table: name.clone(),
+            from,
+            to,
+        });
+    }
+    for old in policies.dropped {
+        phases.drop_policies.push(Step::DropPolicy {
+            table: old_name.clone(),
+            name: old.name.clone(),
+        });
+    }
+    for new in policies.added {
+        phases.access.push(Step::CreatePolicy {
+            table: name.clone(),
+            policy: new.clone(),
+        });
+    }
+
+    // Triggers are replaced when their definition or their function's identity changes.
+    let same_trigger =
+        |a: &Trigger, b: &Trigger| a.definition() == b.definition() && !changed_functions.contains(a.function.as_str());
+    let triggers = reconcile(&previous.triggers, &table.triggers, |t| &t.name, |_| None, same_trigger);
+    for (old, new) in triggers.kept.iter().filter(|(o, n)| o.name != n.name) {
+        let (from, to) = (old.name.clone(), new.name.clone());
+        phases.rename_others.push(Step::RenameTrigger {
+            table: name.clone(),
+            from,
+            to,
+        });
+    }
+    for old in triggers.dropped {
+        phases.drop_triggers.push(Step::DropTrigger {
+            table: old_name.clone(),
+            name: old.name.clone(),
+        });
+    }
+    for new in triggers.added {
+        phases.triggers.push(Step::CreateTrigger {
+            table: name.clone(),
+            trigger: new.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// An old constraint in the new table's terms: its columns (and a foreign key's target)
+/// under their new names.
+fn renamed_constraint(constraint: TableConstraint, table: &Table, renames: &Renames) -> TableConstraint {
+    match constraint {
+        TableConstraint::PrimaryKey(c) => TableConstraint::PrimaryKey(Constraint {
+            columns: renames.map_columns(&table.name, &c.columns),
+            ..c
+        }),
+        TableConstraint::Unique(c) => TableConstraint::Unique(Constraint {
+            columns: renames.map_columns(&table.name, &c.columns),
+            ..c
+        }),
+        TableConstraint::ForeignKey(fk) => {
+            let target_table = if fk.target_schema == SCHEMA {
+                renames
+                    .table_names
+                    .get(fk.target_table.as_str())
+                    .map_or(fk.target_table.clone(), |t| (*t).to_owned())
+            } else {
+                fk.target_table.clone()
+            };
+            let target_kept = fk.target_schema == SCHEMA && renames.tables.contains_key(target_table.as_str());
+            let target_columns = if target_kept {
+                renames.map_columns(&target_table, &fk.target_columns)
+            } else {
+                fk.target_columns.clone()
+            };
+            TableConstraint::ForeignKey(ForeignKey {
+                columns: renames.map_columns(&table.name, &fk.columns),
+                target_table,
+                target_columns,
+                ..fk
+            })
+        }
+        other => other,
+    }
+}
+
+fn same_constraint(a: &TableConstraint, b: &TableConstraint) -> bool {
+    match (a, b) {
+        (TableConstraint::PrimaryKey(x), TableConstraint::PrimaryKey(y))
+        | (TableConstraint::Unique(x), TableConstraint::Unique(y)) => x.columns == y.columns,
+        (TableConstraint::Check(x), TableConstraint::Check(y)) => x.expr == y.expr,
+        (TableConstraint::Exclusion(x), TableConstraint::Exclusion(y)) => {
+            (x.method, &x.elements, &x.predicate) == (y.method, &y.elements, &y.predicate)
+        }
+        (TableConstraint::ForeignKey(x), TableConstraint::ForeignKey(y)) => x.definition() == y.definition(),
+        _ => false,
+    }
+}
+
+fn same_index(a: &Index, b: &Index) -> bool {
+    (&a.columns, a.unique, a.method, &a.include, &a.predicate)
+        == (&b.columns, b.unique, b.method, &b.include, &b.predicate)
+}
+
+fn same_policy(a: &Policy, b: &Policy) -> bool {
+    (a.command, &a.roles, a.permissive, &a.using, &a.with_check)
+        == (b.command, &b.roles, b.permissive, &b.using, &b.with_check)
+}
+
+/// What becomes of the objects of one kind (constraints, indexes, policies, triggers).
+struct Reconciled<'a, T> {
+    /// (old, new) pairs with the same definition; the names may differ (a rename).
+    kept: Vec<(&'a T, &'a T)>,
+    dropped: Vec<&'a T>,
+    added: Vec<&'a T>,
+}
+
+/// Pairs each old object with the new object it stays: one with the same name, else one
+/// declaring it in `renamed_from`, else one with the same definition under a name that did not
+/// exist before. A pair whose definitions differ is no pair: the old object is dropped and the
+/// new one added.
+fn reconcile<'a, T>(
+    old: &'a [T],
+    new: &'a [T],
+    name: impl Fn(&T) -> &str,
+    renamed_from: impl Fn(&T) -> Option<&str>,
+    same: impl Fn(&T, &T) -> bool,
+) -> Reconciled<'a, T> {
+    let mut matched: Vec<Option<usize>> = old
+        .iter()
+        .map(|o| new.iter().position(|n| name(n) == name(o)))
+        .collect();
+    let is_free = |matched: &[Option<usize>], j: usize| !matched.contains(&Some(j));
+    for (i, o) in old.iter().enumerate() {
+        if matched[i].is_none() {
+            matched[i] = (0..new.len()).find(|&j| is_free(&matched, j) && renamed_from(&new[j]) == Some(name(o)));
+        }
+    }
+    for (i, o) in old.iter().enumerate() {
+        if matched[i].is_none() {
+            matched[i] = (0..new.len())
+                .find(|&j| is_free(&matched, j) && !old.iter().any(|x| name(x) == name(&new[j])) && same(o, &new[j]));
+        }
+    }
+    let mut reconciled = Reconciled {
+        kept: Vec::new(),
+        dropped: Vec::new(),
+        added: Vec::new(),
+    };
+    for (o, m) in old.iter().zip(&matched) {
+        match m {
+            Some(j) if same(o, &new[*j]) => reconciled.kept.push((o, &new[*j])),
+            _ => reconciled.dropped.push(o),
+        }
+    }
+    reconciled.added = new
+        .iter()
+        .filter(|n| !reconciled.kept.iter().any(|(_, k)| std::ptr::eq(*k, *n)))
+        .collect();
+    reconciled
+}
+
+fn is_number(t: &SqlType) -> bool {
+    matches!(
+        t,
+        SqlType::SmallInt
+            | SqlType::Integer
+            | SqlType::BigInt
+            | SqlType::Numeric(_)
+            | SqlType::Real
+            | SqlType::DoublePrecision
+    )
+}
+
+/// Whether every value of `from` fits `to` unchanged, so the change needs no permission.
+pub fn widens(from: &SqlType, to: &SqlType) -> bool {
+    use SqlType::*;
+    let int_rank = |t: &SqlType| match t {
+        SmallInt => Some(1),
+        Integer => Some(2),
+        BigInt => Some(3),
+        _ => None,
+    };
+    let int_digits = |t: &SqlType| match t {
+        SmallInt => 5,
+        Integer => 10,
+        _ => 19,
+    };
+    match (from, to) {
+        (a, b) if a == b => true,
+        (a, b) if int_rank(a).is_some() && int_rank(b).is_some() => int_rank(a) <= int_rank(b),
+        (a, Numeric(None)) if int_rank(a).is_some() => true,
+        (a, Numeric(Some((p, s)))) if int_rank(a).is_some() => p - s >= int_digits(a),
+        (Numeric(_), Numeric(None)) => true,
+        (Numeric(Some((p, s))), Numeric(Some((p2, s2)))) => s2 >= s && p2 - s2 >= p - s,
+        (Real, DoublePrecision) => true,
+        (Varchar(_), Text) | (Varchar(_), Varchar(None)) => true,
+        (Varchar(Some(n)), Varchar(Some(m))) => m >= n,
+        (Timestamp, Timestamptz) => true,
+        (Array(a), Array(b)) => widens(a, b),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_widening_from_narrowing() {
+        let t = |s: &str| SqlType::parse(s).expect("valid type");
+        assert!(widens(&t("integer"), &t("bigint")));
+        assert!(widens(&t("varchar(10)"), &t("text")));
+        assert!(widens(&t("numeric(10,2)"), &t("numeric(12,3)")));
+        assert!(widens(&t("integer[]"), &t("bigint[]")));
+        assert!(!widens(&t("bigint"), &t("integer")));
+        assert!(!widens(&t("text"), &t("varchar(5)")));
+        assert!(!widens(&t("numeric(10,2)"), &t("numeric(10,3)")));
+        assert!(!widens(&t("text"), &t("integer")));
+        assert!(!widens(&t("timestamptz"), &t("date")));
+    }
+}

@@ -1,0 +1,508 @@
+//! Errors of every stage. A [`SchemaError`] points at a span of `schema.toml` and renders with
+//! the source line, a caret and a sentence saying what to write instead.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A schema file's text, with the name errors show for it.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
+        SourceFile {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+
+    pub fn error(&self, span: Range<usize>, problem: Problem) -> SchemaError {
+        SchemaError(Box::new(Located {
+            file: self.clone(),
+            span,
+            problem,
+        }))
+    }
+}
+
+/// One problem in `schema.toml`, where it is, and how to fix it. Boxed, so that results
+/// carrying it stay small.
+#[derive(Debug)]
+pub struct SchemaError(Box<Located>);
+
+#[derive(Debug)]
+struct Located {
+    file: SourceFile,
+    span: Range<usize>,
+    problem: Problem,
+}
+
+impl SchemaError {
+    pub fn problem(&self) -> &Problem {
+        &self.0.problem
+    }
+
+    pub fn path(&self) -> &str {
+        &self.0.file.path
+    }
+
+    pub fn span(&self) -> Range<usize> {
+        self.0.span.clone()
+    }
+
+    /// 1-based line of the start of the span.
+    pub fn line(&self) -> usize {
+        let start = self.start();
+        self.0.file.text.as_bytes()[..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    /// 1-based column (in characters) of the start of the span.
+    pub fn column(&self) -> usize {
+        let start = self.start();
+        let line_start = self.0.file.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        self.0.file.text[line_start..start].chars().count() + 1
+    }
+
+    /// Where the span starts, on a character boundary. The end of a file that ends with a line
+    /// break is the end of its last line, as the rendered snippet shows it, not a line of its own.
+    fn start(&self) -> usize {
+        let text = &self.0.file.text;
+        let start = floor_char_boundary(text, self.0.span.start);
+        if start == text.len() && text.ends_with('\n') {
+            start - 1
+        } else {
+            start
+        }
+    }
+
+    /// `file:line:column: message` on one line, then the fix: the form tests and logs use.
+    pub fn summary(&self) -> String {
+        format!(
+            "{}:{}:{}: {}\nhelp: {}",
+            self.0.file.path,
+            self.line(),
+            self.column(),
+            self.0.problem,
+            self.0.problem.help()
+        )
+    }
+}
+
+fn floor_char_boundary(text: &str, index: usize) -> usize {
+    let mut i = index.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = &self.0.file.text;
+        let start = floor_char_boundary(text, self.0.span.start);
+        let end = floor_char_boundary(text, self.0.span.end.max(start));
+        let title = self.0.problem.to_string();
+        let help = self.0.problem.help();
+        let report = [
+            Level::ERROR.primary_title(&title).element(
+                Snippet::source(text.as_ref())
+                    .path(&self.0.file.path)
+                    .annotation(AnnotationKind::Primary.span(start..end)),
+            ),
+            Group::with_title(Level::HELP.secondary_title(&help)),
+        ];
+        f.write_str(&Renderer::plain().render(&report))
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+/// Everything that can be wrong in a `schema.toml`, as sentences. [`Problem::help`] says what
+/// to write instead.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("{message}")]
+    Syntax { message: String },
+    #[error("schema.toml is {bytes} bytes; the limit is {limit}")]
+    TooLarge { bytes: usize, limit: usize },
+    #[error("`{name}` is not a safe SQL identifier for a {what}")]
+    UnsafeIdentifier { what: &'static str, name: String },
+    #[error("{what} `{name}` is declared twice")]
+    Duplicate { what: &'static str, name: String },
+    #[error("unknown column type `{found}`")]
+    UnknownType { found: String },
+    #[error("`{found}` is a serial type")]
+    SerialType { found: String },
+    #[error("`{found}` has a type modifier that is not valid here")]
+    BadTypeModifier { found: String },
+    #[error("`{found}` puts a length limit into the type")]
+    RuleVarchar { found: String },
+    #[error("`{found}` stores times without a time zone")]
+    RuleTimestamp { found: String },
+    #[error("`json` keeps the text as written and cannot be indexed well")]
+    RuleJson,
+    #[error("`{found}` is not a rule that can be allowed")]
+    UnknownAllow { found: String },
+    #[error("column `{column}` has no data classification")]
+    MissingClass { column: String },
+    #[error("table `{table}` has no primary key")]
+    NoPrimaryKey { table: String },
+    #[error("table `{table}` declares its primary key more than once")]
+    TwoPrimaryKeys { table: String },
+    #[error("the primary key `{column}` is `{found}`, not `uuid`")]
+    NonUuidKey { column: String, found: String },
+    #[error("table `{table}` has no column `{column}`")]
+    UnknownColumn {
+        table: String,
+        column: String,
+        known: Vec<String>,
+    },
+    #[error("table `{name}` is not declared")]
+    UnknownTable { name: String },
+    #[error("`{column}` is `{column_type}` but references `{target}` of type `{target_type}`")]
+    ReferenceTypeMismatch {
+        column: String,
+        column_type: String,
+        target: String,
+        target_type: String,
+    },
+    #[error("`{target}({columns})` is not a primary key or unique constraint, so it cannot be referenced")]
+    ReferenceNotKey { target: String, columns: String },
+    #[error("the foreign key has {columns} column(s) but references {targets}")]
+    ReferenceArity { columns: usize, targets: usize },
+    #[error("foreign key `{table}({columns})` has no index that starts with its columns")]
+    UnindexedForeignKey { table: String, columns: String },
+    #[error("an identity column must be smallint, integer or bigint, not `{found}`")]
+    IdentityType { found: String },
+    #[error("an identity column cannot also have a default")]
+    IdentityWithDefault,
+    #[error("a closed value set needs a text column, not `{found}`")]
+    ValuesNotText { found: String },
+    #[error("a closed value set needs at least one value")]
+    EmptyValues,
+    #[error("`{value}` is not a usable value for a closed set")]
+    BadValue { value: String },
+    #[error("values `{first}` and `{second}` both become the Rust variant `{variant}`")]
+    DuplicateVariant {
+        first: String,
+        second: String,
+        variant: String,
+    },
+    #[error("this SQL expression {reason}")]
+    UnsafeExpression { reason: &'static str },
+    #[error("the policy calls `{call}` once per row")]
+    AuthCallNotWrapped { call: String },
+    #[error("policies `{first}` and `{second}` are both permissive for `{role}` on `{command}`")]
+    MultiplePermissive {
+        first: String,
+        second: String,
+        role: String,
+        command: String,
+    },
+    #[error("table `{table}` has policies but row level security is off")]
+    PolicyWithoutRls { table: String },
+    #[error("table `{table}` grants `{role}` access but row level security is off, so every row is open to it")]
+    GrantWithoutRls { table: String, role: String },
+    #[error("unique `({columns})` repeats the {key} of table `{table}`, so the table would get two identical indexes")]
+    DuplicateKey {
+        table: String,
+        columns: String,
+        key: &'static str,
+    },
+    #[error("column `{column}` holds PHI but table `{table}` has row level security off")]
+    PhiWithoutRls { table: String, column: String },
+    #[error("column `{column}` holds PHI but table `{table}` has no policy saying who may see it")]
+    PhiWithoutPolicy { table: String, column: String },
+    #[error("a `{command}` policy cannot have `{key}`")]
+    PolicyClause { command: String, key: &'static str },
+    #[error("the policy has neither `using` nor `with_check`")]
+    PolicyWithoutExpression,
+    #[error("`owner` needs exactly one of `column` or `via`")]
+    OwnerForm,
+    #[error("the owner column `{column}` is `{found}`; a user id is `uuid`")]
+    OwnerColumnType { column: String, found: String },
+    #[error("`{column}` is not a single-column foreign key to another table of this schema")]
+    OwnerViaNotForeignKey { column: String },
+    #[error("the parent table `{parent}` has no `owner = {{ column = … }}`")]
+    ParentHasNoOwner { parent: String },
+    #[error("the generated name `{name}` is longer than PostgreSQL's 63-byte limit")]
+    NameTooLong { name: String },
+    #[error("function `{name}` is not declared")]
+    UnknownFunction { name: String },
+    #[error("function `{name}` does not return `trigger`")]
+    NotATriggerFunction { name: String },
+    #[error("`security definer` function `{function}` would be callable by `anon`")]
+    SecurityDefinerForAnon { function: String },
+    #[error("`{found}` is not a return type the generator knows")]
+    UnknownReturnType { found: String },
+    #[error("`{op}` is not an operator")]
+    BadOperator { op: String },
+    #[error("an exclusion element needs exactly one of `column` or `expr`")]
+    ExclusionElement,
+    #[error("`updated_at = true` needs a column `updated_at` of type timestamptz")]
+    UpdatedAtColumn { table: String },
+    #[error("tables use `audit = true` but no `audit_table` is set")]
+    AuditTableNotSet,
+    #[error("the audit table needs a column `{column}` of type `{expected}`")]
+    AuditTableColumn { column: &'static str, expected: String },
+    #[error("an audited table needs a single-column uuid primary key; `{table}` has `{key}`")]
+    AuditNeedsUuidKey { table: String, key: String },
+    #[error("the audit table `{table}` cannot itself be audited")]
+    AuditOfAuditTable { table: String },
+    #[error("`{name}` is not a valid Rust type name")]
+    RustTypeName { name: String },
+    #[error("column `{column}` cannot be a Rust field name")]
+    RustFieldName { column: String },
+    #[error("Rust name `{name}` is used twice")]
+    DuplicateRustName { name: String },
+    #[error("table `{table}` has no columns")]
+    NoColumns { table: String },
+    #[error("`{name}` is a name reserved for generated objects")]
+    ReservedName { name: String },
+    #[error("the policy lists no roles")]
+    NoRoles,
+    #[error("the `{command}` policy lets every row through for `{role}`")]
+    PolicyAlwaysTrue { command: String, role: String },
+    #[error("a primary key column cannot be nullable")]
+    NullableKey,
+    #[error("the audit table `{table}` is not append-only")]
+    AuditTableNotAppendOnly { table: String },
+    #[error("policy `{policy}` lets `anon` at table `{table}`, which holds PHI")]
+    PhiForAnon { table: String, policy: String },
+    #[error("the audit trigger cannot fill column `{column}` of the audit table")]
+    AuditColumnUnfillable { column: String },
+    #[error("{what} needs at least one column")]
+    EmptyColumnList { what: &'static str },
+    #[error("`{entry}` does not name a table or a `table.column`")]
+    BadMigrationEntry { entry: String },
+    #[error("the next migration would drop {what} `{name}` and the data in it")]
+    DropNotAllowed { what: &'static str, name: String },
+    #[error("changing `{column}` from `{from}` to `{to}` can lose or refuse data")]
+    NarrowingNotAllowed { column: String, from: String, to: String },
+    #[error("the new column `{column}` is NOT NULL without a default, so adding it fails on a table with rows")]
+    NotNullWithoutDefault { column: String },
+    #[error("`{name}` is not `schema.table`")]
+    ExternalName { name: String },
+}
+
+/// The identifier rules, in one sentence, for every message that needs them.
+const IDENTIFIER_RULE: &str =
+    "use lower-case ASCII letters, digits and underscores, starting with a letter or underscore, at most 63 bytes";
+
+impl Problem {
+    /// What to write instead.
+    pub fn help(&self) -> String {
+        use Problem::*;
+        match self {
+            Syntax { .. } => "fix the TOML here; the README's schema reference lists every key and value".into(),
+            TooLarge { .. } => "split the schema or remove generated bulk; a real schema is far smaller".into(),
+            UnsafeIdentifier { name, .. } => {
+                let suggestion = suggest_identifier(name);
+                format!("{IDENTIFIER_RULE}, e.g. `{suggestion}`")
+            }
+            Duplicate { .. } => "rename or remove one of them".into(),
+            UnknownType { .. } | BadTypeModifier { .. } => "use one of uuid, text, boolean, smallint, integer, bigint, real, double precision, numeric(p,s), date, time, timestamptz, interval, jsonb, bytea, inet, or an array such as `text[]`".into(),
+            SerialType { .. } => "write `type = \"bigint\"` with `identity = \"always\"`".into(),
+            RuleVarchar { .. } => "write `type = \"text\"` and a `check = \"char_length(col) <= n\"`, or add `allow = [\"varchar\"]` to this column".into(),
+            RuleTimestamp { .. } => "write `type = \"timestamptz\"`, or add `allow = [\"timestamp\"]` to this column".into(),
+            RuleJson => "write `type = \"jsonb\"`, or add `allow = [\"json\"]` to this column".into(),
+            UnknownAllow { .. } => "allow one of \"varchar\", \"timestamp\", \"json\", \"non_uuid_key\"".into(),
+            MissingClass { .. } => "add `class = \"public\"`, `class = \"administrative\"` or `class = \"phi\"`".into(),
+            NoPrimaryKey { .. } => "add `primary_key = true` to a column, or `primary_key = [\"a\", \"b\"]` to the table".into(),
+            TwoPrimaryKeys { .. } => "keep either the column's `primary_key = true` or the table's `primary_key = [...]`".into(),
+            NonUuidKey { .. } => "write `type = \"uuid\", default = \"gen_random_uuid()\"`, or add `allow = [\"non_uuid_key\"]` to this column".into(),
+            UnknownColumn { known, .. } => format!("use one of: {}", known.join(", ")),
+            UnknownTable { name } => format!("declare it as `[tables.{name}]`, or, if the schema does not own it, as `[external.\"schema.{name}\"]`"),
+            ReferenceTypeMismatch { target_type, .. } => format!("make this column `{target_type}`"),
+            ReferenceNotKey { columns, .. } => format!("reference the primary key, or add `unique = [[{columns}]]` to the referenced table"),
+            ReferenceArity { .. } => "list as many referenced columns as columns".into(),
+            UnindexedForeignKey { columns, .. } => format!("add `indexes = [{{ columns = [{columns}] }}]` to the table, so deletes in the parent and policy checks do not scan it"),
+            IdentityType { .. } => "make the column `bigint`".into(),
+            IdentityWithDefault => "remove `default`; the identity supplies the value".into(),
+            ValuesNotText { .. } => "make the column `text`".into(),
+            EmptyValues => "list the allowed values, e.g. `values = [\"pending\", \"confirmed\"]`".into(),
+            BadValue { .. } => "use 1 to 63 characters from letters, digits, `_`, `-`, `.` and spaces, and not `self`, whose Rust variant would be the keyword `Self`".into(),
+            DuplicateVariant { .. } => "make the values differ in more than case and punctuation".into(),
+            UnsafeExpression { .. } => "write a single SQL expression: no `;`, no `--` or `/*` comments, balanced quotes and parentheses, `''` inside strings instead of `E'…'`, no `$function$`".into(),
+            AuthCallNotWrapped { call } => format!("write `(select {call})` so PostgreSQL evaluates it once per query"),
+            MultiplePermissive { .. } => "merge them into one policy joined with `or`, or make one `restrictive = true`".into(),
+            PolicyWithoutRls { .. } | PhiWithoutRls { .. } => "remove `rls = false` from the table".into(),
+            GrantWithoutRls { role, .. } => format!("remove `rls = false` and add a policy for `{role}`, or remove `{role}` from `grants`"),
+            DuplicateKey { .. } => "remove it: the key is unique already".into(),
+            PhiWithoutPolicy { .. } => "add `owner = { column = \"user_id\" }` or a `[[tables.<name>.policies]]` entry".into(),
+            PolicyClause { key, .. } => format!("remove `{key}`: insert policies take `with_check`; select and delete policies take `using`"),
+            PolicyWithoutExpression => "add `using = \"...\"` (rows the role may see) or `with_check = \"...\"` (rows it may write)".into(),
+            OwnerForm => "write `owner = { column = \"doctor_id\" }` or `owner = { via = \"conversation_id\" }`".into(),
+            OwnerColumnType { .. } => "make the owner column `uuid`, referencing `auth.users(id)`".into(),
+            OwnerViaNotForeignKey { .. } => "give the column `references = { table = \"parent\", column = \"id\" }`".into(),
+            ParentHasNoOwner { parent } => format!("add `owner = {{ column = \"...\" }}` to `[tables.{parent}]`"),
+            NameTooLong { .. } => "give the object a shorter `name = \"...\"`".into(),
+            UnknownFunction { name } => format!("declare it as `[functions.{name}]`"),
+            NotATriggerFunction { .. } => "declare the function with `returns = \"trigger\"`".into(),
+            SecurityDefinerForAnon { .. } => "remove \"anon\" from `execute`, or make the function `security = \"invoker\"`".into(),
+            UnknownReturnType { .. } => "return `void`, `trigger`, or a column type such as `uuid` or `boolean`".into(),
+            BadOperator { .. } => "use an operator such as `=` or `&&`".into(),
+            ExclusionElement => "write `{ column = \"doctor_id\", with = \"=\" }` or `{ expr = \"tstzrange(starts_at, ends_at)\", with = \"&&\" }`".into(),
+            UpdatedAtColumn { .. } => "add `updated_at = { type = \"timestamptz\", default = \"now()\", class = \"administrative\" }` to the columns".into(),
+            AuditTableNotSet => "add `audit_table = \"audit_logs\"` at the top of schema.toml and declare that table".into(),
+            AuditTableColumn { column, expected } => format!("add `{column} = {{ type = \"{expected}\", ... }}` to the audit table's columns"),
+            AuditNeedsUuidKey { .. } => "give the table a `uuid` primary key, or remove `audit = true`".into(),
+            AuditOfAuditTable { .. } => "remove `audit = true` from the audit table; use `append_only = true`".into(),
+            RustTypeName { .. } => "use UpperCamelCase ASCII letters and digits, not a name of Rust's prelude such as `Result`, e.g. `rust_name = \"Patient\"`".into(),
+            RustFieldName { .. } => "give the column a `rust_name = \"...\"`".into(),
+            DuplicateRustName { .. } => "give one of them a different `rust_name`".into(),
+            NoColumns { table } => format!("add columns under `[tables.{table}.columns]`"),
+            ReservedName { .. } => "choose another name; the generator defines this one itself".into(),
+            NoRoles => "add `roles = [\"authenticated\"]` (or \"anon\", \"service_role\")".into(),
+            PolicyAlwaysTrue { .. } => "filter the rows, e.g. `using = \"(select auth.uid()) = user_id\"`".into(),
+            NullableKey => "remove `nullable = true`, or take the column out of the primary key".into(),
+            AuditTableNotAppendOnly { .. } => "add `append_only = true` to the audit table, so its rows cannot be changed or deleted".into(),
+            PhiForAnon { .. } => "remove \"anon\" from the policy's roles; only signed-in users and the backend may see PHI".into(),
+            AuditColumnUnfillable { .. } => "make `actor_id` and `record_id` nullable, and give every other column the trigger does not write a default or `nullable = true`".into(),
+            EmptyColumnList { .. } => "list the columns, e.g. `columns = [\"doctor_id\"]`".into(),
+            BadMigrationEntry { .. } => "write `\"table\"` or `\"table.column\"`".into(),
+            DropNotAllowed { name, .. } => format!("if that is intended, add `allow_drop = [\"{name}\"]` under `[migration]`; to keep the data under a new name, use `renamed_from`"),
+            NarrowingNotAllowed { column, .. } => format!("if that is intended, add `allow_narrowing = [\"{column}\"]` under `[migration]`"),
+            NotNullWithoutDefault { .. } => "give it a `default`, or add it with `nullable = true`, fill it, and make it NOT NULL in a later change".into(),
+            ExternalName { .. } => "write the external table as `[external.\"auth.users\"]`".into(),
+        }
+    }
+}
+
+/// A safe spelling of a rejected name, to show in the help.
+fn suggest_identifier(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        match c {
+            'A'..='Z' => out.push(c.to_ascii_lowercase()),
+            'a'..='z' | '0'..='9' | '_' => out.push(c),
+            _ if !out.ends_with('_') && !out.is_empty() => out.push('_'),
+            _ => {}
+        }
+    }
+    let mut out = out.trim_end_matches('_').to_owned();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "t_");
+    }
+    out.truncate(63);
+    out
+}
+
+/// An error of any stage of the pipeline. `Debug` prints the same sentence as `Display`, so
+/// that a `build.rs` returning `Result<(), Error>` shows the user the message, not a struct.
+#[derive(thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Schema(SchemaError),
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("template `{name}` failed: {chain}")]
+    Template { name: String, chain: String },
+    #[error(
+        "{} cannot be read: {message}\n\
+         help: restore it from version control; after a merge conflict in it, take the main branch's version, \
+         delete your branch's unapplied migration and run cargo build again", path.display()
+    )]
+    BadLock { path: PathBuf, message: String },
+    #[error(
+        "{} was edited after it was generated (its checksum no longer matches the lock).\n\
+         help: restore it with `git checkout -- {}`; put schema changes into schema.toml, and data fixes into a new \
+         hand-written migration", path.display(), path.display()
+    )]
+    EditedMigration { path: PathBuf },
+    #[error(
+        "{} records the generated migration {file}, but supabase/migrations/ does not have it.\n\
+         help: restore the file from version control; migrations are never removed once generated", lock.display()
+    )]
+    MissingMigration { file: String, lock: PathBuf },
+    #[error(
+        "{} was generated, but {} does not record it: it probably comes from another branch.\n\
+         help: if it was never deployed, delete it, keep the lock of the branch you merged into, and run cargo build \
+         again; the schema change is then written as one new migration after all others", path.display(), lock.display()
+    )]
+    UnlockedMigration { path: PathBuf, lock: PathBuf },
+    #[error(
+        "{} replaces no default template{}.\n\
+         help: name an override after the template it replaces (the defaults are in supaschema-build's templates/ \
+         folder); a new piece that an override includes belongs in a `parts/` folder",
+        path.display(),
+        closest.map(|name| format!("; did you mean {name}?")).unwrap_or_default()
+    )]
+    UnknownTemplate { path: PathBuf, closest: Option<&'static str> },
+    #[error("OUT_DIR is not set: run the generator from a build script, or give Config::out_dir")]
+    NoOutDir,
+    #[error(
+        "schema.toml has changes that no migration holds yet: {} would be written.\n\
+         help: run `cargo build` without SUPASCHEMA_CHECK and commit the result", files.join(", ")
+    )]
+    Unmaterialized { files: Vec<String> },
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl From<SchemaError> for Error {
+    fn from(error: SchemaError) -> Error {
+        Error::Schema(error)
+    }
+}
+
+impl Error {
+    pub fn template(name: &str, error: &tera::Error) -> Error {
+        let mut chain = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Error::Template {
+            name: name.to_owned(),
+            chain,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_and_renders_with_a_caret() {
+        let file = SourceFile::new("schema.toml", "a = 1\nname = \"Bad Name\"\n");
+        let error = file.error(
+            13..23,
+            Problem::UnsafeIdentifier {
+                what: "table",
+                name: "Bad Name".into(),
+            },
+        );
+        assert_eq!((error.line(), error.column()), (2, 8));
+        let rendered = error.to_string();
+        assert!(rendered.contains("schema.toml:2:8"), "{rendered}");
+        assert!(rendered.contains("^^^^^^^^^^"), "{rendered}");
+        assert!(rendered.contains("e.g. `bad_name`"), "{rendered}");
+    }
+
+    #[test]
+    fn suggests_safe_names() {
+        assert_eq!(suggest_identifier("Patients; drop"), "patients_drop");
+        assert_eq!(suggest_identifier("1st"), "t_1st");
+        assert_eq!(suggest_identifier("ärzte"), "rzte");
+    }
+}

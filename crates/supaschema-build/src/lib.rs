@@ -1,0 +1,305 @@
+//! The generator: one `schema.toml` in; Supabase-CLI-compatible migrations under
+//! `supabase/migrations/` and typed Rust row structs in `OUT_DIR` out. A project's `build.rs`
+//! calls it through [`Config`], in the manner of prost-build:
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), supaschema_build::Error> {
+//!     supaschema_build::Config::new().compile()
+//! }
+//! ```
+//!
+//! and the crate includes the types: `pub mod schema { include!(concat!(env!("OUT_DIR"),
+//! "/schema.rs")); }`. The generated code depends on the `supaschema` runtime crate only.
+//!
+//! One module per stage of the pipeline: `read` → `validate` → `diff` and `plan` (with
+//! `order`) → `render` (with the `templates`) → `write`, plus the `lock` that records what the
+//! committed migrations hold.
+
+mod config;
+mod diff;
+mod error;
+mod expr;
+pub mod ident;
+mod lock;
+pub mod model;
+mod order;
+mod plan;
+mod read;
+mod render;
+mod sql_type;
+mod templates;
+mod validate;
+mod write;
+
+pub use config::{Config, WriteMode};
+pub use error::{Error, Problem, SchemaError, SourceFile};
+pub use model::Schema;
+pub use render::Renderer;
+pub use sql_type::SqlType;
+pub use validate::{MAX_SCHEMA_BYTES, load as load_schema};
+pub use write::build_time;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The path generated code names the runtime crate by, unless [`Config::runtime_path`] says
+/// otherwise.
+pub const DEFAULT_RUNTIME_PATH: &str = "::supaschema";
+
+/// Where a project keeps its inputs and outputs. [`Project::new`] is the layout of
+/// `supaschema init` and the Supabase CLI: `schema.toml`, `templates/` and `supabase/` at the
+/// root.
+#[derive(Clone, Debug)]
+pub struct Project {
+    pub root: PathBuf,
+    pub schema_path: PathBuf,
+    /// The project's own templates, each replacing the default of the same name.
+    pub templates_dir: PathBuf,
+    pub migrations_dir: PathBuf,
+    /// Outside `supabase/migrations/`: the Supabase CLI skips (and warns about) foreign files
+    /// there.
+    pub lock_path: PathBuf,
+    /// The path generated code names the runtime crate by.
+    pub runtime_path: String,
+}
+
+impl Project {
+    pub fn new(root: impl Into<PathBuf>) -> Project {
+        let root = root.into();
+        Project {
+            schema_path: root.join("schema.toml"),
+            templates_dir: root.join("templates"),
+            migrations_dir: root.join("supabase").join("migrations"),
+            lock_path: root.join("supabase").join("schema.lock.json"),
+            runtime_path: DEFAULT_RUNTIME_PATH.to_owned(),
+            root,
+        }
+    }
+
+    /// Reads `schema.toml` with the name errors should show for it: its path relative to the
+    /// project root.
+    pub fn schema_source(&self) -> Result<SourceFile, Error> {
+        let text = fs::read_to_string(&self.schema_path).map_err(|source| Error::Read {
+            path: self.schema_path.clone(),
+            source,
+        })?;
+        Ok(SourceFile::new(self.relative(&self.schema_path), text))
+    }
+
+    /// `path` as the user sees it from the project root.
+    pub fn relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root).unwrap_or(path).display().to_string()
+    }
+}
+
+/// A file the build wants to exist with these contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedFile {
+    pub path: PathBuf,
+    pub contents: String,
+}
+
+impl PlannedFile {
+    /// Whether the file on disk already holds exactly these contents.
+    pub fn is_current(&self) -> bool {
+        !write::differs(&self.path, self.contents.as_bytes())
+    }
+
+    /// Writes the file atomically (a temporary file renamed into place), creating its folder.
+    pub fn write(&self) -> Result<(), Error> {
+        write::write_atomically(&self.path, self.contents.as_bytes())
+    }
+}
+
+/// Everything one run of the generator produces, before anything is written.
+#[derive(Debug)]
+pub struct Generation {
+    pub schema: Schema,
+    /// The Rust module for `OUT_DIR`.
+    pub rust: String,
+    /// Migration files to write; empty when the migrations already hold the schema.
+    pub migrations: Vec<PlannedFile>,
+    /// The lock, when its bytes change.
+    pub lock: Option<PlannedFile>,
+}
+
+impl Generation {
+    /// Every file the build would write outside `OUT_DIR`, migrations first.
+    pub fn files(&self) -> impl Iterator<Item = &PlannedFile> {
+        self.migrations.iter().chain(&self.lock)
+    }
+}
+
+/// The name of the migration that creates the whole schema.
+pub const INITIAL_MIGRATION: &str = "initial_schema";
+
+/// Validates a schema text and renders its initial migration and Rust types (naming the
+/// runtime by [`DEFAULT_RUNTIME_PATH`]), with the default templates, each replaced by its file
+/// in `overrides` when given. Touches no file.
+pub fn render_schema(source: &SourceFile, overrides: Option<&Path>) -> Result<(Schema, String, String), Error> {
+    let schema = validate::load(source)?;
+    let renderer = Renderer::load(overrides.unwrap_or(Path::new("")))?;
+    let sql = renderer.migration(INITIAL_MIGRATION, &plan::initial(&schema), &schema)?;
+    let rust = renderer.rust(&schema, DEFAULT_RUNTIME_PATH)?;
+    Ok((schema, sql, rust))
+}
+
+/// Runs the whole pipeline for a project in memory: compares `schema.toml` with the schema
+/// the lock records and plans one new migration with the difference. Without a lock (a new
+/// project) the initial migration holds the whole schema; an initial migration that was
+/// generated but never locked is regenerated in place.
+pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result<Generation, Error> {
+    let source = project.schema_source()?;
+    let schema = validate::load(&source)?;
+    let history = History::read(project)?;
+    let renderer = Renderer::load(&project.templates_dir)?;
+    let rust = renderer.rust(&schema, &project.runtime_path)?;
+    let (migrations, lock) = plan_migrations(project, now, &source, &schema, &renderer, history)?;
+    Ok(Generation {
+        schema,
+        rust,
+        migrations,
+        lock,
+    })
+}
+
+/// What earlier builds left: the migration files and the lock, its checksums verified, with
+/// the lock's text as read.
+struct History {
+    existing: Vec<write::MigrationFile>,
+    previous: Option<lock::Lock>,
+    lock_text: Option<String>,
+}
+
+impl History {
+    fn read(project: &Project) -> Result<History, Error> {
+        let existing = write::migration_files(&project.migrations_dir)?;
+        let lock_path = project.lock_path.clone();
+        let (previous, lock_text) = match lock::read(&lock_path)? {
+            Some((previous, text)) => {
+                lock::verify(&previous, &existing, &lock_path)?;
+                (Some(previous), Some(text))
+            }
+            None => (None, None),
+        };
+        Ok(History {
+            existing,
+            previous,
+            lock_text,
+        })
+    }
+}
+
+/// The migration with the difference between the lock's schema and `schema`, if any, and the
+/// lock recording it, when its bytes change.
+fn plan_migrations(
+    project: &Project,
+    now: chrono::DateTime<chrono::Utc>,
+    source: &SourceFile,
+    schema: &Schema,
+    renderer: &Renderer,
+    History {
+        existing,
+        previous,
+        lock_text,
+    }: History,
+) -> Result<(Vec<PlannedFile>, Option<PlannedFile>), Error> {
+    let lock_path = project.lock_path.clone();
+    let (steps, name, mut recorded, reuse) = match &previous {
+        None => {
+            let unlocked_initial = existing
+                .iter()
+                .find(|f| f.name == INITIAL_MIGRATION && lock::is_generated(&f.path).unwrap_or(false));
+            (
+                plan::initial(schema),
+                INITIAL_MIGRATION.to_owned(),
+                Vec::new(),
+                unlocked_initial.map(|f| f.path.clone()),
+            )
+        }
+        Some(previous) => {
+            let steps = diff::changes(&previous.schema, schema).map_err(|refusal| locate(source, refusal))?;
+            let name = schema.migration.name.clone().unwrap_or_else(|| describe(&steps));
+            (steps, name, previous.migrations.clone(), None)
+        }
+    };
+    let mut migrations = Vec::new();
+    if !steps.is_empty() {
+        let sql = renderer.migration(&name, &steps, schema)?;
+        let path = reuse.unwrap_or_else(|| {
+            let version = write::next_version(&existing, now);
+            project.migrations_dir.join(format!("{version}_{name}.sql"))
+        });
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        recorded.push(lock::LockedMigration::new(file, &sql));
+        if write::differs(&path, sql.as_bytes()) {
+            migrations.push(PlannedFile { path, contents: sql });
+        }
+    }
+    let text = lock::to_text(&recorded, schema);
+    let lock = (lock_text.as_deref() != Some(text.as_str())).then_some(PlannedFile {
+        path: lock_path,
+        contents: text,
+    });
+    Ok((migrations, lock))
+}
+
+/// Points a refused change at its table in `schema.toml` (or at the top of the file when the
+/// table is gone).
+fn locate(source: &SourceFile, refusal: diff::Refusal) -> Error {
+    let span = refusal
+        .table
+        .and_then(|table| {
+            [
+                format!("[tables.{table}]"),
+                format!("[tables.{table}.columns]"),
+                format!("[tables.{table}"),
+            ]
+            .iter()
+            .find_map(|header| source.text.find(header.as_str()).map(|at| at..at + header.len()))
+        })
+        .or_else(|| source.text.find("[migration]").map(|at| at..at + "[migration]".len()))
+        .unwrap_or(0..0);
+    source.error(span, *refusal.problem).into()
+}
+
+/// A short name for a migration from what it does: `add_patients_fax`,
+/// `create_invoices_and_more`.
+fn describe(steps: &[plan::Step]) -> String {
+    use plan::Step::*;
+    let mut names: Vec<String> = Vec::new();
+    for step in steps {
+        let name = match step {
+            CreateTable { table, .. } => format!("create_{}", table.name),
+            DropTable { table } => format!("drop_{table}"),
+            RenameTable { from, to } => format!("rename_{from}_to_{to}"),
+            AddColumn { table, column } => format!("add_{table}_{}", column.name),
+            DropColumn { table, column } => format!("drop_{table}_{column}"),
+            RenameColumn { table, to, .. } => format!("rename_{table}_{to}"),
+            AlterColumn { table, column, .. } => format!("alter_{table}_{column}"),
+            CreatePolicy { table, .. } | DropPolicy { table, .. } | RenamePolicy { table, .. } => {
+                format!("policies_{table}")
+            }
+            CreateIndex { table, .. } => format!("index_{table}"),
+            CreateTrigger { table, .. } | DropTrigger { table, .. } => format!("triggers_{table}"),
+            CreateFunction { function } | DropFunction { function } => format!("function_{}", function.name),
+            AddConstraint { table, .. } | DropConstraint { table, .. } => format!("constraints_{table}"),
+            _ => "update_schema".to_owned(),
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let mut name = names.first().cloned().unwrap_or_else(|| "update_schema".to_owned());
+    if names.len() > 1 {
+        name.push_str("_and_more");
+    }
+    if name.len() > 60 {
+        name = format!("{}_and_more", &name[..50].trim_end_matches('_'));
+    }
+    name
+}

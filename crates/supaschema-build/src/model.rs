@@ -1,0 +1,467 @@
+//! The validated schema: what `schema.toml` means once every name is checked, every short form
+//! (owner policies, `updated_at`, audit, closed value sets) is expanded into the plain objects it
+//! stands for, and every default name is filled in. Later stages read only this.
+
+use crate::sql_type::SqlType;
+use serde::{Deserialize, Serialize};
+
+/// The schema every generated object lives in. Supabase exposes `public` through its API.
+pub const SCHEMA: &str = "public";
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    pub extensions: Vec<String>,
+    /// Where the audit trigger writes, when any table is audited.
+    pub audit_table: Option<String>,
+    pub external_tables: Vec<ExternalTable>,
+    pub functions: Vec<Function>,
+    pub tables: Vec<Table>,
+    /// The `[migration]` section: about the next change, so never part of the recorded state.
+    #[serde(skip)]
+    pub migration: MigrationSettings,
+}
+
+/// What the next generated migration is called and which data it may destroy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MigrationSettings {
+    pub name: Option<String>,
+    /// `table` or `table.column`.
+    pub allow_drop: Vec<String>,
+    /// `table.column`.
+    pub allow_narrowing: Vec<String>,
+}
+
+impl Schema {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}
+
+/// A table the schema references but does not own, such as `auth.users`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExternalTable {
+    pub schema: String,
+    pub name: String,
+    pub columns: Vec<(String, SqlType)>,
+    /// Column sets a foreign key may reference (primary key first).
+    pub keys: Vec<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub name: String,
+    /// The table's previous name: the next migration renames it. Not part of the recorded state.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
+    pub rust_name: String,
+    pub comment: Option<String>,
+    pub columns: Vec<Column>,
+    pub primary_key: Constraint,
+    pub uniques: Vec<Constraint>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<Check>,
+    pub exclusions: Vec<Exclusion>,
+    pub indexes: Vec<Index>,
+    pub rls: Rls,
+    pub policies: Vec<Policy>,
+    pub grants: Vec<Grant>,
+    pub triggers: Vec<Trigger>,
+    /// Whom a row belongs to, when the table uses the `owner` short form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+}
+
+/// The `owner` short form: the column holding the owner's user id, or the foreign-key column
+/// leading to a parent row that has one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Owner {
+    Column(String),
+    Via(String),
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Column sets that are unique in this table, so a foreign key may reference them.
+    pub fn keys(&self) -> impl Iterator<Item = &[String]> {
+        std::iter::once(self.primary_key.columns.as_slice()).chain(self.uniques.iter().map(|u| u.columns.as_slice()))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
+    pub rust_name: String,
+    pub sql_type: SqlType,
+    pub nullable: bool,
+    /// A SQL expression, written as code in `schema.toml`.
+    pub default: Option<String>,
+    pub identity: Option<Identity>,
+    /// A closed value set: becomes a CHECK constraint and a Rust enum.
+    pub values: Option<ClosedSet>,
+    pub class: Class,
+    pub comment: Option<String>,
+}
+
+impl Column {
+    /// Whether a row can be written without a value for this column: it may be null, has a
+    /// default, or is an identity.
+    pub fn fills_itself(&self) -> bool {
+        self.nullable || self.default.is_some() || self.identity.is_some()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClosedSet {
+    pub rust_name: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Identity {
+    Always,
+    ByDefault,
+}
+
+/// Data classification of a column. PHI never prints and forces RLS on its table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    Public,
+    Administrative,
+    Phi,
+}
+
+/// A named primary-key or unique constraint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Constraint {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    /// `schema.table`, fully qualified.
+    pub target_schema: String,
+    pub target_table: String,
+    pub target_columns: Vec<String>,
+    pub on_delete: ReferentialAction,
+    pub on_update: ReferentialAction,
+}
+
+/// A foreign key's or trigger's definition: every field but the name, so two of them can be
+/// compared for a rename without copying. The fields are listed without `..`, so a new field
+/// has to be placed here.
+type ForeignKeyDefinition<'a> = (
+    &'a [String],
+    &'a str,
+    &'a str,
+    &'a [String],
+    ReferentialAction,
+    ReferentialAction,
+);
+
+impl ForeignKey {
+    pub fn definition(&self) -> ForeignKeyDefinition<'_> {
+        let ForeignKey {
+            name: _,
+            columns,
+            target_schema,
+            target_table,
+            target_columns,
+            on_delete,
+            on_update,
+        } = self;
+        (
+            columns,
+            target_schema,
+            target_table,
+            target_columns,
+            *on_delete,
+            *on_update,
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferentialAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl ReferentialAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "no action",
+            ReferentialAction::Restrict => "restrict",
+            ReferentialAction::Cascade => "cascade",
+            ReferentialAction::SetNull => "set null",
+            ReferentialAction::SetDefault => "set default",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
+    pub expr: String,
+}
+
+/// An exclusion constraint: no two rows whose elements all match under their operators.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Exclusion {
+    pub name: String,
+    pub method: IndexMethod,
+    pub elements: Vec<ExclusionElement>,
+    pub predicate: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExclusionElement {
+    /// A quoted column name or a parenthesised SQL expression, ready for SQL.
+    pub sql: String,
+    pub operator: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Index {
+    pub name: String,
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
+    pub columns: Vec<String>,
+    pub unique: bool,
+    pub method: IndexMethod,
+    pub include: Vec<String>,
+    pub predicate: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexMethod {
+    Btree,
+    Hash,
+    Gin,
+    Gist,
+    Brin,
+    Spgist,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rls {
+    pub enabled: bool,
+    pub forced: bool,
+}
+
+/// The database roles Supabase's API uses. `ServiceRole` keeps Supabase's own name.
+#[allow(clippy::enum_variant_names)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Anon,
+    Authenticated,
+    ServiceRole,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Anon, Role::Authenticated, Role::ServiceRole];
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            Role::Anon => "anon",
+            Role::Authenticated => "authenticated",
+            Role::ServiceRole => "service_role",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl Command {
+    /// The single commands a policy for this command covers.
+    pub fn expand(self) -> &'static [Command] {
+        match self {
+            Command::All => &[Command::Select, Command::Insert, Command::Update, Command::Delete],
+            Command::Select => &[Command::Select],
+            Command::Insert => &[Command::Insert],
+            Command::Update => &[Command::Update],
+            Command::Delete => &[Command::Delete],
+        }
+    }
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            Command::All => "all",
+            Command::Select => "select",
+            Command::Insert => "insert",
+            Command::Update => "update",
+            Command::Delete => "delete",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    pub name: String,
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
+    pub command: Command,
+    pub roles: Vec<Role>,
+    pub permissive: bool,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+}
+
+/// The table privileges a role holds; `revoke all` comes first, so this is the whole set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Grant {
+    pub role: Role,
+    pub privileges: Vec<Command>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub name: String,
+    pub timing: TriggerTiming,
+    pub events: Vec<TriggerEvent>,
+    pub for_each: ForEach,
+    pub function: String,
+    /// Literal arguments passed to the trigger function.
+    pub arguments: Vec<String>,
+}
+
+type TriggerDefinition<'a> = (TriggerTiming, &'a [TriggerEvent], ForEach, &'a str, &'a [String]);
+
+impl Trigger {
+    /// Every field but the name (see [`ForeignKey::definition`]).
+    pub fn definition(&self) -> TriggerDefinition<'_> {
+        let Trigger {
+            name: _,
+            timing,
+            events,
+            for_each,
+            function,
+            arguments,
+        } = self;
+        (*timing, events, *for_each, function, arguments)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerTiming {
+    Before,
+    After,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerEvent {
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForEach {
+    Row,
+    Statement,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Function {
+    pub name: String,
+    pub args: Vec<FunctionArg>,
+    /// `void`, `trigger` or a column type, in SQL spelling.
+    pub returns: String,
+    pub language: Language,
+    pub security: Security,
+    pub volatility: Volatility,
+    pub body: FunctionBody,
+    /// Who may call it; everyone else has EXECUTE revoked (PostgreSQL grants it to PUBLIC).
+    pub execute: Vec<Role>,
+    pub comment: Option<String>,
+}
+
+/// A function's code: written in `schema.toml`, or one the generator ships in
+/// `templates/functions/` (the `updated_at`, audit and append-only triggers).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FunctionBody {
+    Written(String),
+    Builtin(Builtin),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Builtin {
+    SetUpdatedAt,
+    AuditRowChange,
+    RejectChange,
+}
+
+impl Builtin {
+    pub fn function_name(self) -> &'static str {
+        match self {
+            Builtin::SetUpdatedAt => "set_updated_at",
+            Builtin::AuditRowChange => "audit_row_change",
+            Builtin::RejectChange => "reject_change",
+        }
+    }
+
+    /// The template holding the body.
+    pub fn template(self) -> String {
+        format!("functions/{}.sql", self.function_name())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FunctionArg {
+    pub name: String,
+    pub sql_type: SqlType,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    Sql,
+    Plpgsql,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Security {
+    Invoker,
+    Definer,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Volatility {
+    Immutable,
+    Stable,
+    Volatile,
+}

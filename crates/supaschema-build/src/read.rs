@@ -1,0 +1,246 @@
+//! Stage 1: read `schema.toml` into raw structs that keep the source span of every value, so
+//! later stages can point at the exact line. Unknown keys are errors here, not silently ignored.
+
+use crate::error::{Problem, SchemaError, SourceFile};
+use crate::model::{
+    Class, Command, ForEach, Identity, IndexMethod, Language, ReferentialAction, Role, Security, TriggerEvent,
+    TriggerTiming, Volatility,
+};
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::DeTable;
+
+pub type Name = Spanned<String>;
+pub type Names = Spanned<Vec<Name>>;
+/// `grants = { role = ["select", …] }`.
+pub type RawGrants = IndexMap<Spanned<Role>, Spanned<Vec<Spanned<Command>>>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchema {
+    #[serde(default)]
+    pub extensions: Vec<Name>,
+    /// The table the audit trigger writes to.
+    pub audit_table: Option<Name>,
+    #[serde(default)]
+    pub external: IndexMap<Name, Spanned<RawExternal>>,
+    #[serde(default)]
+    pub functions: IndexMap<Name, Spanned<RawFunction>>,
+    #[serde(default)]
+    pub tables: IndexMap<Name, Spanned<RawTable>>,
+    /// Settings for the next migration the build writes.
+    pub migration: Option<Spanned<RawMigration>>,
+}
+
+/// `[migration]`: what the next generated migration is called and which data it may destroy.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMigration {
+    pub name: Option<Name>,
+    /// Tables (`"table"`) and columns (`"table.column"`) the next migration may drop.
+    #[serde(default)]
+    pub allow_drop: Vec<Name>,
+    /// Columns (`"table.column"`) whose type may change in a way that can lose data.
+    #[serde(default)]
+    pub allow_narrowing: Vec<Name>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExternal {
+    pub columns: IndexMap<Name, Name>,
+    pub primary_key: Names,
+    #[serde(default)]
+    pub unique: Vec<Names>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFunction {
+    #[serde(default)]
+    pub args: Vec<Spanned<RawArg>>,
+    pub returns: Name,
+    pub language: Spanned<Language>,
+    pub security: Option<Spanned<Security>>,
+    pub volatility: Option<Spanned<Volatility>>,
+    pub body: Spanned<String>,
+    #[serde(default)]
+    pub execute: Vec<Spanned<Role>>,
+    pub comment: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArg {
+    pub name: Name,
+    #[serde(rename = "type")]
+    pub sql_type: Name,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTable {
+    pub renamed_from: Option<Name>,
+    pub comment: Option<Spanned<String>>,
+    pub rust_name: Option<Name>,
+    pub columns: Spanned<IndexMap<Name, Spanned<RawColumn>>>,
+    pub primary_key: Option<Names>,
+    #[serde(default)]
+    pub unique: Vec<Names>,
+    #[serde(default)]
+    pub foreign_keys: Vec<Spanned<RawForeignKey>>,
+    #[serde(default)]
+    pub checks: Vec<Spanned<RawCheck>>,
+    #[serde(default)]
+    pub exclusions: Vec<Spanned<RawExclusion>>,
+    #[serde(default)]
+    pub indexes: Vec<Spanned<RawIndex>>,
+    pub rls: Option<Spanned<bool>>,
+    pub force_rls: Option<Spanned<bool>>,
+    pub owner: Option<Spanned<RawOwner>>,
+    #[serde(default)]
+    pub policies: Vec<Spanned<RawPolicy>>,
+    pub grants: Option<RawGrants>,
+    pub updated_at: Option<Spanned<bool>>,
+    pub audit: Option<Spanned<bool>>,
+    pub append_only: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub triggers: Vec<Spanned<RawTrigger>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawColumn {
+    #[serde(rename = "type")]
+    pub sql_type: Name,
+    pub renamed_from: Option<Name>,
+    pub class: Option<Spanned<Class>>,
+    pub nullable: Option<Spanned<bool>>,
+    pub default: Option<Spanned<String>>,
+    pub primary_key: Option<Spanned<bool>>,
+    pub unique: Option<Spanned<bool>>,
+    pub identity: Option<Spanned<Identity>>,
+    pub references: Option<Spanned<RawColumnReference>>,
+    pub values: Option<Names>,
+    pub check: Option<Spanned<String>>,
+    pub comment: Option<Spanned<String>>,
+    pub rust_name: Option<Name>,
+    /// Explicit opt-outs from the generator's column rules (`varchar`, `timestamp`, `json`).
+    #[serde(default)]
+    pub allow: Vec<Name>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawColumnReference {
+    pub table: Name,
+    pub column: Name,
+    pub on_delete: Option<Spanned<ReferentialAction>>,
+    pub on_update: Option<Spanned<ReferentialAction>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawForeignKey {
+    pub name: Option<Name>,
+    pub columns: Names,
+    pub references: Name,
+    pub references_columns: Names,
+    pub on_delete: Option<Spanned<ReferentialAction>>,
+    pub on_update: Option<Spanned<ReferentialAction>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheck {
+    pub name: Name,
+    pub renamed_from: Option<Name>,
+    pub expr: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExclusion {
+    pub name: Name,
+    pub using: Option<Spanned<IndexMethod>>,
+    pub elements: Spanned<Vec<Spanned<RawExclusionElement>>>,
+    #[serde(rename = "where")]
+    pub predicate: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExclusionElement {
+    pub column: Option<Name>,
+    pub expr: Option<Spanned<String>>,
+    pub with: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIndex {
+    pub name: Option<Name>,
+    pub renamed_from: Option<Name>,
+    pub columns: Names,
+    pub unique: Option<Spanned<bool>>,
+    pub using: Option<Spanned<IndexMethod>>,
+    #[serde(default)]
+    pub include: Vec<Name>,
+    #[serde(rename = "where")]
+    pub predicate: Option<Spanned<String>>,
+}
+
+/// The short form for "a row belongs to the signed-in user": either directly through a column
+/// holding the user's id, or through a parent row that does.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOwner {
+    pub column: Option<Name>,
+    /// A foreign-key column leading to a parent table that has an `owner.column`.
+    pub via: Option<Name>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub name: Name,
+    pub renamed_from: Option<Name>,
+    pub command: Spanned<Command>,
+    pub roles: Spanned<Vec<Spanned<Role>>>,
+    pub restrictive: Option<Spanned<bool>>,
+    pub using: Option<Spanned<String>>,
+    pub with_check: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrigger {
+    pub name: Name,
+    pub timing: Spanned<TriggerTiming>,
+    pub events: Spanned<Vec<Spanned<TriggerEvent>>>,
+    pub for_each: Option<Spanned<ForEach>>,
+    pub function: Name,
+}
+
+/// Parses the text of a `schema.toml`. Syntax errors, wrong value types and unknown keys come
+/// back as one [`SchemaError`] pointing at the offending span.
+pub fn parse(file: &SourceFile) -> Result<RawSchema, SchemaError> {
+    let syntax = |error: toml::de::Error| {
+        let span = error.span().unwrap_or(0..0);
+        file.error(
+            span,
+            Problem::Syntax {
+                message: error.message().trim().to_owned(),
+            },
+        )
+    };
+    // The parser reports errors in the order it finds them, not in the order of the text: an
+    // unclosed string first shows up as a missing comma on the next line. The earliest is the
+    // cause.
+    let (root, errors) = DeTable::parse_recoverable(&file.text);
+    if let Some(error) = errors.into_iter().min_by_key(|error| error.span().map_or(0, |span| span.start)) {
+        return Err(syntax(error));
+    }
+    RawSchema::deserialize(toml::de::Deserializer::from(root)).map_err(syntax)
+}

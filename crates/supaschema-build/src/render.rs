@@ -1,0 +1,362 @@
+//! Stage 4: render the plan into SQL and the schema into Rust, with the Tera templates in
+//! `templates/`. Tera escapes nothing in `.sql` files: names reach SQL only through the quoting
+//! filters registered here.
+
+use crate::error::Error;
+use crate::ident::{quote_identifier, quote_literal};
+use crate::model::{Builtin, Class, Function, FunctionBody, Identity, SCHEMA, Schema, Table};
+use crate::plan::Step;
+use serde::Deserialize;
+use serde::Serialize;
+use std::path::Path;
+use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
+use crate::templates;
+
+/// The templates, loaded once, with the quoting filters registered.
+pub struct Renderer {
+    tera: Tera,
+}
+
+impl Renderer {
+    /// Loads the default templates, each replaced by the file of the same name under
+    /// `overrides` (a project's `templates/` folder) when there is one.
+    pub fn load(overrides: &Path) -> Result<Renderer, Error> {
+        let templates = templates::load(overrides)?;
+        let mut tera = Tera::new();
+        tera.autoescape_on(Vec::<&str>::new());
+        // Registered before the templates are added: Tera checks that every filter they use
+        // exists.
+        tera.register_filter("ident", filter_ident);
+        tera.register_filter("idents", filter_idents);
+        tera.register_filter("literal", filter_literal);
+        tera.register_filter("literals", filter_literals);
+        tera.register_filter("words", filter_words);
+        tera.register_filter("signature", filter_signature);
+        tera.register_filter("rust_str", filter_rust_str);
+        tera.register_filter("doc_comment", filter_doc_comment);
+        tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str())))
+            .map_err(|e| {
+                let origins: Vec<&str> = templates
+                    .iter()
+                    .filter(|t| !t.origin.starts_with("supaschema-build"))
+                    .map(|t| t.origin.as_str())
+                    .collect();
+                let origin = if origins.is_empty() { "the default templates".to_owned() } else { origins.join(", ") };
+                Error::template(&origin, &e)
+            })?;
+        Ok(Renderer { tera })
+    }
+
+    /// Renders any template with a serializable context, such as the pgTAP tests.
+    pub fn render_value<T: Serialize>(&self, template: &str, context: &T) -> Result<String, Error> {
+        let context = Context::from_serialize(context).map_err(|e| Error::template(template, &e))?;
+        self.render(template, &context)
+    }
+
+    fn render(&self, template: &str, context: &Context) -> Result<String, Error> {
+        self.tera
+            .render(template, context)
+            .map_err(|e| Error::template(template, &e))
+    }
+
+    /// One migration file's text: a header and every step's statements.
+    pub fn migration(&self, name: &str, steps: &[Step], schema: &Schema) -> Result<String, Error> {
+        let statements = steps
+            .iter()
+            .map(|step| {
+                let mut context = Context::from_serialize(step).map_err(|e| Error::template(step.template(), &e))?;
+                if let Step::CreateFunction { function } = step {
+                    context.insert("body", &self.function_body(function, schema)?);
+                }
+                Ok(trimmed(self.render(step.template(), &context)?))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let mut context = Context::new();
+        context.insert("name", name);
+        context.insert("statements", &statements);
+        let mut text = trimmed(self.render("sql/migration.sql", &context)?);
+        text.push('\n');
+        Ok(text)
+    }
+
+    fn function_body(&self, function: &Function, schema: &Schema) -> Result<String, Error> {
+        match &function.body {
+            FunctionBody::Written(text) => Ok(text.trim().to_owned()),
+            FunctionBody::Builtin(builtin) => {
+                let mut context = Context::new();
+                if *builtin == Builtin::AuditRowChange {
+                    context.insert("audit_table", &schema.audit_table);
+                }
+                Ok(self.render(&builtin.template(), &context)?.trim().to_owned())
+            }
+        }
+    }
+
+    /// The Rust module with the row, insert and patch structs and enums of every table. The
+    /// template lays the code out itself; tests parse every output with `syn`, so the build
+    /// does not pay for a syntax tree of thousands of lines.
+    ///
+    /// Each table is rendered on its own (`tables` holds one, `first` marks the first) and
+    /// appended, so only one table's context is in memory at a time.
+    ///
+    /// `runtime` is the path by which the generated code names the `supaschema` runtime crate.
+    pub fn rust(&self, schema: &Schema, runtime: &str) -> Result<String, Error> {
+        let mut code = String::new();
+        for (i, table) in schema.tables.iter().enumerate() {
+            let mut context = Context::new();
+            context.insert("runtime", runtime);
+            context.insert("tables", &[RustTable::new(table, runtime)]);
+            context.insert("first", &(i == 0));
+            let piece = trimmed(self.render("rust/types.rs", &context)?);
+            if !piece.is_empty() {
+                code.push_str(&piece);
+                code.push_str("\n\n");
+            }
+        }
+        code.truncate(code.trim_end().len());
+        code.push('\n');
+        Ok(code)
+    }
+}
+
+/// `text` without leading and trailing whitespace, trimmed in place rather than copied, and
+/// holding no more memory than it needs: Tera allocates twice a template's text, rounded up to
+/// a power of two, for each output, which for thousands of kept outputs adds up to megabytes.
+fn trimmed(mut text: String) -> String {
+    text.truncate(text.trim_end().len());
+    let leading = text.len() - text.trim_start().len();
+    text.drain(..leading);
+    text.shrink_to_fit();
+    text
+}
+
+/// A table as the Rust template sees it.
+#[derive(Serialize)]
+struct RustTable {
+    table: String,
+    /// The module holding the name constants: the table name, raw-escaped if it is a keyword.
+    module: String,
+    /// `public.patients`, quoted for SQL.
+    sql_name: String,
+    struct_name: String,
+    doc: Option<String>,
+    fields: Vec<RustField>,
+    keys: Vec<RustField>,
+    enums: Vec<RustEnum>,
+    /// `id, doctor_id, ...`, quoted for SQL.
+    select_list: String,
+}
+
+#[derive(Clone, Serialize)]
+struct RustField {
+    column: String,
+    sql_name: String,
+    /// `column` and `sql_name` as Rust string literals: the template writes each about ten
+    /// times a table, and a filter call per use made up a tenth of the rendering.
+    column_literal: String,
+    sql_name_literal: String,
+    field: String,
+    /// The value type without `Option`.
+    value_type: String,
+    nullable: bool,
+    phi: bool,
+    doc: Option<String>,
+    /// `required`, `optional` (has a default or may be null) or `never` (identity always).
+    insert: &'static str,
+    const_name: String,
+}
+
+#[derive(Serialize)]
+struct RustEnum {
+    name: String,
+    column: String,
+    variants: Vec<(String, String)>,
+}
+
+impl RustTable {
+    fn new(table: &Table, runtime: &str) -> RustTable {
+        let fields: Vec<RustField> = table
+            .columns
+            .iter()
+            .map(|c| {
+                let sql_name = quote_identifier(&c.name);
+                RustField {
+                    column: c.name.clone(),
+                    sql_name_literal: rust_literal(&sql_name),
+                    sql_name,
+                    column_literal: rust_literal(&c.name),
+                    field: c.rust_name.clone(),
+                    value_type: match &c.values {
+                        Some(set) => set.rust_name.clone(),
+                        None => c.sql_type.rust_type(runtime),
+                    },
+                    nullable: c.nullable,
+                    phi: c.class == Class::Phi,
+                    doc: c.comment.clone(),
+                    insert: match (c.identity, c.nullable || c.default.is_some()) {
+                        (Some(Identity::Always), _) => "never",
+                        (Some(Identity::ByDefault), _) | (None, true) => "optional",
+                        (None, false) => "required",
+                    },
+                    const_name: c.name.to_ascii_uppercase(),
+                }
+            })
+            .collect();
+        let keys = table
+            .primary_key
+            .columns
+            .iter()
+            .filter_map(|k| fields.iter().find(|f| &f.column == k).cloned())
+            .collect();
+        let enums = table
+            .columns
+            .iter()
+            .filter_map(|c| {
+                c.values.as_ref().map(|set| RustEnum {
+                    name: set.rust_name.clone(),
+                    column: c.name.clone(),
+                    variants: set
+                        .values
+                        .iter()
+                        .map(|v| (crate::ident::rust_variant_name(v), v.clone()))
+                        .collect(),
+                })
+            })
+            .collect();
+        RustTable {
+            table: table.name.clone(),
+            module: crate::ident::rust_field_name(&table.name).unwrap_or_else(|| format!("{}_table", table.name)),
+            sql_name: format!("{SCHEMA}.{}", quote_identifier(&table.name)),
+            struct_name: table.rust_name.clone(),
+            doc: table.comment.clone(),
+            select_list: fields
+                .iter()
+                .map(|f| f.sql_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            fields,
+            keys,
+            enums,
+        }
+    }
+}
+
+fn filter_ident(value: &str, _: Kwargs, _: &State) -> String {
+    quote_identifier(value)
+}
+
+fn filter_idents(values: &[Value], _: Kwargs, _: &State) -> TeraResult<String> {
+    let quoted: Vec<String> = strings(values, "idents")?.map(quote_identifier).collect();
+    Ok(quoted.join(", "))
+}
+
+fn filter_literal(value: &str, _: Kwargs, _: &State) -> String {
+    quote_literal(value)
+}
+
+fn filter_literals(values: &[Value], _: Kwargs, _: &State) -> TeraResult<String> {
+    let quoted: Vec<String> = strings(values, "literals")?.map(quote_literal).collect();
+    Ok(quoted.join(", "))
+}
+
+/// The items of a list filter's input, which must all be strings.
+fn strings<'a>(values: &'a [Value], filter: &str) -> TeraResult<impl Iterator<Item = &'a str>> {
+    match values.iter().find(|v| v.as_str().is_none()) {
+        Some(other) => Err(tera::Error::message(format!(
+            "`{filter}` expects a list of strings, got {other}"
+        ))),
+        None => Ok(values.iter().filter_map(Value::as_str)),
+    }
+}
+
+/// `set_null` → `set null`, `by_default` → `by default`: enum values as SQL keywords.
+fn filter_words(value: &str, _: Kwargs, _: &State) -> String {
+    value.replace('_', " ")
+}
+
+/// A function as `grant`/`comment` name it: `public.name(argtype, …)`.
+fn filter_signature(value: &Value, _: Kwargs, _: &State) -> TeraResult<String> {
+    let function = Function::deserialize(value)
+        .map_err(|e| tera::Error::message(format!("`signature` expects a function: {e}")))?;
+    let types: Vec<String> = function.args.iter().map(|a| a.sql_type.to_string()).collect();
+    Ok(format!(
+        "{SCHEMA}.{}({})",
+        quote_identifier(&function.name),
+        types.join(", ")
+    ))
+}
+
+/// A Rust string literal holding the value, for doc attributes and constants.
+fn filter_rust_str(value: &str, _: Kwargs, _: &State) -> String {
+    rust_literal(value)
+}
+
+/// `value` as Rust's `{:?}` writes it.
+fn rust_literal(value: &str) -> String {
+    // Nearly every value is a plain name, which needs no escape: the Rust types call this
+    // filter about 90 times a table, and the formatting machinery is the slow part.
+    if value
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    {
+        let mut literal = String::with_capacity(value.len() + 2);
+        literal.push('"');
+        literal.push_str(value);
+        literal.push('"');
+        literal
+    } else {
+        format!("{value:?}")
+    }
+}
+
+/// A `///` doc comment holding the text, one comment line per text line; `indent` is the
+/// column the first line stands at, for the lines after it.
+fn filter_doc_comment(text: &str, kwargs: Kwargs, _: &State) -> TeraResult<String> {
+    let indent = " ".repeat(kwargs.get::<u64>("indent")?.unwrap_or(0) as usize);
+    // rustc refuses bidirectional-override code points in comments, and a control character
+    // has no business there: both are written as escapes.
+    let visible: String = text
+        .chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if bidi || (c.is_control() && c != '\n') {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let lines: Vec<String> = visible
+        .lines()
+        .map(|line| {
+            if line.trim().is_empty() {
+                "///".to_owned()
+            } else {
+                format!("/// {line}")
+            }
+        })
+        .collect();
+    Ok(lines.join(&format!("\n{indent}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_literals_are_what_debug_writes() {
+        for value in [
+            "patients",
+            "full name",
+            "it's",
+            "say \"hi\"",
+            "back\\slash",
+            "tab\there",
+            "é",
+            "\u{202e}",
+            "",
+        ] {
+            assert_eq!(rust_literal(value), format!("{value:?}"), "{value}");
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! Schema evolution, one kind of change at a time: each edit of schema.toml becomes exactly
+//! one new migration (its SQL is a snapshot), and the database after the old migrations plus
+//! the new one (run twice: running a migration again is harmless) equals a fresh database
+//! built from the edited schema alone.
+
+
+use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh};
+use supaschema_build::{Error, Problem};
+
+const BASE: &str = r#"
+extensions = ["pgcrypto"]
+
+[external."auth.users"]
+columns = { id = "uuid" }
+primary_key = ["id"]
+
+[functions.normalize_title]
+returns = "trigger"
+language = "plpgsql"
+body = "begin new.title := btrim(new.title); return new; end;"
+
+[tables.clinics]
+comment = "A practice."
+owner = { column = "owner_id" }
+unique = [["id", "owner_id"]]
+indexes = [{ columns = ["owner_id"] }]
+
+[tables.clinics.columns]
+id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
+owner_id = { type = "uuid", references = { table = "auth.users", column = "id", on_delete = "cascade" }, class = "administrative" }
+title = { type = "text", class = "public", check = "char_length(title) < 200" }
+seats = { type = "integer", default = "1", class = "administrative" }
+fax = { type = "text", nullable = true, class = "administrative" }
+kind = { type = "text", values = ["solo", "group"], default = "'solo'", class = "administrative" }
+
+[tables.visits]
+owner = { column = "owner_id" }
+updated_at = true
+indexes = [{ columns = ["clinic_id", "owner_id"] }, { columns = ["owner_id", "starts_at"] }]
+foreign_keys = [{ columns = ["clinic_id", "owner_id"], references = "clinics", references_columns = ["id", "owner_id"], on_delete = "cascade" }]
+triggers = [{ name = "visits_title", timing = "before", events = ["insert", "update"], function = "normalize_title" }]
+
+[tables.visits.columns]
+id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
+clinic_id = { type = "uuid", class = "administrative" }
+owner_id = { type = "uuid", class = "administrative" }
+title = { type = "text", class = "phi" }
+starts_at = { type = "timestamptz", class = "administrative" }
+updated_at = { type = "timestamptz", default = "now()", class = "administrative" }
+"#;
+
+/// Applies one edit: exactly one new migration, whose SQL matches its snapshot, and
+/// incremental equals fresh on a real database.
+fn evolve(kind: &str, edited: &str) {
+    let mut project = TempProject::new(BASE);
+    let before = project.migrations();
+    let written = project.build(edited).unwrap_or_else(|e| panic!("{kind}: {e}"));
+    let after = project.migrations();
+    assert_eq!(
+        after.len(),
+        before.len() + 1,
+        "{kind}: exactly one new migration, wrote {written:?}"
+    );
+    assert_eq!(
+        &after[..before.len()],
+        &before[..],
+        "{kind}: earlier migrations unchanged"
+    );
+    let (name, sql) = after.last().expect("a new migration").clone();
+    assert!(written.iter().any(|w| w.ends_with(&name)), "{kind}: {written:?}");
+    insta::assert_snapshot!(format!("evolve_{kind}"), sql);
+
+    let mut incremental = TestDb::new(Grants::Explicit);
+    for (file, text) in &after {
+        incremental
+            .client
+            .batch_execute(text)
+            .unwrap_or_else(|e| panic!("{kind}: {file} failed: {e:?}"));
+    }
+    incremental
+        .client
+        .batch_execute(&sql)
+        .unwrap_or_else(|e| panic!("{kind}: running {name} again failed: {e:?}"));
+    assert_same_as_fresh(&project, &mut incremental, edited, kind);
+
+    // Built again, the same schema writes nothing.
+    assert_eq!(
+        project.build(edited).expect("rebuild"),
+        Vec::<String>::new(),
+        "{kind}: second build"
+    );
+}
+
+fn edit(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "the base schema contains {from:?}");
+    BASE.replacen(from, to, 1)
+}
+
+fn allow(schema: &str, key: &str, entry: &str) -> String {
+    format!("{schema}\n[migration]\n{key} = [\"{entry}\"]\n")
+}
+
+const NOTES_TABLE: &str = r#"
+[tables.notes]
+owner = { column = "owner_id" }
+indexes = [{ columns = ["owner_id"] }, { columns = ["visit_id"] }]
+
+[tables.notes.columns]
+id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
+owner_id = { type = "uuid", references = { table = "auth.users", column = "id" }, class = "administrative" }
+visit_id = { type = "uuid", references = { table = "visits", column = "id", on_delete = "cascade" }, class = "administrative" }
+body = { type = "text", class = "phi" }
+"#;
+
+#[test]
+fn create_table() {
+    evolve("create_table", &format!("{BASE}{NOTES_TABLE}"));
+}
+
+#[test]
+fn drop_table() {
+    let with_notes = format!("{BASE}{NOTES_TABLE}");
+    let mut project = TempProject::new(&with_notes);
+    let error = project.build(BASE).expect_err("dropping a table needs permission");
+    assert!(
+        matches!(&error, Error::Schema(e) if *e.problem() == Problem::DropNotAllowed { what: "table", name: "notes".into() }),
+        "{error}"
+    );
+    assert_eq!(
+        project
+            .build(&allow(BASE, "allow_drop", "notes"))
+            .expect("allowed")
+            .len(),
+        2
+    );
+    let last = project.migrations().last().expect("migration").1.clone();
+    assert!(last.contains("drop table if exists public.notes;"), "{last}");
+}
+
+#[test]
+fn rename_table() {
+    let renamed = BASE
+        .replace(
+            "[tables.visits]\n",
+            "[tables.appointments]\nrenamed_from = \"visits\"\n",
+        )
+        .replace("[tables.visits.columns]", "[tables.appointments.columns]")
+        .replace("\"visits_title\"", "\"appointments_title\"");
+    evolve("rename_table", &renamed);
+}
+
+#[test]
+fn add_column() {
+    evolve(
+        "add_column",
+        &edit(
+            "fax = {",
+            "email = { type = \"text\", nullable = true, class = \"phi\", comment = \"Contact.\" }\nfax = {",
+        ),
+    );
+}
+
+#[test]
+fn add_not_null_column_needs_a_default() {
+    let mut project = TempProject::new(BASE);
+    let before = project.snapshot();
+    let error = project
+        .build(&edit(
+            "fax = {",
+            "code = { type = \"text\", class = \"administrative\" }\nfax = {",
+        ))
+        .expect_err("a NOT NULL column without default fails on a table with rows");
+    assert!(
+        matches!(&error, Error::Schema(e) if matches!(e.problem(), Problem::NotNullWithoutDefault { .. })),
+        "{error}"
+    );
+    assert_eq!(project.snapshot(), before, "nothing written");
+}
+
+#[test]
+fn drop_column() {
+    let without_fax = edit(
+        "fax = { type = \"text\", nullable = true, class = \"administrative\" }\n",
+        "",
+    );
+    let mut project = TempProject::new(BASE);
+    let before = project.snapshot();
+    let error = project
+        .build(&without_fax)
+        .expect_err("dropping a column needs permission");
+    let Error::Schema(schema_error) = &error else {
+        panic!("{error}")
+    };
+    assert_eq!(
+        *schema_error.problem(),
+        Problem::DropNotAllowed {
+            what: "column",
+            name: "clinics.fax".into()
+        }
+    );
+    assert!(error.to_string().contains("allow_drop = [\"clinics.fax\"]"), "{error}");
+    assert_eq!(project.snapshot(), before, "nothing written");
+    evolve("drop_column", &allow(&without_fax, "allow_drop", "clinics.fax"));
+}
+
+#[test]
+fn rename_column() {
+    evolve(
+        "rename_column",
+        &edit("fax = { type", "telefax = { renamed_from = \"fax\", type"),
+    );
+}
+
+#[test]
+fn widening_type_change() {
+    evolve(
+        "widen_type",
+        &edit("seats = { type = \"integer\"", "seats = { type = \"bigint\""),
+    );
+}
+
+#[test]
+fn narrowing_type_change_needs_permission() {
+    let narrowed = edit("seats = { type = \"integer\"", "seats = { type = \"smallint\"");
+    let mut project = TempProject::new(BASE);
+    let error = project.build(&narrowed).expect_err("narrowing needs permission");
+    assert!(
+        matches!(&error, Error::Schema(e) if matches!(e.problem(), Problem::NarrowingNotAllowed { .. })),
+        "{error}"
+    );
+    evolve("narrow_type", &allow(&narrowed, "allow_narrowing", "clinics.seats"));
+}
+
+#[test]
+fn type_change_with_using() {
+    let changed = edit("fax = { type = \"text\"", "fax = { type = \"integer\"");
+    evolve("type_using", &allow(&changed, "allow_narrowing", "clinics.fax"));
+}
+
+#[test]
+fn nullability() {
+    evolve(
+        "nullability",
+        &edit(
+            "seats = { type = \"integer\", default = \"1\"",
+            "seats = { type = \"integer\", nullable = true, default = \"1\"",
+        ),
+    );
+}
+
+#[test]
+fn default() {
+    evolve("default", &edit("default = \"1\"", "default = \"2\""));
+}
+
+#[test]
+fn primary_key() {
+    let changed = BASE.replace(
+        "[tables.clinics.columns]\nid = { type = \"uuid\", primary_key = true,",
+        "[tables.clinics.columns]\nid = { type = \"uuid\",",
+    );
+    let changed = changed.replace(
+        "unique = [[\"id\", \"owner_id\"]]\n",
+        "primary_key = [\"id\", \"owner_id\"]\n",
+    );
+    evolve("primary_key", &changed);
+}
+
+#[test]
+fn unique_constraint() {
+    evolve(
+        "unique",
+        &edit(
+            "unique = [[\"id\", \"owner_id\"]]",
+            "unique = [[\"id\", \"owner_id\"], [\"owner_id\", \"title\"]]",
+        ),
+    );
+}
+
+#[test]
+fn check_constraint() {
+    evolve(
+        "check",
+        &edit(
+            "check = \"char_length(title) < 200\"",
+            "check = \"char_length(title) < 100\"",
+        ),
+    );
+}
+
+#[test]
+fn closed_value_set() {
+    evolve(
+        "closed_set",
+        &edit(
+            "values = [\"solo\", \"group\"]",
+            "values = [\"solo\", \"group\", \"hospital\"]",
+        ),
+    );
+}
+
+#[test]
+fn foreign_key() {
+    evolve(
+        "foreign_key",
+        &edit("on_delete = \"cascade\" }]", "on_delete = \"restrict\" }]"),
+    );
+}
+
+#[test]
+fn exclusion_constraint() {
+    let with_btree_gist = edit(
+        "extensions = [\"pgcrypto\"]",
+        "extensions = [\"pgcrypto\", \"btree_gist\"]",
+    );
+    let changed = with_btree_gist.replace(
+        "triggers = [{ name = \"visits_title\"",
+        "exclusions = [{ name = \"visits_one_at_a_time\", elements = [{ column = \"owner_id\", with = \"=\" }, { column = \"starts_at\", with = \"=\" }] }]\ntriggers = [{ name = \"visits_title\"",
+    );
+    evolve("exclusion", &changed);
+}
+
+#[test]
+fn index() {
+    evolve(
+        "index",
+        &edit(
+            "indexes = [{ columns = [\"owner_id\"] }]",
+            "indexes = [{ columns = [\"owner_id\"] }, { columns = [\"title\"], where = \"fax is null\" }]",
+        ),
+    );
+}
+
+#[test]
+fn rename_index() {
+    evolve(
+        "rename_index",
+        &edit(
+            "indexes = [{ columns = [\"owner_id\"] }]",
+            "indexes = [{ name = \"clinics_by_owner\", renamed_from = \"clinics_owner_id_idx\", columns = [\"owner_id\"] }]",
+        ),
+    );
+}
+
+#[test]
+fn rls_force() {
+    evolve(
+        "rls_force",
+        &edit("[tables.clinics]\n", "[tables.clinics]\nforce_rls = true\n"),
+    );
+}
+
+#[test]
+fn policies() {
+    let changed = edit(
+        "[tables.clinics.columns]",
+        "[[tables.clinics.policies]]\nname = \"clinics_public_listing\"\ncommand = \"select\"\nroles = [\"anon\"]\nusing = \"kind = 'group'\"\n\n[tables.clinics.columns]",
+    );
+    evolve("policy_create", &changed);
+}
+
+#[test]
+fn policy_change_and_rename() {
+    let with_policy = edit(
+        "[tables.clinics.columns]",
+        "[[tables.clinics.policies]]\nname = \"clinics_public_listing\"\ncommand = \"select\"\nroles = [\"anon\"]\nusing = \"kind = 'group'\"\n\n[tables.clinics.columns]",
+    );
+    let mut project = TempProject::new(&with_policy);
+    let renamed = with_policy.replace(
+        "name = \"clinics_public_listing\"",
+        "name = \"clinics_listing\"\nrenamed_from = \"clinics_public_listing\"",
+    );
+    project.build(&renamed).expect("rename policy");
+    let sql = project.migrations().last().expect("migration").1.clone();
+    assert!(
+        sql.contains("alter policy clinics_public_listing on public.clinics rename to clinics_listing;"),
+        "{sql}"
+    );
+    let changed = renamed.replace("using = \"kind = 'group'\"", "using = \"kind = 'solo'\"");
+    project.build(&changed).expect("change policy");
+    let sql = project.migrations().last().expect("migration").1.clone();
+    assert!(
+        sql.contains("drop policy if exists clinics_listing on public.clinics;"),
+        "{sql}"
+    );
+    assert!(sql.contains("using (kind = 'solo')"), "{sql}");
+}
+
+#[test]
+fn grants() {
+    evolve(
+        "grants",
+        &edit(
+            "[tables.clinics]\n",
+            "[tables.clinics]\ngrants = { service_role = [\"select\"] }\n",
+        ),
+    );
+}
+
+#[test]
+fn triggers() {
+    evolve(
+        "trigger",
+        &edit(
+            "triggers = [{ name = \"visits_title\", timing = \"before\", events = [\"insert\", \"update\"]",
+            "triggers = [{ name = \"visits_title\", timing = \"before\", events = [\"insert\"]",
+        ),
+    );
+}
+
+#[test]
+fn function_body() {
+    evolve(
+        "function",
+        &edit(
+            "new.title := btrim(new.title)",
+            "new.title := initcap(btrim(new.title))",
+        ),
+    );
+}
+
+#[test]
+fn function_signature_change_replaces_its_triggers() {
+    let changed = BASE
+        .replace("[functions.normalize_title]\n", "[functions.tidy_title]\n")
+        .replace("function = \"normalize_title\"", "function = \"tidy_title\"");
+    evolve("function_rename", &changed);
+}
+
+#[test]
+fn extensions() {
+    evolve(
+        "extension",
+        &edit("extensions = [\"pgcrypto\"]", "extensions = [\"pgcrypto\", \"citext\"]"),
+    );
+}
+
+#[test]
+fn comments() {
+    evolve(
+        "comment",
+        &edit("comment = \"A practice.\"", "comment = \"A doctor's practice.\""),
+    );
+}
+
+#[test]
+fn updated_at_switch() {
+    evolve("updated_at_off", &edit("updated_at = true\n", ""));
+}

@@ -1,0 +1,501 @@
+//! Reads what a live database holds into a [`Catalog`], and builds the [`Catalog`] a schema
+//! promises, so the two can be compared object by object. SQL expressions (defaults, checks,
+//! predicates, policies) are compared in the server's own normalized spelling: the expected
+//! ones are put on a scratch copy of the table and read back, inside a transaction that is
+//! rolled back.
+
+use supaschema_build::ident::quote_identifier;
+use supaschema_build::model::{Column, Command, ReferentialAction, Role, SCHEMA, Schema, Table};
+use postgres::{Client, GenericClient};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Catalog {
+    pub tables: BTreeMap<String, TableCatalog>,
+    pub functions: BTreeMap<String, FunctionCatalog>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableCatalog {
+    pub comment: Option<String>,
+    pub columns: Vec<ColumnCatalog>,
+    /// Constraints by name: `p`rimary, `u`nique, `c`heck, `x` exclusion, `f`oreign, with the
+    /// server's definition text.
+    pub constraints: BTreeMap<String, String>,
+    /// Indexes that no constraint owns, with the server's definition text.
+    pub indexes: BTreeMap<String, String>,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+    pub policies: BTreeMap<String, PolicyCatalog>,
+    /// Privileges of the API roles: role → `SELECT`, `INSERT`, …
+    pub grants: BTreeMap<String, BTreeSet<String>>,
+    /// Triggers by name, with the server's definition text.
+    pub triggers: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnCatalog {
+    pub name: String,
+    pub data_type: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    /// `a` (always), `d` (by default), or empty.
+    pub identity: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyCatalog {
+    pub command: String,
+    pub roles: Vec<String>,
+    pub permissive: bool,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionCatalog {
+    pub arguments: String,
+    pub returns: String,
+    pub security_definer: bool,
+    pub config: Vec<String>,
+    /// The API roles that may execute it.
+    pub executable_by: Vec<String>,
+    pub comment: Option<String>,
+}
+
+/// The roles the Data API connects as, by name.
+pub fn api_roles() -> [&'static str; 3] {
+    Role::ALL.map(Role::sql)
+}
+
+/// Everything in schema `public` of the connected database.
+pub fn read_catalog(client: &mut impl GenericClient) -> Result<Catalog, postgres::Error> {
+    let mut catalog = Catalog::default();
+    let tables = client.query(
+        "select c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class')
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = $1 and c.relkind in ('r', 'p')
+          order by c.relname",
+        &[&SCHEMA],
+    )?;
+    for row in tables {
+        let oid: postgres::types::Oid = row.get(0);
+        let name: String = row.get(1);
+        let table = read_table(client, oid, row.get(2), row.get(3), row.get(4))?;
+        catalog.tables.insert(name, table);
+    }
+    let functions = client.query(
+        "select p.oid, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid),
+                p.prosecdef, coalesce(p.proconfig, '{}'), obj_description(p.oid, 'pg_proc'),
+                array(select r from unnest($2::text[]) with ordinality as roles(r, i)
+                       where has_function_privilege(r, p.oid, 'execute') order by i)
+           from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+          where n.nspname = $1
+            and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')
+          order by p.proname",
+        &[&SCHEMA, &api_roles().to_vec()],
+    )?;
+    for row in functions {
+        let executable_by: Vec<String> = row.get(7);
+        catalog.functions.insert(
+            row.get(1),
+            FunctionCatalog {
+                arguments: row.get(2),
+                returns: row.get(3),
+                security_definer: row.get(4),
+                config: row.get(5),
+                executable_by,
+                comment: row.get(6),
+            },
+        );
+    }
+    Ok(catalog)
+}
+
+fn read_table(
+    client: &mut impl GenericClient,
+    oid: postgres::types::Oid,
+    rls_enabled: bool,
+    rls_forced: bool,
+    comment: Option<String>,
+) -> Result<TableCatalog, postgres::Error> {
+    let columns = client
+        .query(
+            "select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                    pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, col_description(a.attrelid, a.attnum)
+               from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+              where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped
+              order by a.attnum",
+            &[&oid],
+        )?
+        .into_iter()
+        .map(|r| ColumnCatalog {
+            name: r.get(0),
+            data_type: r.get(1),
+            not_null: r.get(2),
+            default: r.get(3),
+            identity: r.get(4),
+            comment: r.get(5),
+        })
+        .collect();
+    let constraints = pairs(
+        client,
+        "select conname, contype::text || ' ' || pg_get_constraintdef(oid) from pg_constraint
+          where conrelid = $1 and contype in ('p', 'u', 'c', 'x', 'f')",
+        oid,
+    )?;
+    let indexes = pairs(
+        client,
+        "select c.relname, regexp_replace(pg_get_indexdef(i.indexrelid), ' INDEX \\S+ ON ', ' INDEX ON ')
+           from pg_index i join pg_class c on c.oid = i.indexrelid
+          where i.indrelid = $1 and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)",
+        oid,
+    )?;
+    let triggers = pairs(
+        client,
+        "select tgname, regexp_replace(pg_get_triggerdef(oid), 'TRIGGER \\S+ ', 'TRIGGER ')
+           from pg_trigger where tgrelid = $1 and not tgisinternal",
+        oid,
+    )?;
+    let mut policies = BTreeMap::new();
+    for r in client.query(
+        "select polname, polcmd::text, polpermissive, pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid),
+                array(select case when r = 0 then 'public' else pg_get_userbyid(r)::text end from unnest(polroles) r order by 1)
+           from pg_policy where polrelid = $1",
+        &[&oid],
+    )? {
+        let command = match r.get::<_, String>(1).as_str() {
+            "r" => "select",
+            "a" => "insert",
+            "w" => "update",
+            "d" => "delete",
+            _ => "all",
+        };
+        policies.insert(
+            r.get(0),
+            PolicyCatalog { command: command.to_owned(), roles: r.get(5), permissive: r.get(2), using: r.get(3), with_check: r.get(4) },
+        );
+    }
+    let mut grants: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in client.query(
+        "select g.grantee::regrole::text, g.privilege_type
+           from pg_class c, aclexplode(c.relacl) g
+          where c.oid = $1 and g.grantee::regrole::text = any($2)",
+        &[&oid, &api_roles().to_vec()],
+    )? {
+        grants.entry(r.get(0)).or_default().insert(r.get(1));
+    }
+    Ok(TableCatalog {
+        comment,
+        columns,
+        constraints,
+        indexes,
+        rls_enabled,
+        rls_forced,
+        policies,
+        grants,
+        triggers,
+    })
+}
+
+fn pairs(
+    client: &mut impl GenericClient,
+    sql: &str,
+    oid: postgres::types::Oid,
+) -> Result<BTreeMap<String, String>, postgres::Error> {
+    Ok(client
+        .query(sql, &[&oid])?
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+}
+
+/// The catalog `schema` promises, with every expression in the server's spelling. Needs the
+/// referenced objects (`auth.users`, extensions, other tables) to exist on the server; creates
+/// nothing that outlives the call.
+pub fn expected_catalog(client: &mut Client, schema: &Schema) -> Result<Catalog, postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.batch_execute("create schema supaschema_expected")?;
+    let mut catalog = Catalog::default();
+    for table in &schema.tables {
+        catalog
+            .tables
+            .insert(table.name.clone(), expected_table(&mut tx, table)?);
+    }
+    for function in &schema.functions {
+        let types: Vec<String> = function
+            .args
+            .iter()
+            .map(|a| format!("{} {}", a.name, a.sql_type))
+            .collect();
+        let mut executable_by: Vec<String> = function.execute.iter().map(|r| r.sql().to_owned()).collect();
+        executable_by.sort();
+        let returns = tx
+            .query_one("select format_type(to_regtype($1), null)", &[&function.returns])?
+            .get::<_, Option<String>>(0)
+            .unwrap_or_else(|| function.returns.clone());
+        tx.batch_execute(&format!(
+            "create function supaschema_expected.f({}) returns void language sql as 'select'",
+            types.join(", ")
+        ))?;
+        let arguments: String = tx
+            .query_one(
+                "select pg_get_function_identity_arguments(p.oid) from pg_proc p
+                  where p.proname = 'f' and p.pronamespace = 'supaschema_expected'::regnamespace",
+                &[],
+            )?
+            .get(0);
+        tx.batch_execute("drop function supaschema_expected.f")?;
+        catalog.functions.insert(
+            function.name.clone(),
+            FunctionCatalog {
+                arguments,
+                returns,
+                security_definer: function.security == supaschema_build::model::Security::Definer,
+                config: vec!["search_path=\"\"".to_owned()],
+                executable_by,
+                comment: function.comment.clone(),
+            },
+        );
+    }
+    tx.rollback()?;
+    Ok(catalog)
+}
+
+fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<TableCatalog, postgres::Error> {
+    // A scratch table with the same columns and types, in a schema of its own so that the
+    // definitions the server prints can name it like the real one.
+    let scratch = format!("supaschema_expected.{}", quote_identifier(&table.name));
+    let columns_sql: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| format!("{} {}", quote_identifier(&c.name), c.sql_type))
+        .collect();
+    tx.batch_execute(&format!("create table {scratch} ({})", columns_sql.join(", ")))?;
+    let mut expected = TableCatalog {
+        comment: table.comment.clone(),
+        rls_enabled: table.rls.enabled,
+        rls_forced: table.rls.forced,
+        ..TableCatalog::default()
+    };
+    for column in &table.columns {
+        expected.columns.push(expected_column(tx, &scratch, column)?);
+    }
+    let mut definitions: Vec<(String, String, String)> = Vec::new();
+    definitions.push((
+        table.primary_key.name.clone(),
+        "p".into(),
+        format!("primary key ({})", idents(&table.primary_key.columns)),
+    ));
+    for unique in &table.uniques {
+        definitions.push((
+            unique.name.clone(),
+            "u".into(),
+            format!("unique ({})", idents(&unique.columns)),
+        ));
+    }
+    for check in &table.checks {
+        definitions.push((check.name.clone(), "c".into(), format!("check ({})", check.expr)));
+    }
+    for exclusion in &table.exclusions {
+        let elements: Vec<String> = exclusion
+            .elements
+            .iter()
+            .map(|e| format!("{} with {}", e.sql, e.operator))
+            .collect();
+        let predicate = exclusion
+            .predicate
+            .as_ref()
+            .map(|p| format!(" where ({p})"))
+            .unwrap_or_default();
+        let method = serde_plain(&exclusion.method);
+        definitions.push((
+            exclusion.name.clone(),
+            "x".into(),
+            format!("exclude using {method} ({}){predicate}", elements.join(", ")),
+        ));
+    }
+    for fk in &table.foreign_keys {
+        let mut definition = format!(
+            "foreign key ({}) references {}.{} ({})",
+            idents(&fk.columns),
+            quote_identifier(&fk.target_schema),
+            quote_identifier(&fk.target_table),
+            idents(&fk.target_columns)
+        );
+        for (action, word) in [(fk.on_delete, "delete"), (fk.on_update, "update")] {
+            if action != ReferentialAction::NoAction {
+                definition.push_str(&format!(" on {word} {}", action.sql()));
+            }
+        }
+        definitions.push((fk.name.clone(), "f".into(), definition));
+    }
+    for (name, kind, definition) in definitions {
+        tx.batch_execute(&format!(
+            "alter table {scratch} add constraint {} {definition}",
+            quote_identifier(&name)
+        ))?;
+        let text: String = tx
+            .query_one(
+                "select pg_get_constraintdef(oid) from pg_constraint where conrelid = $1::text::regclass and conname = $2",
+                &[&scratch, &name],
+            )?
+            .get(0);
+        expected.constraints.insert(name, format!("{kind} {text}"));
+    }
+    for index in &table.indexes {
+        let mut sql = format!(
+            "create {}index {} on {scratch} using {} ({})",
+            if index.unique { "unique " } else { "" },
+            quote_identifier(&index.name),
+            serde_plain(&index.method),
+            idents(&index.columns)
+        );
+        if !index.include.is_empty() {
+            sql.push_str(&format!(" include ({})", idents(&index.include)));
+        }
+        if let Some(predicate) = &index.predicate {
+            sql.push_str(&format!(" where ({predicate})"));
+        }
+        tx.batch_execute(&sql)?;
+        let text: String = tx
+            .query_one(
+                "select regexp_replace(pg_get_indexdef($1::text::regclass), ' INDEX \\S+ ON ', ' INDEX ON ')",
+                &[&format!("supaschema_expected.{}", quote_identifier(&index.name))],
+            )?
+            .get(0);
+        expected.indexes.insert(
+            index.name.clone(),
+            text.replace("supaschema_expected.", &format!("{SCHEMA}.")),
+        );
+    }
+    for policy in &table.policies {
+        let mut sql = format!(
+            "create policy {} on {scratch} as {} for {} to {}",
+            quote_identifier(&policy.name),
+            if policy.permissive { "permissive" } else { "restrictive" },
+            policy.command.sql(),
+            policy.roles.iter().map(|r| r.sql()).collect::<Vec<_>>().join(", ")
+        );
+        if let Some(using) = &policy.using {
+            sql.push_str(&format!(" using ({using})"));
+        }
+        if let Some(check) = &policy.with_check {
+            sql.push_str(&format!(" with check ({check})"));
+        }
+        tx.batch_execute(&sql)?;
+        let row = tx.query_one(
+            "select pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) from pg_policy
+              where polrelid = $1::text::regclass and polname = $2",
+            &[&scratch, &policy.name],
+        )?;
+        let mut roles: Vec<String> = policy.roles.iter().map(|r| r.sql().to_owned()).collect();
+        roles.sort();
+        expected.policies.insert(
+            policy.name.clone(),
+            PolicyCatalog {
+                command: policy.command.sql().to_owned(),
+                roles,
+                permissive: policy.permissive,
+                using: row.get(0),
+                with_check: row.get(1),
+            },
+        );
+    }
+    for grant in &table.grants {
+        let privileges = grant
+            .privileges
+            .iter()
+            .flat_map(|c| c.expand())
+            .map(|c| match c {
+                Command::Select => "SELECT",
+                Command::Insert => "INSERT",
+                Command::Update => "UPDATE",
+                _ => "DELETE",
+            })
+            .map(str::to_owned)
+            .collect();
+        expected.grants.insert(grant.role.sql().to_owned(), privileges);
+    }
+    for trigger in &table.triggers {
+        let events: Vec<String> = trigger.events.iter().map(serde_plain).collect();
+        let arguments: Vec<String> = trigger
+            .arguments
+            .iter()
+            .map(|a| supaschema_build::ident::quote_literal(a))
+            .collect();
+        tx.batch_execute(&format!(
+            "create trigger {} {} {} on {scratch} for each {} execute function {SCHEMA}.{}({})",
+            quote_identifier(&trigger.name),
+            serde_plain(&trigger.timing),
+            events.join(" or "),
+            serde_plain(&trigger.for_each),
+            quote_identifier(&trigger.function),
+            arguments.join(", ")
+        ))?;
+        let text: String = tx
+            .query_one(
+                "select regexp_replace(pg_get_triggerdef(oid), 'TRIGGER \\S+ ', 'TRIGGER ') from pg_trigger
+                  where tgrelid = $1::text::regclass and tgname = $2",
+                &[&scratch, &trigger.name],
+            )?
+            .get(0);
+        expected.triggers.insert(
+            trigger.name.clone(),
+            text.replace("supaschema_expected.", &format!("{SCHEMA}.")),
+        );
+    }
+    Ok(expected)
+}
+
+fn expected_column(
+    tx: &mut postgres::Transaction<'_>,
+    scratch: &str,
+    column: &Column,
+) -> Result<ColumnCatalog, postgres::Error> {
+    let name = quote_identifier(&column.name);
+    let default = match &column.default {
+        Some(expr) => {
+            tx.batch_execute(&format!("alter table {scratch} alter column {name} set default {expr}"))?;
+            tx.query_one(
+                "select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d
+                   join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+                  where d.adrelid = $1::text::regclass and a.attname = $2",
+                &[&scratch, &column.name],
+            )?
+            .get(0)
+        }
+        None => None,
+    };
+    let data_type: String = tx
+        .query_one(
+            "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = $1::text::regclass and attname = $2",
+            &[&scratch, &column.name],
+        )?
+        .get(0);
+    Ok(ColumnCatalog {
+        name: column.name.clone(),
+        data_type,
+        not_null: !column.nullable || column.identity.is_some(),
+        default,
+        identity: match column.identity {
+            Some(supaschema_build::model::Identity::Always) => "a".into(),
+            Some(supaschema_build::model::Identity::ByDefault) => "d".into(),
+            None => String::new(),
+        },
+        comment: column.comment.clone(),
+    })
+}
+
+fn idents(names: &[String]) -> String {
+    names.iter().map(|n| quote_identifier(n)).collect::<Vec<_>>().join(", ")
+}
+
+/// The snake_case name serde gives a model enum (`by_default`, `gist`).
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -1,0 +1,105 @@
+//! `supaschema check`, for CI: `schema.toml` is fully materialized (the next build would
+//! write nothing), the migrations folder is consistent, the generated pgTAP tests are current,
+//! and, given a database, no applied migration was changed or removed since it was pushed.
+
+use crate::{DeployError, database, diff, history, local, pgtap};
+use supaschema_build::{Project};
+use std::io::Write;
+
+/// Everything `check` found; empty means exit 0.
+pub type Findings = Vec<String>;
+
+/// Runs every check. `Err` is reserved for problems that stop the check itself (a schema that
+/// does not parse, an unreadable file, an unreachable database): exit 2.
+pub fn run(project: &Project, db_url: Option<&str>, err: &mut dyn Write) -> Result<Findings, DeployError> {
+    let mut findings = Findings::new();
+
+    match diff::planned(project) {
+        Ok(files) => {
+            for file in files {
+                let relative = file.path.strip_prefix(&project.root).unwrap_or(&file.path);
+                let action = if file.path.exists() { "rewrite" } else { "write" };
+                findings.push(format!(
+                    "schema.toml has changes that no migration holds yet: the next build would {action} {}\n\
+                     help: run `cargo build` and commit the result (`supaschema diff` shows it)",
+                    relative.display()
+                ));
+            }
+        }
+        Err(DeployError::Generator(error)) if stops_the_check(&error) => return Err(DeployError::Generator(error)),
+        // The generator refusing the migrations it found (an edited migration, an inconsistent
+        // lock file) is a finding, not a usage error.
+        Err(DeployError::Generator(error)) => findings.push(error.to_string()),
+        Err(other) => return Err(other),
+    }
+
+    let listed = local::list(&project.migrations_dir)?;
+    for warning in &listed.warnings {
+        let _ = writeln!(err, "warning: {warning}");
+    }
+    for version in local::duplicate_versions(&listed.migrations) {
+        let files: Vec<String> = listed
+            .migrations
+            .iter()
+            .filter(|m| m.version == version)
+            .map(|m| m.display_path())
+            .collect();
+        findings.push(format!(
+            "version {version} is used by more than one file ({}); the second would fail to push\n\
+             help: give one of them a later version",
+            files.join(", ")
+        ));
+    }
+
+    if pgtap::has_generated_tests(project)? {
+        for stale in pgtap::stale_files(project)? {
+            findings.push(format!(
+                "the generated pgTAP test {stale} is out of date\nhelp: run `supaschema pgtap` and commit the result"
+            ));
+        }
+    }
+
+    if let Some(url) = db_url {
+        let mut client = database::connect(url)?;
+        match history::rows(&mut client)? {
+            None => {
+                let _ = writeln!(err, "The database has no migration history yet; nothing to compare.");
+            }
+            Some(rows) => {
+                for row in rows {
+                    match listed.migrations.iter().find(|m| m.version == row.version) {
+                        None => findings.push(format!(
+                            "version {} is applied on the database but has no file in supabase/migrations/\n\
+                             help: restore the file from version control, or `supabase migration repair --status reverted {}`",
+                            row.version, row.version
+                        )),
+                        Some(migration) => {
+                            if migration.statements()? != row.statements {
+                                findings.push(format!(
+                                    "{} was changed after it was applied: its statements differ from those \
+                                     recorded in supabase_migrations.schema_migrations\n\
+                                     help: restore the applied version from version control and put the change \
+                                     into a new migration",
+                                    migration.display_path()
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(findings)
+}
+
+/// Generator errors that mean the check could not run: a broken `schema.toml` or template, or
+/// a file that cannot be read or written.
+fn stops_the_check(error: &supaschema_build::Error) -> bool {
+    matches!(
+        error,
+        supaschema_build::Error::Schema(_)
+            | supaschema_build::Error::Read { .. }
+            | supaschema_build::Error::Write { .. }
+            | supaschema_build::Error::Template { .. }
+    )
+}

@@ -1,0 +1,206 @@
+//! The `supaschema` command line: arguments (clap) and exit codes. Every command's work is in
+//! its own module; this one only parses, dispatches and prints.
+
+use crate::{DeployError, EXIT_ERROR, Outcome, check, diff, drift, pgtap, push, status};
+use supaschema_build::Project;
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "Exit codes: 0 ok; 1 changes pending, tampering, drift, or a refused or failed push; \
+                          2 usage, configuration, file or connection error.";
+
+/// Deploys the migrations `cargo build` generates from schema.toml, and checks them.
+#[derive(Debug, Parser)]
+#[command(
+    name = "supaschema",
+    version,
+    about = "Deploys and checks the Supabase migrations generated from schema.toml.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    /// The project root: the folder holding schema.toml, templates/ and supabase/.
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the database is. `DATABASE_URL` is read when the flag is absent; its value is never
+/// shown in `--help`.
+#[derive(Debug, Args)]
+pub struct Database {
+    /// PostgreSQL connection string, e.g. postgresql://postgres:…@host:5432/postgres?sslmode=disable
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub db_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lists local migrations against those applied to the database (Local | Remote | Time (UTC)).
+    Status {
+        #[command(flatten)]
+        database: Database,
+        /// Print JSON like `supabase migration list --output-format json`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Applies pending migrations and records them as `supabase db push` does.
+    Push {
+        #[command(flatten)]
+        database: Database,
+        /// Print the migrations that would be applied, and apply nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also apply local migrations older than the newest applied one.
+        #[arg(long)]
+        include_all: bool,
+    },
+    /// For CI: schema.toml is fully materialized, the migrations are consistent, and (with
+    /// --db-url) no applied migration was changed since it was pushed.
+    Check {
+        /// Also compare the applied history of this database with the files. Only this flag
+        /// enables it; DATABASE_URL alone does not.
+        #[arg(long, value_name = "URL")]
+        db_url: Option<String>,
+    },
+    /// Prints the migration the next `cargo build` would write; writes nothing.
+    Diff,
+    /// Reports every difference between a live database and schema.toml.
+    Drift {
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Writes the pgTAP tests generated from schema.toml into supabase/tests/database/.
+    Pgtap {
+        /// Write nothing; exit 1 when the files are out of date.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { EXIT_ERROR } else { 0 };
+            let rendered = error.render().to_string();
+            if error.use_stderr() {
+                let _ = write!(err, "{rendered}");
+            } else {
+                let _ = write!(out, "{rendered}");
+            }
+            return code;
+        }
+    };
+    match execute(&cli, out, err) {
+        Ok(outcome) => outcome.exit_code(),
+        Err(error) => {
+            let _ = writeln!(err, "error: {error}");
+            error.exit_code()
+        }
+    }
+}
+
+fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, DeployError> {
+    let project = Project::new(&cli.project);
+    match &cli.command {
+        Command::Status { database, json } => {
+            let url = crate::database::require_url(database.db_url.as_deref())?;
+            let current = status::read(&project, url, err)?;
+            status::print(&current, *json, out, err);
+            Ok(Outcome::Ok)
+        }
+        Command::Push {
+            database,
+            dry_run,
+            include_all,
+        } => {
+            let url = crate::database::require_url(database.db_url.as_deref())?;
+            let options = push::PushOptions {
+                dry_run: *dry_run,
+                include_all: *include_all,
+            };
+            push::run(&project, url, &options, out, err)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Check { db_url } => {
+            let findings = check::run(&project, db_url.as_deref(), err)?;
+            let summary = format!("check failed: {} problem(s)", findings.len());
+            let ok = "ok: schema.toml is fully materialized and the migrations are consistent";
+            Ok(report(out, &findings, "", ok, &summary))
+        }
+        Command::Diff => {
+            let files = diff::planned(&project)?;
+            Ok(match diff::print(&project, &files, out, err) {
+                0 => Outcome::Ok,
+                _ => Outcome::Findings,
+            })
+        }
+        Command::Drift { database } => {
+            let url = crate::database::require_url(database.db_url.as_deref())?;
+            let differences = drift::run(&project, url)?;
+            let summary = format!("{} difference(s) from schema.toml", differences.len());
+            let ok = "No drift: the database matches schema.toml.";
+            Ok(report(out, &differences, "drift: ", ok, &summary))
+        }
+        Command::Pgtap { check } => {
+            if *check {
+                let stale = pgtap::stale_files(&project)?;
+                for file in &stale {
+                    let _ = writeln!(out, "out of date: {file}");
+                }
+                return Ok(if stale.is_empty() {
+                    Outcome::Ok
+                } else {
+                    Outcome::Findings
+                });
+            }
+            let changed = pgtap::write_files(&project)?;
+            if changed.is_empty() {
+                let _ = writeln!(err, "The pgTAP tests are up to date.");
+            }
+            for line in changed {
+                let _ = writeln!(out, "{line}");
+            }
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+/// Prints `ok` when there are no findings; else each finding after `prefix`, then `summary`.
+fn report(out: &mut dyn Write, findings: &[String], prefix: &str, ok: &str, summary: &str) -> Outcome {
+    if findings.is_empty() {
+        let _ = writeln!(out, "{ok}");
+        return Outcome::Ok;
+    }
+    for finding in findings {
+        let _ = writeln!(out, "{prefix}{finding}");
+    }
+    let _ = writeln!(out, "{summary}");
+    Outcome::Findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_arguments_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(run(["supaschema", "frobnicate"], &mut out, &mut err), 2);
+        assert_eq!(run(["supaschema", "push", "--bogus"], &mut out, &mut err), 2);
+    }
+}

@@ -1,0 +1,114 @@
+//! The connection: from `--db-url` or `DATABASE_URL`, with a timeout, and database errors
+//! reduced to what is safe to print.
+
+use crate::DeployError;
+use postgres::{Client, Config, NoTls};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long to wait for an unreachable server before saying so.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A database error as it may be shown: the SQLSTATE and the server's message. The DETAIL
+/// (which can hold the failing row: "Failing row contains (…)") and the HINT are left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbFailure {
+    pub sqlstate: Option<String>,
+    pub message: String,
+}
+
+impl From<&postgres::Error> for DbFailure {
+    fn from(error: &postgres::Error) -> DbFailure {
+        match error.as_db_error() {
+            Some(db) => DbFailure {
+                sqlstate: Some(db.code().code().to_owned()),
+                message: db.message().to_owned(),
+            },
+            None => DbFailure {
+                sqlstate: error.code().map(|c| c.code().to_owned()),
+                message: non_server_message(error),
+            },
+        }
+    }
+}
+
+/// The message of an error the server did not send (I/O, closed connection), with its causes.
+fn non_server_message(error: &postgres::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+impl fmt::Display for DbFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.sqlstate {
+            Some(code) => write!(f, "ERROR: {} (SQLSTATE {code})", self.message),
+            None => write!(f, "{}", self.message),
+        }
+    }
+}
+
+/// The URL to use: the flag's, else `DATABASE_URL` (clap fills both into one option).
+pub fn require_url(url: Option<&str>) -> Result<&str, DeployError> {
+    match url {
+        Some(url) if !url.trim().is_empty() => Ok(url),
+        _ => Err(DeployError::NoDatabaseUrl),
+    }
+}
+
+/// Where a URL points, for messages: `host:port/dbname` as user, never the password.
+pub fn describe(config: &Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(host)) => host.clone(),
+        #[cfg(unix)]
+        Some(postgres::config::Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let database = config.get_dbname().unwrap_or("(default database)");
+    let user = config.get_user().unwrap_or("(default user)");
+    format!("{host}:{port}/{database} as {user}")
+}
+
+/// Opens a connection (without TLS; add `?sslmode=disable` for servers that offer none).
+pub fn connect(url: &str) -> Result<Client, DeployError> {
+    let mut config = Config::from_str(url).map_err(|e| DeployError::BadDatabaseUrl {
+        reason: DbFailure::from(&e).message,
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    config.application_name("supaschema");
+    config.connect(NoTls).map_err(|e| DeployError::Connect {
+        target: describe(&config),
+        reason: DbFailure::from(&e).to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describes_without_the_password() {
+        let config = Config::from_str("postgresql://alice:s3cret@db.example:6543/app").expect("valid");
+        let shown = describe(&config);
+        assert_eq!(shown, "db.example:6543/app as alice");
+        assert!(!shown.contains("s3cret"));
+    }
+
+    #[test]
+    fn a_missing_url_is_a_clear_error() {
+        assert!(matches!(require_url(None), Err(DeployError::NoDatabaseUrl)));
+        assert!(matches!(require_url(Some("  ")), Err(DeployError::NoDatabaseUrl)));
+    }
+}

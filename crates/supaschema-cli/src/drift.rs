@@ -1,0 +1,320 @@
+//! `supaschema drift`: compares a live database with what `schema.toml` promises, object by
+//! object through [`crate::catalog`], and says every difference in plain words.
+
+use crate::{DeployError, database};
+use supaschema_build::{Project, load_schema};
+use crate::catalog::{
+    Catalog, ColumnCatalog, PolicyCatalog, TableCatalog, api_roles, expected_catalog, read_catalog,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Reads both catalogs and lists the differences (empty: no drift).
+pub fn run(project: &Project, url: &str) -> Result<Vec<String>, DeployError> {
+    let source = project.schema_source()?;
+    let schema = load_schema(&source).map_err(supaschema_build::Error::from)?;
+    let mut client = database::connect(url)?;
+    let actual =
+        read_catalog(&mut client).map_err(|e| DeployError::database("cannot read the database catalog", &e))?;
+    let expected = expected_catalog(&mut client, &schema).map_err(|e| {
+        DeployError::database(
+            "cannot work out what schema.toml expects on this database: that needs auth.users, the \
+             schema's extensions, and the tables and trigger functions it references to exist there \
+             (run `supaschema push` first)",
+            &e,
+        )
+    })?;
+    Ok(compare(&expected, &actual))
+}
+
+/// Every difference between the catalog `schema.toml` promises and the live one.
+pub fn compare(expected: &Catalog, actual: &Catalog) -> Vec<String> {
+    let mut found = Vec::new();
+    for (name, table) in &expected.tables {
+        match actual.tables.get(name) {
+            None => found.push(format!("table `{name}` is missing")),
+            Some(live) => compare_table(name, table, live, &mut found),
+        }
+    }
+    for name in actual.tables.keys().filter(|n| !expected.tables.contains_key(*n)) {
+        found.push(format!("table `{name}` exists in the database but not in schema.toml"));
+    }
+    for (name, function) in &expected.functions {
+        match actual.functions.get(name) {
+            None => found.push(format!("function `{name}` is missing")),
+            Some(live) => {
+                let mut differ = |what: &str, want: String, have: String| {
+                    if want != have {
+                        found.push(format!(
+                            "function `{name}`: {what} is {have} in the database; schema.toml says {want}"
+                        ));
+                    }
+                };
+                differ(
+                    "the argument list",
+                    quoted(&function.arguments),
+                    quoted(&live.arguments),
+                );
+                differ("the return type", quoted(&function.returns), quoted(&live.returns));
+                differ(
+                    "the security",
+                    security(function.security_definer),
+                    security(live.security_definer),
+                );
+                differ("the settings", list(&function.config), list(&live.config));
+                differ(
+                    "who may execute it",
+                    list(&function.executable_by),
+                    list(&live.executable_by),
+                );
+                differ("the comment", comment(&function.comment), comment(&live.comment));
+            }
+        }
+    }
+    for name in actual.functions.keys().filter(|n| !expected.functions.contains_key(*n)) {
+        found.push(format!(
+            "function `{name}` exists in the database but not in schema.toml"
+        ));
+    }
+    found
+}
+
+fn compare_table(table: &str, expected: &TableCatalog, live: &TableCatalog, found: &mut Vec<String>) {
+    if expected.rls_enabled && !live.rls_enabled {
+        found.push(format!("row level security is switched off on table `{table}`"));
+    } else if !expected.rls_enabled && live.rls_enabled {
+        found.push(format!(
+            "row level security is switched on on table `{table}`, but schema.toml has `rls = false`"
+        ));
+    }
+    if expected.rls_forced != live.rls_forced {
+        found.push(format!(
+            "row level security is {}forced on table `{table}`; schema.toml says it should {}be",
+            if live.rls_forced { "" } else { "not " },
+            if expected.rls_forced { "" } else { "not " }
+        ));
+    }
+    if expected.comment != live.comment {
+        found.push(format!(
+            "table `{table}`: the comment is {} in the database; schema.toml says {}",
+            comment(&live.comment),
+            comment(&expected.comment)
+        ));
+    }
+    compare_columns(table, &expected.columns, &live.columns, found);
+    compare_definitions(table, "constraint", &expected.constraints, &live.constraints, found);
+    compare_definitions(table, "index", &expected.indexes, &live.indexes, found);
+    compare_definitions(table, "trigger", &expected.triggers, &live.triggers, found);
+    compare_policies(table, &expected.policies, &live.policies, found);
+    for role in api_roles() {
+        let empty = BTreeSet::new();
+        let want = expected.grants.get(role).unwrap_or(&empty);
+        let have = live.grants.get(role).unwrap_or(&empty);
+        let extra: Vec<&str> = have.difference(want).map(String::as_str).collect();
+        let missing: Vec<&str> = want.difference(have).map(String::as_str).collect();
+        if !extra.is_empty() {
+            found.push(format!(
+                "`{role}` holds {} on table `{table}`, which schema.toml does not grant",
+                extra.join(", ")
+            ));
+        }
+        if !missing.is_empty() {
+            found.push(format!(
+                "`{role}` lacks {} on table `{table}`, which schema.toml grants",
+                missing.join(", ")
+            ));
+        }
+    }
+}
+
+fn compare_columns(table: &str, expected: &[ColumnCatalog], live: &[ColumnCatalog], found: &mut Vec<String>) {
+    for column in expected {
+        let name = &column.name;
+        let Some(have) = live.iter().find(|c| &c.name == name) else {
+            found.push(format!("table `{table}`: column `{name}` is missing"));
+            continue;
+        };
+        if column.data_type != have.data_type {
+            found.push(format!(
+                "table `{table}`: column `{name}` is `{}` in the database; schema.toml says `{}`",
+                have.data_type, column.data_type
+            ));
+        }
+        if column.not_null != have.not_null {
+            found.push(format!(
+                "table `{table}`: column `{name}` is {} in the database; schema.toml says {}",
+                nullability(have.not_null),
+                nullability(column.not_null)
+            ));
+        }
+        if column.default != have.default {
+            found.push(format!(
+                "table `{table}`: column `{name}` has default {} in the database; schema.toml says {}",
+                optional(&have.default),
+                optional(&column.default)
+            ));
+        }
+        if column.identity != have.identity {
+            found.push(format!(
+                "table `{table}`: column `{name}` has identity {} in the database; schema.toml says {}",
+                identity(&have.identity),
+                identity(&column.identity)
+            ));
+        }
+        if column.comment != have.comment {
+            found.push(format!(
+                "table `{table}`: column `{name}` has the comment {} in the database; schema.toml says {}",
+                comment(&have.comment),
+                comment(&column.comment)
+            ));
+        }
+    }
+    for column in live.iter().filter(|c| !expected.iter().any(|e| e.name == c.name)) {
+        found.push(format!(
+            "table `{table}`: column `{}` exists in the database but not in schema.toml",
+            column.name
+        ));
+    }
+}
+
+fn compare_definitions(
+    table: &str,
+    kind: &str,
+    expected: &BTreeMap<String, String>,
+    live: &BTreeMap<String, String>,
+    found: &mut Vec<String>,
+) {
+    for (name, definition) in expected {
+        match live.get(name) {
+            None => found.push(format!("table `{table}`: {kind} `{name}` is missing")),
+            Some(have) if have != definition => found.push(format!(
+                "table `{table}`: {kind} `{name}` is `{have}` in the database; schema.toml says `{definition}`"
+            )),
+            Some(_) => {}
+        }
+    }
+    for name in live.keys().filter(|n| !expected.contains_key(*n)) {
+        found.push(format!(
+            "table `{table}`: {kind} `{name}` exists in the database but not in schema.toml"
+        ));
+    }
+}
+
+fn compare_policies(
+    table: &str,
+    expected: &BTreeMap<String, PolicyCatalog>,
+    live: &BTreeMap<String, PolicyCatalog>,
+    found: &mut Vec<String>,
+) {
+    for (name, policy) in expected {
+        let Some(have) = live.get(name) else {
+            found.push(format!("table `{table}`: policy `{name}` is missing"));
+            continue;
+        };
+        let mut differ = |what: &str, want: String, got: String| {
+            if want != got {
+                found.push(format!(
+                    "table `{table}`: policy `{name}` has {what} {got} in the database; schema.toml says {want}"
+                ));
+            }
+        };
+        differ("command", policy.command.clone(), have.command.clone());
+        differ("roles", list(&policy.roles), list(&have.roles));
+        differ(
+            "kind",
+            permissive(policy.permissive).into(),
+            permissive(have.permissive).into(),
+        );
+        differ("using", optional(&policy.using), optional(&have.using));
+        differ("with check", optional(&policy.with_check), optional(&have.with_check));
+    }
+    for name in live.keys().filter(|n| !expected.contains_key(*n)) {
+        found.push(format!(
+            "table `{table}`: policy `{name}` exists in the database but not in schema.toml"
+        ));
+    }
+}
+
+fn quoted(text: &str) -> String {
+    format!("`{text}`")
+}
+
+fn optional(value: &Option<String>) -> String {
+    value.as_deref().map_or_else(|| "none".to_owned(), quoted)
+}
+
+fn comment(value: &Option<String>) -> String {
+    value.as_deref().map_or_else(|| "none".to_owned(), |c| format!("{c:?}"))
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
+fn security(definer: bool) -> String {
+    if definer {
+        "security definer"
+    } else {
+        "security invoker"
+    }
+    .to_owned()
+}
+
+fn nullability(not_null: bool) -> &'static str {
+    if not_null { "not null" } else { "nullable" }
+}
+
+fn permissive(permissive: bool) -> &'static str {
+    if permissive { "permissive" } else { "restrictive" }
+}
+
+fn identity(code: &str) -> &'static str {
+    match code {
+        "a" => "`always`",
+        "d" => "`by default`",
+        _ => "none",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_catalogs_have_no_drift() {
+        let mut catalog = Catalog::default();
+        catalog.tables.insert("t".into(), TableCatalog::default());
+        assert!(compare(&catalog, &catalog).is_empty());
+    }
+
+    #[test]
+    fn names_missing_and_extra_objects() {
+        let mut expected = Catalog::default();
+        let mut table = TableCatalog {
+            rls_enabled: true,
+            ..TableCatalog::default()
+        };
+        table
+            .grants
+            .insert("authenticated".into(), ["SELECT".to_owned()].into());
+        expected.tables.insert("t".into(), table.clone());
+        let mut actual = Catalog::default();
+        table.rls_enabled = false;
+        table.grants.insert("anon".into(), ["SELECT".to_owned()].into());
+        actual.tables.insert("t".into(), table);
+        actual.tables.insert("extra".into(), TableCatalog::default());
+        let found = compare(&expected, &actual);
+        assert!(
+            found.contains(&"row level security is switched off on table `t`".to_owned()),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|f| f.contains("`anon` holds SELECT on table `t`")),
+            "{found:?}"
+        );
+        assert!(found.iter().any(|f| f.contains("table `extra` exists")), "{found:?}");
+    }
+}

@@ -1,0 +1,127 @@
+//! Deploying: the `supaschema` command line's library half. Each command has a module of its
+//! own ([`status`], [`push`], [`check`], [`diff`], [`drift`], [`pgtap`]); [`cli`] parses the
+//! arguments and maps outcomes to exit codes; the rest are the pieces they share: the local
+//! migration files ([`local`]), the Supabase CLI's history table ([`history`]), its statement
+//! splitter ([`split`]) and its pending-migration rules ([`pending`]), and the connection
+//! ([`database`]).
+//!
+//! Exit codes, for every command: **0** ok; **1** the command ran and found something a script
+//! should stop for (changes pending, tampering, drift, a refused or failed push); **2** usage,
+//! configuration, file or connection errors.
+
+pub mod catalog;
+pub mod check;
+pub mod cli;
+pub mod database;
+pub mod diff;
+pub mod drift;
+pub mod history;
+pub mod local;
+pub mod pending;
+pub mod pgtap;
+pub mod push;
+pub mod split;
+pub mod status;
+
+use database::DbFailure;
+use std::path::PathBuf;
+
+/// Every command's outcome in exit-code terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Ok,
+    /// Exit 1: something a script should stop for.
+    Findings,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Ok => 0,
+            Outcome::Findings => 1,
+        }
+    }
+}
+
+/// Exit code for usage, configuration, file and connection errors.
+pub const EXIT_ERROR: i32 = 2;
+
+/// What can go wrong while deploying, each with the context a user needs. Database errors
+/// carry only the SQLSTATE and the server's message, never its DETAIL (which can quote a
+/// failing row, PHI included).
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error("{0}")]
+    Generator(#[from] supaschema_build::Error),
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("no database to talk to: pass --db-url <url> or set DATABASE_URL")]
+    NoDatabaseUrl,
+    #[error("the database URL is not valid: {reason}")]
+    BadDatabaseUrl { reason: String },
+    #[error(
+        "cannot connect to {target}: {reason}\nhelp: check the host, port, user and password in the URL; nothing was changed"
+    )]
+    Connect { target: String, reason: String },
+    #[error("{context}: {failure}")]
+    Database { context: String, failure: DbFailure },
+    #[error(
+        "Remote migration versions not found in local migrations directory.\n\
+         Make sure your local git repo is up-to-date. If the error persists, try repairing the migration history table:\n\
+         supabase migration repair --status reverted {}\n\n\
+         And update local migrations to match remote database:\n\
+         supabase db pull\n\
+         Nothing was pushed.",
+        versions.join(" ")
+    )]
+    RemoteVersionsMissingLocally { versions: Vec<String> },
+    #[error(
+        "Found local migration files to be inserted before the last migration on remote database.\n\n\
+         Rerun the command with --include-all flag to apply these migrations:\n{}\n\
+         Nothing was pushed.",
+        paths.join("\n")
+    )]
+    OutOfOrder { paths: Vec<String> },
+    #[error(
+        "{file}: statement {index} is `{keyword}`, which cannot run inside the transaction push wraps every \
+         migration in.\nhelp: {help}\nNothing was pushed."
+    )]
+    NotTransactional {
+        file: String,
+        index: usize,
+        keyword: String,
+        help: &'static str,
+    },
+    #[error(
+        "applying {file} failed: {failure}\nAt statement: {index}\n{statement}\nThis file was rolled back; files before it stay applied."
+    )]
+    MigrationFailed {
+        file: String,
+        index: usize,
+        statement: String,
+        failure: DbFailure,
+    },
+}
+
+impl DeployError {
+    /// 1 for refusals and failed migrations (the push was understood and stopped), 2 for the rest.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            DeployError::RemoteVersionsMissingLocally { .. }
+            | DeployError::OutOfOrder { .. }
+            | DeployError::NotTransactional { .. }
+            | DeployError::MigrationFailed { .. } => 1,
+            _ => EXIT_ERROR,
+        }
+    }
+
+    pub(crate) fn database(context: impl Into<String>, error: &postgres::Error) -> DeployError {
+        DeployError::Database {
+            context: context.into(),
+            failure: DbFailure::from(error),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Acting as a Data API caller: a transaction in which `auth.uid()`, `auth.role()` and
+//! `auth.jwt()` answer as they do for a request through PostgREST, so that application code and
+//! tests go through row level security instead of around it.
+//!
+//! PostgREST runs every request in a transaction that switches to the role named by the JWT
+//! (`set local role authenticated`) and puts the JWT's claims into the `request.jwt.claims`
+//! setting for that transaction only; Supabase's `auth.*` functions read them from there. A
+//! connection as `postgres` or as a superuser bypasses RLS; inside [`begin_as`] it does not.
+
+use crate::DbError;
+use postgres::{GenericClient, Transaction};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// Who a transaction acts as: a Data API role and the JWT claims of its request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Actor {
+    role: &'static str,
+    claims: Map<String, Value>,
+}
+
+impl Actor {
+    /// Not signed in: role `anon`, as a request with only the project's anon key.
+    pub fn anon() -> Actor {
+        Actor::with_role("anon")
+    }
+
+    /// A signed-in user: role `authenticated`, `sub` = `id`, `aud` = `authenticated`, as in the
+    /// access token Supabase Auth issues. Add `app_metadata` and other claims with
+    /// [`Actor::claim`].
+    pub fn user(id: Uuid) -> Actor {
+        Actor::with_role("authenticated")
+            .claim("sub", Value::String(id.to_string()))
+            .claim("aud", Value::String("authenticated".to_owned()))
+    }
+
+    /// The backend with the service key: role `service_role`, which bypasses RLS.
+    pub fn service_role() -> Actor {
+        Actor::with_role("service_role")
+    }
+
+    fn with_role(role: &'static str) -> Actor {
+        let mut claims = Map::new();
+        claims.insert("role".to_owned(), Value::String(role.to_owned()));
+        Actor { role, claims }
+    }
+
+    /// The same actor with one more JWT claim (or a claim replaced), such as
+    /// `app_metadata` or `is_anonymous`. The `role` claim follows the actor's role and is not
+    /// replaced.
+    pub fn claim(mut self, name: &str, value: Value) -> Actor {
+        if name != "role" {
+            self.claims.insert(name.to_owned(), value);
+        }
+        self
+    }
+
+    /// The database role the transaction switches to.
+    pub fn role(&self) -> &str {
+        self.role
+    }
+
+    /// The JWT claims as the `request.jwt.claims` setting holds them.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+}
+
+/// Begins a transaction acting as `actor`: `set local role` and `request.jwt.claims`, both
+/// undone when the transaction ends. Commit it, or drop it to roll back.
+pub fn begin_as<'a>(client: &'a mut postgres::Client, actor: &Actor) -> Result<Transaction<'a>, DbError> {
+    let mut transaction = client.transaction()?;
+    enter(&mut transaction, actor)?;
+    Ok(transaction)
+}
+
+/// Runs `f` in a transaction acting as `actor`; commits when `f` returns `Ok`, rolls back when it
+/// returns `Err`.
+pub fn act_as<T, E: From<DbError>>(
+    client: &mut postgres::Client,
+    actor: &Actor,
+    f: impl FnOnce(&mut Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut transaction = begin_as(client, actor)?;
+    let value = f(&mut transaction)?;
+    transaction.commit().map_err(DbError::from)?;
+    Ok(value)
+}
+
+/// Switches an open transaction to `actor`, as PostgREST does at the start of a request.
+fn enter(transaction: &mut impl GenericClient, actor: &Actor) -> Result<(), DbError> {
+    // The role is one of three fixed names, never user input, so it is written into the
+    // statement; `set role` takes no parameters.
+    transaction.batch_execute(&format!("set local role {}", actor.role))?;
+    let claims = Value::Object(actor.claims.clone()).to_string();
+    transaction.execute("select set_config('request.jwt.claims', $1, true)", &[&claims])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_carries_the_claims_supabase_auth_issues() {
+        let id = Uuid::nil();
+        let actor = Actor::user(id).claim("role", Value::String("service_role".into()));
+        assert_eq!(actor.role(), "authenticated");
+        assert_eq!(actor.claims()["role"], "authenticated");
+        assert_eq!(actor.claims()["sub"], id.to_string());
+        assert_eq!(actor.claims()["aud"], "authenticated");
+    }
+}

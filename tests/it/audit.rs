@@ -1,0 +1,472 @@
+//! The audit trail: one row per insert, update and delete on the audited tables, with who,
+//! what, which record and the names of changed columns, never a PHI value; rows nobody can
+//! rewrite, that outlive the audited rows and the acting user; and one 'read' row per record for
+//! every recorded PHI access.
+
+
+
+use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
+use crate::common::{Migrate, Actor, Grants, TestDb, seed_doctor};
+use postgres::error::SqlState;
+use receptionist::schema::*;
+use uuid::Uuid;
+
+/// Distinctive PHI: none of it may ever appear in the audit log.
+const NAME: &str = "Zyxwvut Phi-Name-7781";
+const NAME_2: &str = "Qwertzuiop Phi-Renamed-7781";
+const PHONE: &str = "+4915199988877";
+const PHONE_2: &str = "+4915199988866";
+const EMAIL: &str = "phi-mail-7781@example.test";
+const DOB: &str = "1961-02-03";
+const REASON: &str = "PHI-REASON persistent chest pain 7781";
+const REASON_2: &str = "PHI-REASON-2 follow-up of the biopsy 7781";
+const CONTENT: &str = "PHI-MESSAGE my test result came back positive 7781";
+const CONTENT_2: &str = "PHI-MESSAGE-2 please call me at home 7781";
+const ALL_PHI: [&str; 10] = [
+    NAME, NAME_2, PHONE, PHONE_2, EMAIL, DOB, REASON, REASON_2, CONTENT, CONTENT_2,
+];
+
+#[derive(Debug)]
+struct Entry {
+    actor_id: Option<Uuid>,
+    actor_role: String,
+    changed_columns: Vec<String>,
+}
+
+fn audit_count(db: &mut TestDb) -> i64 {
+    db.client
+        .query_one("select count(*) from public.audit_logs", &[])
+        .expect("count")
+        .get(0)
+}
+
+fn entries(db: &mut TestDb, table: &str, id: Uuid, action: &str) -> Vec<Entry> {
+    db.client
+        .query(
+            "select actor_id, actor_role, changed_columns, occurred_at is not null
+               from public.audit_logs where table_name = $1 and record_id = $2 and action = $3",
+            &[&table, &id, &action],
+        )
+        .expect("audit rows")
+        .iter()
+        .map(|r| {
+            assert!(r.get::<_, bool>(3), "occurred_at is set");
+            Entry {
+                actor_id: r.get(0),
+                actor_role: r.get(1),
+                changed_columns: r.get(2),
+            }
+        })
+        .collect()
+}
+
+/// Runs one write as `actor` and checks it left exactly one audit row, naming the actor and
+/// (for updates) the changed columns.
+fn audited<T>(
+    db: &mut TestDb,
+    actor: &Actor,
+    table: &str,
+    action: &str,
+    changed: &[&str],
+    write: impl FnOnce(&mut postgres::Transaction<'_>) -> (Uuid, T),
+) -> (Uuid, T) {
+    let before = audit_count(db);
+    let (id, out) = db.act(actor, write);
+    assert_eq!(
+        audit_count(db),
+        before + 1,
+        "{action} on {table} writes exactly one audit row"
+    );
+    let rows = entries(db, table, id, action);
+    assert_eq!(rows.len(), 1, "{action} on {table}: {rows:?}");
+    let entry = &rows[0];
+    let actor_id = actor
+        .claims()
+        .get("sub")
+        .and_then(|sub| sub.as_str())
+        .map(|sub| sub.parse::<Uuid>().expect("sub is a uuid"));
+    let role = actor.role();
+    assert_eq!(
+        (entry.actor_id, entry.actor_role.as_str()),
+        (actor_id, role),
+        "{action} on {table}"
+    );
+    for column in changed {
+        assert!(
+            entry.changed_columns.iter().any(|c| c == column),
+            "{action} on {table} names {column}: {:?}",
+            entry.changed_columns
+        );
+    }
+    (id, out)
+}
+
+#[test]
+fn every_write_is_audited_once_and_no_phi_reaches_the_log() {
+    let mut db = TestDb::new(Grants::Explicit);
+    db.migrate();
+    let doctor = db.create_user();
+    let me = Actor::user(doctor);
+    let at = Utc.with_ymd_and_hms(2032, 1, 5, 10, 0, 0).single().expect("valid time");
+
+    let (patient, _) = audited(
+        &mut db,
+        &me,
+        "patients",
+        "insert",
+        &["full_name", "phone", "email", "date_of_birth", "doctor_id"],
+        |tx| {
+            let row = NewPatient {
+                id: None,
+                doctor_id: doctor,
+                full_name: NAME.into(),
+                phone: Some(PHONE.into()),
+                email: Some(EMAIL.into()),
+                date_of_birth: NaiveDate::parse_from_str(DOB, "%Y-%m-%d").ok(),
+                social_handle: None,
+                preferred_channel: None,
+                created_at: None,
+                updated_at: None,
+            }
+            .insert(tx)
+            .expect("insert patient");
+            (row.id, ())
+        },
+    );
+    let (appointment, _) = audited(&mut db, &me, "appointments", "insert", &["reason"], |tx| {
+        let row = NewAppointment {
+            id: None,
+            doctor_id: doctor,
+            patient_id: patient,
+            starts_at: at,
+            ends_at: at + TimeDelta::minutes(30),
+            status: None,
+            reason: Some(REASON.into()),
+            created_at: None,
+            updated_at: None,
+        }
+        .insert(tx)
+        .expect("insert appointment");
+        (row.id, ())
+    });
+    let (conversation, _) = audited(&mut db, &me, "conversations", "insert", &["channel"], |tx| {
+        let row = NewConversation {
+            id: None,
+            doctor_id: doctor,
+            patient_id: patient,
+            channel: ConversationChannel::Sms,
+            status: None,
+            last_message_at: None,
+            created_at: None,
+            updated_at: None,
+        }
+        .insert(tx)
+        .expect("insert conversation");
+        (row.id, ())
+    });
+    let (message, _) = audited(&mut db, &me, "messages", "insert", &["content"], |tx| {
+        let row = NewMessage {
+            id: None,
+            conversation_id: conversation,
+            doctor_id: doctor,
+            sender: MessageSender::Patient,
+            content: CONTENT.into(),
+            provider_message_id: None,
+            sent_at: None,
+        }
+        .insert(tx)
+        .expect("insert message");
+        (row.id, ())
+    });
+    // The backend's writes are audited too, with no user.
+    let (from_bot, _) = audited(&mut db, &Actor::service_role(), "messages", "insert", &["content"], |tx| {
+        let row = NewMessage {
+            id: None,
+            conversation_id: conversation,
+            doctor_id: doctor,
+            sender: MessageSender::Bot,
+            content: CONTENT_2.into(),
+            provider_message_id: Some("wamid.bot".into()),
+            sent_at: None,
+        }
+        .insert(tx)
+        .expect("insert bot message");
+        (row.id, ())
+    });
+
+    audited(&mut db, &me, "patients", "update", &["full_name", "phone"], |tx| {
+        PatientPatch {
+            full_name: Some(NAME_2.into()),
+            phone: Some(Some(PHONE_2.into())),
+            ..PatientPatch::default()
+        }
+        .update(tx, &patient)
+        .expect("update patient")
+        .expect("own patient");
+        (patient, ())
+    });
+    audited(&mut db, &me, "appointments", "update", &["reason", "status"], |tx| {
+        AppointmentPatch {
+            reason: Some(Some(REASON_2.into())),
+            status: Some(AppointmentStatus::Confirmed),
+            ..AppointmentPatch::default()
+        }
+        .update(tx, &appointment)
+        .expect("update appointment")
+        .expect("own appointment");
+        (appointment, ())
+    });
+    audited(&mut db, &me, "conversations", "update", &["status"], |tx| {
+        ConversationPatch {
+            status: Some(ConversationStatus::HandedOff),
+            ..ConversationPatch::default()
+        }
+        .update(tx, &conversation)
+        .expect("update conversation")
+        .expect("own conversation");
+        (conversation, ())
+    });
+    audited(&mut db, &me, "messages", "update", &["content"], |tx| {
+        MessagePatch {
+            content: Some(CONTENT_2.into()),
+            ..MessagePatch::default()
+        }
+        .update(tx, &message)
+        .expect("update message")
+        .expect("own message");
+        (message, ())
+    });
+    let update = entries(&mut db, "patients", patient, "update");
+    assert!(
+        !update[0]
+            .changed_columns
+            .iter()
+            .any(|c| c == "email" || c == "date_of_birth"),
+        "only the written columns are named: {:?}",
+        update[0].changed_columns
+    );
+
+    for (table, id) in [
+        ("messages", message),
+        ("messages", from_bot),
+        ("conversations", conversation),
+        ("appointments", appointment),
+        ("patients", patient),
+    ] {
+        audited(&mut db, &me, table, "delete", &["id"], |tx| {
+            let n = tx
+                .execute(&format!("delete from public.{table} where id = $1"), &[&id])
+                .expect("delete");
+            assert_eq!(n, 1, "{table}");
+            (id, ())
+        });
+    }
+
+    // Every column of every audit row, as text: no PHI value anywhere.
+    let rows: Vec<String> = db
+        .client
+        .query("select a::text from public.audit_logs a", &[])
+        .expect("audit rows")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(rows.len(), 14, "5 inserts, 4 updates, 5 deletes");
+    for row in &rows {
+        for phi in ALL_PHI {
+            assert!(!row.contains(phi), "PHI {phi:?} in the audit log: {row}");
+        }
+    }
+    println!("{} audit rows checked for {} PHI strings", rows.len(), ALL_PHI.len());
+}
+
+#[test]
+fn audit_rows_cannot_be_rewritten_by_the_api_roles() {
+    for grants in [Grants::Legacy, Grants::Explicit] {
+        let mut db = TestDb::new(grants);
+        db.migrate();
+        let a = seed_doctor(&mut db, 9);
+        let before = audit_count(&mut db);
+        assert!(before > 0);
+        for actor in [Actor::service_role(), Actor::user(a.doctor)] {
+            for sql in [
+                "update public.audit_logs set actor_role = 'forged' where record_id = $1",
+                "delete from public.audit_logs where record_id = $1",
+                "truncate public.audit_logs",
+                "insert into public.audit_logs (actor_role, action, table_name, record_id) values ('forged', 'delete', 'patients', $1)",
+            ] {
+                let result = db.act(&actor, |tx| {
+                    if sql.contains("$1") {
+                        tx.execute(sql, &[&a.patient])
+                    } else {
+                        tx.execute(sql, &[])
+                    }
+                });
+                let error = result.expect_err("the audit log is append-only for the API roles");
+                assert_eq!(
+                    error.code(),
+                    Some(&SqlState::INSUFFICIENT_PRIVILEGE),
+                    "{sql} as {actor:?} ({grants:?})"
+                );
+            }
+        }
+        let forged: i64 = db
+            .client
+            .query_one(
+                "select count(*) from public.audit_logs where actor_role = 'forged'",
+                &[],
+            )
+            .expect("count")
+            .get(0);
+        assert_eq!((audit_count(&mut db), forged), (before, 0), "{grants:?}");
+    }
+}
+
+#[test]
+fn audit_rows_outlive_the_audited_rows_and_the_acting_user() {
+    let mut db = TestDb::new(Grants::Explicit);
+    db.migrate();
+    let gone = seed_doctor(&mut db, 9);
+    let stays = seed_doctor(&mut db, 9);
+    // The doctor deletes one of their rows themselves…
+    db.act(&Actor::user(gone.doctor), |tx| {
+        tx.execute("delete from public.messages where id = $1", &[&gone.message])
+            .expect("delete own message")
+    });
+    let own_delete = entries(&mut db, "messages", gone.message, "delete");
+    assert_eq!(own_delete.len(), 1);
+    assert_eq!(own_delete[0].actor_id, Some(gone.doctor));
+
+    // …and then the account is deleted: auth.users cascades to every row of theirs.
+    let deleted = db
+        .client
+        .execute("delete from auth.users where id = $1", &[&gone.doctor])
+        .expect("delete the user");
+    assert_eq!(deleted, 1);
+    for (table, id) in [
+        ("patients", gone.patient),
+        ("appointments", gone.appointment),
+        ("conversations", gone.conversation),
+        ("messages", gone.message),
+    ] {
+        let still_there: i64 = db
+            .client
+            .query_one(&format!("select count(*) from public.{table} where id = $1"), &[&id])
+            .expect("count")
+            .get(0);
+        assert_eq!(still_there, 0, "{table} row cascaded away");
+        assert_eq!(
+            entries(&mut db, table, id, "insert").len(),
+            1,
+            "{table}: the insert row stays"
+        );
+        assert_eq!(
+            entries(&mut db, table, id, "delete").len(),
+            1,
+            "{table}: the delete (own or cascaded) is recorded and stays"
+        );
+    }
+    let by_gone: i64 = db
+        .client
+        .query_one(
+            "select count(*) from public.audit_logs where actor_id = $1",
+            &[&gone.doctor],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(by_gone, 1, "the gone doctor's own delete stays attributed to them");
+    // The other doctor's trail is untouched.
+    assert_eq!(entries(&mut db, "patients", stays.patient, "delete").len(), 0);
+    assert_eq!(entries(&mut db, "patients", stays.patient, "insert").len(), 1);
+}
+
+#[test]
+fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
+    let mut db = TestDb::new(Grants::Explicit);
+    db.migrate();
+    let a = seed_doctor(&mut db, 9);
+    let b = seed_doctor(&mut db, 10);
+    let before = audit_count(&mut db);
+    // A doctor can record reads of their own records only: another doctor's id, or one that
+    // does not exist, is refused alike and writes nothing, so the trail cannot be padded.
+    for foreign in [b.patient, Uuid::new_v4()] {
+        let refused = db.act(&Actor::user(a.doctor), |tx| {
+            tx.execute(
+                "select public.record_phi_access('patients', $1, 'snooping')",
+                &[&vec![a.patient, foreign]],
+            )
+        });
+        let error = supaschema::DbError::from(refused.expect_err("not the caller's record"));
+        assert_eq!(error.kind(), supaschema::DbErrorKind::PermissionDenied);
+    }
+    assert_eq!(audit_count(&mut db), before, "refused calls write nothing");
+    let second = db.act(&Actor::service_role(), |tx| {
+        receptionist::schema::NewPatient {
+            id: None,
+            doctor_id: a.doctor,
+            full_name: "Second Patient".into(),
+            phone: None,
+            email: None,
+            date_of_birth: None,
+            social_handle: None,
+            preferred_channel: None,
+            created_at: None,
+            updated_at: None,
+        }
+        .insert(tx)
+        .expect("second patient")
+    });
+    let before = audit_count(&mut db);
+    let ids = vec![a.patient, second.id, a.patient];
+    db.act(&Actor::user(a.doctor), |tx| {
+        tx.execute(
+            "select public.record_phi_access('patients', $1, 'treatment planning')",
+            &[&ids],
+        )
+        .expect("record a read")
+    });
+    let ids = vec![a.patient, second.id];
+    assert_eq!(audit_count(&mut db), before + 2, "one row per distinct record id");
+    for id in &ids {
+        let rows = db
+            .client
+            .query(
+                "select actor_id, actor_role, table_name, changed_columns, metadata ->> 'purpose', metadata
+                   from public.audit_logs where action = 'read' and record_id = $1",
+                &[id],
+            )
+            .expect("read rows");
+        assert_eq!(rows.len(), 1, "{id}");
+        let row = &rows[0];
+        assert_eq!(row.get::<_, Option<Uuid>>(0), Some(a.doctor));
+        assert_eq!(row.get::<_, String>(1), "authenticated");
+        assert_eq!(row.get::<_, String>(2), "patients");
+        assert!(row.get::<_, Vec<String>>(3).is_empty());
+        assert_eq!(row.get::<_, Option<String>>(4).as_deref(), Some("treatment planning"));
+        let metadata: serde_json::Value = row.get(5);
+        assert_eq!(metadata, serde_json::json!({ "purpose": "treatment planning" }));
+    }
+    // The backend records its reads too; anon may not call it.
+    db.act(&Actor::service_role(), |tx| {
+        tx.execute(
+            "select public.record_phi_access('messages', $1, 'sent reminder')",
+            &[&vec![a.message]],
+        )
+        .expect("backend read")
+    });
+    let backend = entries(&mut db, "messages", a.message, "read");
+    assert_eq!(backend.len(), 1);
+    assert_eq!(
+        (backend[0].actor_id, backend[0].actor_role.as_str()),
+        (None, "service_role")
+    );
+    let anon = db.act(&Actor::anon(), |tx| {
+        tx.execute(
+            "select public.record_phi_access('patients', $1, 'x')",
+            &[&vec![a.patient]],
+        )
+    });
+    assert_eq!(
+        anon.expect_err("anon may not call it").code(),
+        Some(&SqlState::INSUFFICIENT_PRIVILEGE)
+    );
+}

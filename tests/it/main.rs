@@ -1,0 +1,18 @@
+//! The receptionist's tests, in one binary, against a real PostgreSQL with the Supabase
+//! stand-in: the committed migrations under both grant regimes, row level security as the real
+//! roles, the access matrix, races, the audit trail, PHI, the advisors' lints, the generated
+//! types, and the pinned Supabase CLI.
+
+mod common;
+
+mod access_matrix;
+mod apply;
+mod audit;
+mod behaviour;
+mod catalog;
+mod lints;
+mod phi;
+mod races;
+mod rls;
+mod supabase_cli;
+mod types;
