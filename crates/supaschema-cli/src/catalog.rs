@@ -4,10 +4,10 @@
 //! ones are put on a scratch copy of the table and read back, inside a transaction that is
 //! rolled back.
 
-use supaschema_build::ident::quote_identifier;
-use supaschema_build::model::{Column, Command, ReferentialAction, Role, SCHEMA, Schema, Table};
 use postgres::{Client, GenericClient};
 use std::collections::{BTreeMap, BTreeSet};
+use supaschema_build::ident::quote_identifier;
+use supaschema_build::model::{Column, Command, ReferentialAction, Role, SCHEMA, Schema, Table};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Catalog {

@@ -3,8 +3,8 @@
 //! and, given a database, no applied migration was changed or removed since it was pushed.
 
 use crate::{DeployError, database, diff, history, local, pgtap};
-use supaschema_build::{Project};
 use std::io::Write;
+use supaschema_build::Project;
 
 /// Everything `check` found; empty means exit 0.
 pub type Findings = Vec<String>;

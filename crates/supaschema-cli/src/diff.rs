@@ -2,8 +2,8 @@
 //! nothing.
 
 use crate::DeployError;
-use supaschema_build::{PlannedFile, Project};
 use std::io::Write;
+use supaschema_build::{PlannedFile, Project};
 
 /// The files the next build would write (empty when the migrations hold `schema.toml`).
 pub fn planned(project: &Project) -> Result<Vec<PlannedFile>, DeployError> {

@@ -1,12 +1,10 @@
 //! `supaschema drift`: compares a live database with what `schema.toml` promises, object by
 //! object through [`crate::catalog`], and says every difference in plain words.
 
+use crate::catalog::{Catalog, ColumnCatalog, PolicyCatalog, TableCatalog, api_roles, expected_catalog, read_catalog};
 use crate::{DeployError, database};
-use supaschema_build::{Project, load_schema};
-use crate::catalog::{
-    Catalog, ColumnCatalog, PolicyCatalog, TableCatalog, api_roles, expected_catalog, read_catalog,
-};
 use std::collections::{BTreeMap, BTreeSet};
+use supaschema_build::{Project, load_schema};
 
 /// Reads both catalogs and lists the differences (empty: no drift).
 pub fn run(project: &Project, url: &str) -> Result<Vec<String>, DeployError> {

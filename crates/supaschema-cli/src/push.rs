@@ -6,8 +6,8 @@ use crate::history::{self, PUSH_LOCK_KEY};
 use crate::local::{self, LocalMigration};
 use crate::pending::{self, Pending};
 use crate::{DeployError, database};
-use supaschema_build::Project;
 use std::io::Write;
+use supaschema_build::Project;
 
 #[derive(Clone, Debug, Default)]
 pub struct PushOptions {

@@ -5,9 +5,9 @@ use crate::history;
 use crate::local;
 use crate::pending::{self, Pending};
 use crate::{DeployError, database};
-use supaschema_build::Project;
 use std::cmp::Ordering;
 use std::io::Write;
+use supaschema_build::Project;
 
 /// One line of the listing: a version present locally, remotely, or both.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

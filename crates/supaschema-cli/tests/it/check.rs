@@ -2,13 +2,12 @@
 //! tampered with, 1 when changes are pending or an applied migration changed, 2 when the check
 //! cannot run.
 
-mod common;
-
-use common::{Grants, ProjectCopy, TestDb, supaschema};
+use crate::common::{fixture_project, supaschema};
+use supaschema_testkit::{Grants, TestDb, unreachable_url};
 
 #[test]
 fn a_materialized_project_passes() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let run = supaschema(project.path(), &["check"], &[]);
     assert_eq!(run.code, Some(0), "{run}");
     assert!(run.stdout.starts_with("ok:"), "{run}");
@@ -16,12 +15,15 @@ fn a_materialized_project_passes() {
 
 #[test]
 fn a_schema_change_without_its_migration_fails_with_1() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let schema = project.path().join("schema.toml");
     let text = std::fs::read_to_string(&schema).expect("schema");
     std::fs::write(
         &schema,
-        text.replace("Deletes webhook receipts", "Removes webhook receipts"),
+        text.replace(
+            "A tenant: one user's space for projects.",
+            "A tenant: one user's space for work.",
+        ),
     )
     .expect("write");
     let run = supaschema(project.path(), &["check"], &[]);
@@ -35,7 +37,7 @@ fn a_schema_change_without_its_migration_fails_with_1() {
 
 #[test]
 fn duplicate_versions_fail_with_1() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     project.add_migration("29990101000000_a.sql", "select 1;");
     project.add_migration("29990101000000_b.sql", "select 2;");
     let run = supaschema(project.path(), &["check"], &[]);
@@ -49,7 +51,7 @@ fn duplicate_versions_fail_with_1() {
 
 #[test]
 fn an_applied_migration_edited_afterwards_is_tampering() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     project.add_migration("29990101000000_extra.sql", "create table public.extra (id int);");
     let db = TestDb::new(Grants::Explicit);
     assert_eq!(
@@ -82,29 +84,29 @@ fn an_applied_migration_edited_afterwards_is_tampering() {
 
 #[test]
 fn stale_generated_pgtap_tests_fail_with_1() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     assert_eq!(supaschema(project.path(), &["pgtap"], &[]).code, Some(0));
-    let file = project.path().join("supabase/tests/database/patients.test.sql");
+    let file = project.path().join("supabase/tests/database/tasks.test.sql");
     let text = std::fs::read_to_string(&file).expect("read");
     std::fs::write(&file, text.replace("select plan(", "select plan(1 + ")).expect("write");
     let run = supaschema(project.path(), &["check"], &[]);
     assert_eq!(run.code, Some(1), "{run}");
     assert!(
         run.stdout
-            .contains("supabase/tests/database/patients.test.sql is out of date"),
+            .contains("supabase/tests/database/tasks.test.sql is out of date"),
         "{run}"
     );
 }
 
 #[test]
 fn a_check_that_cannot_run_exits_2() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     std::fs::write(project.path().join("schema.toml"), "tables = 1\n").expect("write");
     let broken = supaschema(project.path(), &["check"], &[]);
     assert_eq!(broken.code, Some(2), "{broken}");
 
-    let project = ProjectCopy::of_this_repo();
-    let unreachable = supaschema(project.path(), &["check", "--db-url", &common::unreachable_url()], &[]);
+    let project = fixture_project();
+    let unreachable = supaschema(project.path(), &["check", "--db-url", &unreachable_url()], &[]);
     assert_eq!(unreachable.code, Some(2), "{unreachable}");
 
     let usage = supaschema(project.path(), &["check", "--no-such-flag"], &[]);

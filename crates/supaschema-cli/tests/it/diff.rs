@@ -1,10 +1,9 @@
 //! `supaschema diff`: prints the migration the next build would write; writes nothing.
 
-mod common;
+use crate::common::{fixture_project, supaschema};
+use supaschema_testkit::TempProject;
 
-use common::{ProjectCopy, supaschema};
-
-fn snapshot(project: &ProjectCopy) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+fn snapshot(project: &TempProject) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     project
         .migration_files()
         .into_iter()
@@ -17,7 +16,7 @@ fn snapshot(project: &ProjectCopy) -> Vec<(std::path::PathBuf, Vec<u8>)> {
 
 #[test]
 fn nothing_to_print_when_the_migrations_hold_the_schema() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let run = supaschema(project.path(), &["diff"], &[]);
     assert_eq!(run.code, Some(0), "{run}");
     assert!(run.stdout.is_empty(), "{run}");
@@ -26,7 +25,7 @@ fn nothing_to_print_when_the_migrations_hold_the_schema() {
 
 #[test]
 fn a_schema_change_is_printed_and_not_written() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let schema = project.path().join("schema.toml");
     let text = std::fs::read_to_string(&schema).expect("schema");
     std::fs::write(
@@ -48,7 +47,7 @@ fn a_schema_change_is_printed_and_not_written() {
 
 #[test]
 fn a_broken_schema_exits_2_with_its_location() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     std::fs::write(project.path().join("schema.toml"), "[tables.x\n").expect("write");
     let run = supaschema(project.path(), &["diff"], &[]);
     assert_eq!(run.code, Some(2), "{run}");

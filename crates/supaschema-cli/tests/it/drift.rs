@@ -1,16 +1,27 @@
 //! `supaschema drift`: every difference between a live database and schema.toml, in plain
 //! words; exit 1 when there is any.
 
-mod common;
+use crate::common::{fixture_project, supaschema};
+use supaschema_testkit::{Grants, TestDb, fixture, unreachable_url};
 
-use common::{Grants, ProjectCopy, TestDb, supaschema, unreachable_url};
+/// A function the fixture's triggers do not call, so the database can lose it and still tell
+/// what schema.toml expects (which needs the trigger functions).
+const EXTRA_FUNCTION: &str = r#"
+[functions.open_task_count]
+args = [{ name = "project", type = "uuid" }]
+returns = "bigint"
+language = "sql"
+volatility = "stable"
+execute = ["authenticated", "service_role"]
+body = "select count(*) from public.tasks where project_id = project and status <> 'done'"
+"#;
 
 #[test]
 fn a_freshly_migrated_database_has_no_drift_under_both_grant_regimes() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     for grants in [Grants::Legacy, Grants::Explicit] {
         let mut db = TestDb::new(grants);
-        db.migrate();
+        project.migrate(&mut db);
         let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
         assert_eq!(run.code, Some(0), "{grants:?}\n{run}");
         assert!(run.stdout.contains("No drift"), "{run}");
@@ -19,54 +30,76 @@ fn a_freshly_migrated_database_has_no_drift_under_both_grant_regimes() {
 
 #[test]
 fn every_kind_of_drift_is_reported() {
-    let project = ProjectCopy::of_this_repo();
+    let mut project = fixture_project();
+    project
+        .build(&format!("{}{EXTRA_FUNCTION}", fixture("multi_tenant")))
+        .expect("build the fixture with one more function");
+    assert_eq!(
+        project.migration_files().len(),
+        2,
+        "the function has a migration of its own"
+    );
     let mut db = TestDb::new(Grants::Explicit);
-    db.migrate();
+    project.migrate(&mut db);
     db.client
         .batch_execute(
-            "alter table public.patients disable row level security;
-             drop policy messages_owner_delete on public.messages;
-             create policy sneaky on public.appointments for select to anon using (true);
-             grant select on public.audit_logs to anon;
-             revoke insert on public.conversations from authenticated;
-             alter table public.availability add column note text;
-             alter table public.blocked_times drop column label;
-             alter table public.webhook_idempotency alter column attempts type bigint;
-             drop index public.patients_doctor_id_full_name_idx;
-             create index stray_idx on public.messages (sent_at);
-             alter table public.appointments drop constraint appointments_ends_after_start;
-             drop trigger patients_audit on public.patients;
+            "alter table public.tasks disable row level security;
+             drop policy task_tags_owner_delete on public.task_tags;
+             create policy sneaky on public.projects for select to anon using (true);
+             grant select on public.activity to anon;
+             revoke insert on public.tags from authenticated;
+             alter table public.workspaces add column note text;
+             alter table public.projects drop column archived;
+             alter table public.tasks alter column priority type integer;
+             drop index public.tasks_owner_id_status_idx;
+             create index stray_idx on public.task_tags (tagged_at);
+             alter table public.tasks drop constraint tasks_due_after_start;
+             drop trigger projects_audit on public.projects;
              create table public.unexpected (id int);
              create function public.unexpected_fn() returns int language sql as 'select 1';
-             drop function public.purge_expired_webhooks();",
+             drop function public.open_task_count(uuid);
+             comment on function public.set_updated_at() is 'Edited by hand.';",
         )
         .expect("introduce drift");
     let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
     assert_eq!(run.code, Some(1), "{run}");
-    for expected in [
-        "row level security is switched off on table `patients`",
-        "table `messages`: policy `messages_owner_delete` is missing",
-        "table `appointments`: policy `sneaky` exists in the database but not in schema.toml",
-        "`anon` holds SELECT on table `audit_logs`, which schema.toml does not grant",
-        "`authenticated` lacks INSERT on table `conversations`, which schema.toml grants",
-        "table `availability`: column `note` exists in the database but not in schema.toml",
-        "table `blocked_times`: column `label` is missing",
-        "table `webhook_idempotency`: column `attempts` is `bigint` in the database; schema.toml says `integer`",
-        "table `patients`: index `patients_doctor_id_full_name_idx` is missing",
-        "table `messages`: index `stray_idx` exists in the database but not in schema.toml",
-        "table `appointments`: constraint `appointments_ends_after_start` is missing",
-        "table `patients`: trigger `patients_audit` is missing",
+    let expected = [
+        "row level security is switched off on table `tasks`",
+        "table `task_tags`: policy `task_tags_owner_delete` is missing",
+        "table `projects`: policy `sneaky` exists in the database but not in schema.toml",
+        "`anon` holds SELECT on table `activity`, which schema.toml does not grant",
+        "`authenticated` lacks INSERT on table `tags`, which schema.toml grants",
+        "table `workspaces`: column `note` exists in the database but not in schema.toml",
+        "table `projects`: column `archived` is missing",
+        "table `tasks`: column `priority` is `integer` in the database; schema.toml says `smallint`",
+        "table `tasks`: index `tasks_owner_id_status_idx` is missing",
+        "table `task_tags`: index `stray_idx` exists in the database but not in schema.toml",
+        "table `tasks`: constraint `tasks_due_after_start` is missing",
+        "table `projects`: trigger `projects_audit` is missing",
         "table `unexpected` exists in the database but not in schema.toml",
         "function `unexpected_fn` exists in the database but not in schema.toml",
-        "function `purge_expired_webhooks` is missing",
-    ] {
+        "function `open_task_count` is missing",
+        "function `set_updated_at`: the comment is \"Edited by hand.\" in the database; schema.toml says \"Keeps updated_at at the time of the last update.\"",
+    ];
+    for expected in expected {
         assert!(run.stdout.contains(expected), "missing `{expected}` in\n{run}");
     }
+    // And nothing else: each break is one finding.
+    let mut reported: Vec<&str> = run.stdout.lines().filter_map(|l| l.strip_prefix("drift: ")).collect();
+    reported.sort_unstable();
+    let mut expected = expected.to_vec();
+    expected.sort_unstable();
+    assert_eq!(reported, expected, "{run}");
+    assert!(
+        run.stdout
+            .contains(&format!("{} difference(s) from schema.toml", expected.len())),
+        "{run}"
+    );
 }
 
 #[test]
 fn a_database_without_the_schema_or_unreachable_exits_2() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let db = TestDb::new(Grants::Explicit);
     let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
     assert_eq!(run.code, Some(2), "{run}");

@@ -2,9 +2,8 @@
 //! other's work on the same history table: what one applied, the other lists as applied and
 //! does not apply again, and both record the same statements for the same files.
 
-mod common;
-
-use common::{Grants, ProjectCopy, TestDb, history_rows, project_root, supaschema};
+use crate::common::{fixture_project, supaschema};
+use supaschema_testkit::{Grants, SupabaseCli, TestDb, history_rows};
 
 /// A file exercising every rule of the CLI's statement splitter.
 const TRICKY_MIGRATION: &str = "-- a comment; with a semicolon\n\
@@ -20,28 +19,6 @@ begin atomic\n  select 1;\n  select 2;\nend;\n\
 insert into public.tricky (a) values ('it''s; fine'), (E'tab\\there; ok');\n\
 ;;\n\
 select 1\n";
-
-/// Runs the pinned Supabase CLI with `--workdir <project>`.
-fn supabase(project: &ProjectCopy, args: &[&str]) -> common::Run {
-    let program = project_root().join("node_modules/.bin/supabase");
-    assert!(
-        program.exists(),
-        "{} is missing: run `npm ci` (package.json pins the CLI)",
-        program.display()
-    );
-    let workdir = project.path().to_str().expect("UTF-8 path");
-    let mut command = common::supabase_command(&program);
-    command
-        .args(args)
-        .args(["--workdir", workdir])
-        .current_dir(project.path());
-    let output = command.output().expect("run the Supabase CLI");
-    common::Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
 
 /// `(local, remote)` pairs from a `--output-format json` listing.
 fn listed_pairs(json_text: &str) -> Vec<(String, String)> {
@@ -62,15 +39,16 @@ fn listed_pairs(json_text: &str) -> Vec<(String, String)> {
 
 #[test]
 fn migrations_we_push_are_applied_for_the_supabase_cli() {
-    let project = ProjectCopy::of_this_repo();
+    let supabase = SupabaseCli::new();
+    let project = fixture_project();
     project.add_migration("29990101000000_tricky.sql", TRICKY_MIGRATION);
     let db = TestDb::new(Grants::Explicit);
     let url = db.url();
     let ours = supaschema(project.path(), &["push", "--db-url", &url], &[]);
     assert_eq!(ours.code, Some(0), "{ours}");
 
-    let list = supabase(
-        &project,
+    let list = supabase.run(
+        project.path(),
         &["migration", "list", "--db-url", &url, "--output-format", "json"],
     );
     assert_eq!(list.code, Some(0), "{list}");
@@ -81,19 +59,20 @@ fn migrations_we_push_are_applied_for_the_supabase_cli() {
         .collect();
     assert_eq!(listed_pairs(&list.stdout), expected, "{list}");
 
-    let push = supabase(&project, &["db", "push", "--db-url", &url, "--yes"]);
+    let push = supabase.run(project.path(), &["db", "push", "--db-url", &url, "--yes"]);
     assert_eq!(push.code, Some(0), "{push}");
-    assert!(push.all().contains("Remote database is up to date."), "{push}");
-    assert!(!push.all().contains("Applying migration"), "{push}");
+    assert!(push.all_output().contains("Remote database is up to date."), "{push}");
+    assert!(!push.all_output().contains("Applying migration"), "{push}");
 }
 
 #[test]
 fn migrations_the_supabase_cli_pushes_are_applied_for_us() {
-    let project = ProjectCopy::of_this_repo();
+    let supabase = SupabaseCli::new();
+    let project = fixture_project();
     project.add_migration("29990101000000_tricky.sql", TRICKY_MIGRATION);
     let mut db = TestDb::new(Grants::Legacy);
     let url = db.url();
-    let push = supabase(&project, &["db", "push", "--db-url", &url, "--yes"]);
+    let push = supabase.run(project.path(), &["db", "push", "--db-url", &url, "--yes"]);
     assert_eq!(push.code, Some(0), "{push}");
     let recorded = history_rows(&mut db.client);
 
@@ -123,13 +102,14 @@ fn migrations_the_supabase_cli_pushes_are_applied_for_us() {
 
 #[test]
 fn both_tools_record_the_same_statements() {
-    let project = ProjectCopy::of_this_repo();
+    let supabase = SupabaseCli::new();
+    let project = fixture_project();
     project.add_migration("29990101000000_tricky.sql", TRICKY_MIGRATION);
     project.add_migration("29990101000001_comment_only.sql", "-- only a comment\n");
     project.add_migration("29990101000002_empty.sql", "");
 
     let mut by_cli = TestDb::new(Grants::Explicit);
-    let push = supabase(&project, &["db", "push", "--db-url", &by_cli.url(), "--yes"]);
+    let push = supabase.run(project.path(), &["db", "push", "--db-url", &by_cli.url(), "--yes"]);
     assert_eq!(push.code, Some(0), "{push}");
     let mut by_us = TestDb::new(Grants::Explicit);
     let ours = supaschema(project.path(), &["push", "--db-url", &by_us.url()], &[]);

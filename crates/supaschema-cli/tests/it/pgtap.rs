@@ -3,12 +3,10 @@
 //! grant regimes and for rows owned through a parent; `pgtap` writes only on change and
 //! `pgtap --check` notices stale files.
 
-mod common;
-
-use common::{Grants, ProjectCopy, TestDb, server_config, supaschema};
+use crate::common::{fixture_project, supaschema};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use supaschema::generator::{SourceFile, render_schema};
+use supaschema_testkit::{Grants, TempProject, TestDb, fixture, server_config};
 
 /// Runs `pg_prove` on `files` against the test database; panics with its output on failure.
 fn pg_prove(db: &TestDb, files: &[PathBuf]) -> String {
@@ -71,21 +69,38 @@ fn generated_tests(project: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-fn the_generated_tests_pass_on_the_migrated_receptionist_schema() {
-    let project = ProjectCopy::of_this_repo();
+fn the_generated_tests_pass_on_the_migrated_multi_tenant_schema() {
+    let project = fixture_project();
     let run = supaschema(project.path(), &["pgtap"], &[]);
     assert_eq!(run.code, Some(0), "{run}");
     let files = generated_tests(project.path());
-    assert_eq!(files.len(), 8, "one file per table: {files:?}");
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "activity.test.sql",
+            "projects.test.sql",
+            "tags.test.sql",
+            "task_tags.test.sql",
+            "tasks.test.sql",
+            "workspaces.test.sql",
+        ],
+        "one file per table"
+    );
     for grants in [Grants::Explicit, Grants::Legacy] {
         let mut db = TestDb::new(grants);
-        db.migrate();
+        project.migrate(&mut db);
         install_pgtap(&mut db);
         let output = pg_prove(&db, &files);
         for expected in [
-            "a doctor cannot read another doctor's row in patients",
-            "anon cannot select messages",
-            "service_role reads every doctor's rows in appointments",
+            "a doctor cannot read another doctor's row in tasks",
+            "a doctor cannot insert a row belonging to another doctor into task_tags",
+            "anon cannot select projects",
+            "anon cannot select activity",
+            "service_role reads every doctor's rows in workspaces",
         ] {
             assert!(output.contains(expected), "{grants:?}: `{expected}` not run\n{output}");
         }
@@ -94,47 +109,39 @@ fn the_generated_tests_pass_on_the_migrated_receptionist_schema() {
 
 #[test]
 fn the_generated_tests_catch_a_hole_in_the_rules() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     assert_eq!(supaschema(project.path(), &["pgtap"], &[]).code, Some(0));
     let mut db = TestDb::new(Grants::Explicit);
-    db.migrate();
+    project.migrate(&mut db);
     install_pgtap(&mut db);
+    let file = project.path().join("supabase/tests/database/tasks.test.sql");
+    pg_prove(&db, std::slice::from_ref(&file));
     db.client
         .batch_execute(
-            "drop policy patients_owner_select on public.patients;
-             create policy patients_owner_select on public.patients for select to authenticated using (true);",
+            "drop policy tasks_owner_select on public.tasks;
+             create policy tasks_owner_select on public.tasks for select to authenticated using (true);",
         )
         .expect("open a hole");
-    let (success, text) = run_pg_prove(&db, &[project.path().join("supabase/tests/database/patients.test.sql")]);
+    let (success, text) = run_pg_prove(&db, &[file]);
     assert!(
         !success,
-        "pg_prove passed although any doctor can read every patient:\n{text}"
+        "pg_prove passed although any user can read every tenant's tasks:\n{text}"
     );
     assert!(
-        text.contains("a doctor cannot read another doctor's row in patients"),
+        text.contains("not ok") && text.contains("a doctor cannot read another doctor's row in tasks"),
         "{text}"
     );
 }
 
 #[test]
 fn rows_owned_through_a_parent_are_tested_too() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = common::project_root();
-    std::fs::copy(
-        root.join("tests/fixtures/schemas/owned_via_parent.toml"),
-        dir.path().join("schema.toml"),
-    )
-    .expect("copy schema");
-    common::copy_tree(&root.join("templates"), &dir.path().join("templates"));
-    let text = std::fs::read_to_string(dir.path().join("schema.toml")).expect("schema");
-    let (_, sql, _) =
-        render_schema(&SourceFile::new("schema.toml", text), &dir.path().join("templates")).expect("render");
-    let run = supaschema(dir.path(), &["pgtap"], &[]);
+    let project = TempProject::new(&fixture("owned_via_parent"));
+    let run = supaschema(project.path(), &["pgtap"], &[]);
     assert_eq!(run.code, Some(0), "{run}");
     let mut db = TestDb::new(Grants::Explicit);
-    db.client.batch_execute(&sql).expect("apply the fixture's migration");
+    project.migrate(&mut db);
     install_pgtap(&mut db);
-    let output = pg_prove(&db, &generated_tests(dir.path()));
+    let output = pg_prove(&db, &generated_tests(project.path()));
     assert!(
         output.contains("a doctor cannot insert a row belonging to another doctor into comments"),
         "{output}"
@@ -143,15 +150,15 @@ fn rows_owned_through_a_parent_are_tested_too() {
 
 #[test]
 fn pgtap_writes_only_on_change_and_check_notices_stale_files() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let _ = std::fs::remove_dir_all(project.path().join("supabase/tests"));
     let first = supaschema(project.path(), &["pgtap"], &[]);
     assert_eq!(first.code, Some(0), "{first}");
     assert!(
-        first.stdout.contains("wrote supabase/tests/database/patients.test.sql"),
+        first.stdout.contains("wrote supabase/tests/database/tasks.test.sql"),
         "{first}"
     );
-    let file = project.path().join("supabase/tests/database/patients.test.sql");
+    let file = project.path().join("supabase/tests/database/tasks.test.sql");
     let modified = std::fs::metadata(&file).and_then(|m| m.modified()).expect("mtime");
 
     let second = supaschema(project.path(), &["pgtap"], &[]);
@@ -168,7 +175,7 @@ fn pgtap_writes_only_on_change_and_check_notices_stale_files() {
     std::fs::write(&orphan, "-- Generated by supaschema from schema.toml: old\n").expect("orphan");
     let check = supaschema(project.path(), &["pgtap", "--check"], &[]);
     assert_eq!(check.code, Some(1), "{check}");
-    assert!(check.stdout.contains("patients.test.sql"), "{check}");
+    assert!(check.stdout.contains("tasks.test.sql"), "{check}");
     assert!(check.stdout.contains("dropped_table.test.sql"), "{check}");
 
     let repaired = supaschema(project.path(), &["pgtap"], &[]);

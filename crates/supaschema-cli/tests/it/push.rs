@@ -2,17 +2,15 @@
 //! refuses what the CLI refuses, rolls a failing file back without printing its DETAIL, and
 //! applies each migration once when two pushes race.
 
-mod common;
-
-use common::{
-    Grants, ProjectCopy, TestDb, history_exists, history_rows, history_versions, public_tables, supaschema,
-    unreachable_url,
+use crate::common::{fixture_project, supaschema};
+use supaschema_cli::split::split_and_trim;
+use supaschema_testkit::{
+    Grants, TestDb, history_exists, history_rows, history_versions, public_tables, unreachable_url,
 };
-use supaschema::deploy::split::split_and_trim;
 
 #[test]
 fn push_applies_and_records_every_migration_then_has_nothing_to_do() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let mut db = TestDb::new(Grants::Explicit);
     assert!(!history_exists(&mut db.client));
 
@@ -34,7 +32,11 @@ fn push_applies_and_records_every_migration_then_has_nothing_to_do() {
         let sql = std::fs::read_to_string(file).expect("read migration");
         assert_eq!(statements, &split_and_trim(&sql), "recorded statements of {file_name}");
     }
-    assert!(public_tables(&mut db.client).contains(&"patients".to_owned()));
+    assert_eq!(
+        public_tables(&mut db.client),
+        ["activity", "projects", "tags", "task_tags", "tasks", "workspaces"],
+        "{first}"
+    );
 
     let second = supaschema(project.path(), &["push", "--db-url", &db.url()], &[]);
     assert_eq!(second.code, Some(0), "{second}");
@@ -45,7 +47,7 @@ fn push_applies_and_records_every_migration_then_has_nothing_to_do() {
 
 #[test]
 fn push_reads_database_url_from_the_environment() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let mut db = TestDb::new(Grants::Legacy);
     let run = supaschema(project.path(), &["push"], &[("DATABASE_URL", &db.url())]);
     assert_eq!(run.code, Some(0), "{run}");
@@ -54,7 +56,7 @@ fn push_reads_database_url_from_the_environment() {
 
 #[test]
 fn dry_run_lists_and_changes_nothing() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let mut db = TestDb::new(Grants::Explicit);
     let run = supaschema(project.path(), &["push", "--dry-run", "--db-url", &db.url()], &[]);
     assert_eq!(run.code, Some(0), "{run}");
@@ -69,7 +71,7 @@ fn dry_run_lists_and_changes_nothing() {
 
 #[test]
 fn an_older_local_file_is_refused_unless_include_all() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     project.clear_migrations();
     project.add_migration(
         "20240101000000_one.sql",
@@ -138,7 +140,7 @@ fn an_older_local_file_is_refused_unless_include_all() {
 
 #[test]
 fn a_remote_version_missing_locally_is_refused_with_the_cli_suggestion() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     project.clear_migrations();
     project.add_migration(
         "20240101000000_one.sql",
@@ -184,10 +186,10 @@ fn a_remote_version_missing_locally_is_refused_with_the_cli_suggestion() {
 
 #[test]
 fn a_failing_file_rolls_back_with_its_history_row_and_never_prints_the_detail() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     project.clear_migrations();
     project.add_migration(
-        "20240101000000_patients.sql",
+        "20240101000000_people.sql",
         "create table public.people (name text check (name <> 'Jane Roe'));",
     );
     project.add_migration(
@@ -217,7 +219,7 @@ fn a_failing_file_rolls_back_with_its_history_row_and_never_prints_the_detail() 
 
 #[test]
 fn a_file_with_transaction_control_is_refused_before_anything_runs() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     project.add_migration(
         "29990101000000_manual.sql",
         "begin;\ncreate table public.manual (id int);\ncommit;",
@@ -233,7 +235,7 @@ fn a_file_with_transaction_control_is_refused_before_anything_runs() {
 
 #[test]
 fn two_pushes_at_once_apply_each_migration_once() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     // Slow files widen the window in which both pushes hold the same pending list.
     for (i, table) in ["race_a", "race_b", "race_c"].iter().enumerate() {
         project.add_migration(
@@ -277,7 +279,7 @@ fn two_pushes_at_once_apply_each_migration_once() {
 
 #[test]
 fn push_creates_the_history_table_like_the_cli() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let mut db = TestDb::new(Grants::Explicit);
     assert_eq!(
         supaschema(project.path(), &["push", "--db-url", &db.url()], &[]).code,
@@ -315,7 +317,7 @@ fn push_creates_the_history_table_like_the_cli() {
 
 #[test]
 fn connection_problems_are_clear_and_exit_2() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let unreachable = supaschema(project.path(), &["push", "--db-url", &unreachable_url()], &[]);
     assert_eq!(unreachable.code, Some(2), "{unreachable}");
     assert!(
@@ -341,7 +343,7 @@ fn connection_problems_are_clear_and_exit_2() {
 /// a wrong password) gets the server's reason and SQLSTATE, and nothing changes.
 #[test]
 fn refused_logins_are_clear_and_change_nothing() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let mut db = TestDb::new(Grants::Explicit);
     let role = format!("{}_nologin", db.name);
     db.client

@@ -1,13 +1,12 @@
 //! `supaschema status`: local migrations against the applied ones, like
 //! `supabase migration list`.
 
-mod common;
-
-use common::{Grants, ProjectCopy, TestDb, history_exists, supaschema, unreachable_url};
+use crate::common::{fixture_project, supaschema};
+use supaschema_testkit::{Grants, TestDb, history_exists, unreachable_url};
 
 #[test]
 fn without_a_history_table_everything_is_pending_and_nothing_is_created() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let mut db = TestDb::new(Grants::Explicit);
     let run = supaschema(project.path(), &["status", "--db-url", &db.url()], &[]);
     assert_eq!(run.code, Some(0), "{run}");
@@ -35,7 +34,7 @@ fn without_a_history_table_everything_is_pending_and_nothing_is_created() {
 
 #[test]
 fn after_a_push_every_version_is_applied_and_json_matches_the_cli_shape() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let db = TestDb::new(Grants::Explicit);
     assert_eq!(
         supaschema(project.path(), &["push", "--db-url", &db.url()], &[]).code,
@@ -65,7 +64,7 @@ fn after_a_push_every_version_is_applied_and_json_matches_the_cli_shape() {
 
 #[test]
 fn remote_only_versions_are_named() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let mut db = TestDb::new(Grants::Explicit);
     assert_eq!(
         supaschema(project.path(), &["push", "--db-url", &db.url()], &[]).code,
@@ -98,7 +97,7 @@ fn remote_only_versions_are_named() {
 
 #[test]
 fn an_unreachable_server_exits_2() {
-    let project = ProjectCopy::of_this_repo();
+    let project = fixture_project();
     let run = supaschema(project.path(), &["status", "--db-url", &unreachable_url()], &[]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(run.stderr.contains("cannot connect"), "{run}");

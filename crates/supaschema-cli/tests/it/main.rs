@@ -1,0 +1,13 @@
+//! The `supaschema` command's integration tests: each module runs the binary against projects
+//! in temporary folders (the `multi_tenant` fixture of supaschema-testkit) and fresh databases.
+
+mod common;
+
+mod check;
+mod diff;
+mod drift;
+
+mod interop;
+mod pgtap;
+mod push;
+mod status;
