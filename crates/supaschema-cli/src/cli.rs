@@ -1,22 +1,22 @@
 //! The `supaschema` command line: arguments (clap) and exit codes. Every command's work is in
 //! its own module; this one only parses, dispatches and prints.
 
-use crate::{DeployError, EXIT_ERROR, Outcome, check, diff, drift, pgtap, push, status};
-use supaschema_build::Project;
+use crate::{DeployError, EXIT_ERROR, Outcome, check, diff, drift, init, pgtap, push, status};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
+use supaschema_build::Project;
 
 const EXIT_CODES: &str = "Exit codes: 0 ok; 1 changes pending, tampering, drift, or a refused or failed push; \
                           2 usage, configuration, file or connection error.";
 
-/// Deploys the migrations `cargo build` generates from schema.toml, and checks them.
+/// Starts projects, deploys the migrations `cargo build` generates from schema.toml, and checks them.
 #[derive(Debug, Parser)]
 #[command(
     name = "supaschema",
     version,
-    about = "Deploys and checks the Supabase migrations generated from schema.toml.",
+    about = "Starts projects, and deploys and checks the Supabase migrations generated from schema.toml.",
     after_help = EXIT_CODES
 )]
 pub struct Cli {
@@ -38,6 +38,18 @@ pub struct Database {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Creates a project that builds at once: Cargo.toml, build.rs, a commented schema.toml,
+    /// src/lib.rs and supabase/ as `supabase init` lays it out. In a Supabase project folder,
+    /// keeps supabase/ (config and migrations) as it is. Refuses a folder that has a project.
+    Init {
+        /// The folder; created when missing.
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+        /// Depend on the supaschema crates of this local checkout instead of the published
+        /// versions, to try it before release.
+        #[arg(long, value_name = "CHECKOUT")]
+        path: Option<PathBuf>,
+    },
     /// Lists local migrations against those applied to the database (Local | Remote | Time (UTC)).
     Status {
         #[command(flatten)]
@@ -111,6 +123,21 @@ where
 fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, DeployError> {
     let project = Project::new(&cli.project);
     match &cli.command {
+        Command::Init { dir, path } => {
+            let source = match path {
+                Some(checkout) => init::Source::Checkout(checkout.clone()),
+                None => init::Source::Registry,
+            };
+            for file in init::run(dir, &source)? {
+                let _ = writeln!(out, "wrote {}", dir.join(file).display());
+            }
+            let _ = writeln!(
+                out,
+                "\nNext: cd {} && cargo build   # writes supabase/migrations/<version>_initial_schema.sql and the types",
+                dir.display()
+            );
+            Ok(Outcome::Ok)
+        }
         Command::Status { database, json } => {
             let url = crate::database::require_url(database.db_url.as_deref())?;
             let current = status::read(&project, url, err)?;

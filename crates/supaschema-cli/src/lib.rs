@@ -16,6 +16,7 @@ pub mod database;
 pub mod diff;
 pub mod drift;
 pub mod history;
+pub mod init;
 pub mod local;
 pub mod pending;
 pub mod pgtap;
@@ -58,6 +59,18 @@ pub enum DeployError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{} exists: this folder holds a project already.\n\
+         help: run `supaschema init` in a new folder, or in a Supabase project folder that has no Cargo.toml, \
+         schema.toml, build.rs or src/lib.rs yet; nothing was written", path.display()
+    )]
+    ProjectExists { path: PathBuf },
+    #[error(
+        "{} is not a checkout of the supaschema workspace (no crates/supaschema there).\n\
+         help: pass --path the folder that holds the workspace's Cargo.toml and crates/, or leave --path out to \
+         depend on the published crates; nothing was written", path.display()
+    )]
+    NotACheckout { path: PathBuf },
     #[error("no database to talk to: pass --db-url <url> or set DATABASE_URL")]
     NoDatabaseUrl,
     #[error("the database URL is not valid: {reason}")]

@@ -7,6 +7,7 @@ mod check;
 mod diff;
 mod drift;
 
+mod init;
 mod interop;
 mod pgtap;
 mod push;

@@ -1,0 +1,2 @@
+-- Rows for a local database, run by `supabase db reset` after the migrations. Keep schema
+-- changes in schema.toml; this file is for data only.
