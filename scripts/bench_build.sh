@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build overhead of the generator. Checks and times, ROUNDS times each (default 3, medians):
 #   1. a no-op `cargo build`: the build script does not run again (`cargo build -vv` says
-#      `Fresh supaschema`);
+#      `Fresh receptionist`);
 #   2. `touch schema.toml`, no semantic change: the build script runs again but writes nothing
 #      (no file under supabase/ and not the generated types in OUT_DIR change).
 #
@@ -19,7 +19,7 @@ die() { printf 'error: %s\n' "$*" >&2; grep -E 'Dirty|error' "$log" >&2; exit 1;
 # Contents of everything the build may write: supabase/ and the generated types.
 state() {
   find supabase -type f -print0 | sort -z | xargs -0 sha256sum
-  find "${CARGO_TARGET_DIR:-target}/debug/build" -path '*/supaschema-*/out/schema.rs' -print0 2>/dev/null \
+  find "${CARGO_TARGET_DIR:-target}/debug/build" -path '*/receptionist-*/out/schema.rs' -print0 2>/dev/null \
     | xargs -0 -r stat -c '%n %Y %s'
 }
 
@@ -40,20 +40,20 @@ noop=()
 touched=()
 for _ in $(seq 1 "$rounds"); do
   noop+=("$(timed_build)")
-  grep -q 'Fresh supaschema' "$log" || die "no-op build: supaschema is not Fresh"
-  if grep -q 'Running.*supaschema-[0-9a-f]*/build-script-build' "$log"; then
+  grep -q 'Fresh receptionist' "$log" || die "no-op build: receptionist is not Fresh"
+  if grep -q 'Running.*receptionist-[0-9a-f]*/build-script-build' "$log"; then
     die "no-op build: the build script ran"
   fi
 
   touch schema.toml
   touched+=("$(timed_build)")
-  grep -q 'Running.*supaschema-[0-9a-f]*/build-script-build' "$log" \
+  grep -q 'Running.*receptionist-[0-9a-f]*/build-script-build' "$log" \
     || die "touched schema.toml: the build script did not run"
   ! grep -q 'supaschema: wrote' "$log" || die "touched schema.toml: the build wrote a file"
   [ "$(state)" = "$before" ] || die "touched schema.toml: files under supabase/ or the types changed"
 done
 
-printf 'no-op cargo build (Fresh supaschema, build script not run): median %s ms of %s\n' \
+printf 'no-op cargo build (Fresh receptionist, build script not run): median %s ms of %s\n' \
   "$(printf '%s\n' "${noop[@]}" | median)" "${noop[*]}"
 printf 'touch schema.toml (build script reruns, writes nothing):     median %s ms of %s\n' \
   "$(printf '%s\n' "${touched[@]}" | median)" "${touched[*]}"
