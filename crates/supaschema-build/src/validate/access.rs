@@ -1,0 +1,574 @@
+//! Access: row level security, the `owner` short form and the policies it stands for, written
+//! policies, PHI, and the grants each API role gets.
+
+use super::{Context, Result, Validator};
+use crate::error::Problem;
+use crate::expr::unwrapped_auth_call;
+use crate::ident::quote_identifier;
+use crate::model::*;
+use crate::read::{Name, RawOwner, RawPolicy, RawTable};
+use crate::sql_type::SqlType;
+use std::collections::HashMap;
+use std::ops::Range;
+use toml::Spanned;
+
+impl Validator<'_> {
+    /// The table's policies (the owner's first), who may see PHI, and the grants.
+    pub(super) fn access(&self, context: &Context, name: &Name, raw: &RawTable, table: &mut Table) -> Result<()> {
+        let table_name = table.name.clone();
+        let mut policy_spans: Vec<Range<usize>> = Vec::new();
+        if let Some(owner) = &raw.owner {
+            self.owner_policies(context, table, owner, &mut policy_spans)?;
+        }
+        for policy in &raw.policies {
+            let built = self.policy(policy)?;
+            if table.policies.iter().any(|p| p.name == built.name) {
+                return Err(self.error(
+                    policy.get_ref().name.span(),
+                    Problem::Duplicate {
+                        what: "policy",
+                        name: built.name,
+                    },
+                ));
+            }
+            table.policies.push(built);
+            policy_spans.push(policy.span());
+        }
+        if !table.rls.enabled && !table.policies.is_empty() {
+            return Err(self.error(
+                raw.rls.as_ref().map_or(name.span(), |r| r.span()),
+                Problem::PolicyWithoutRls { table: table_name },
+            ));
+        }
+        self.single_permissive_policy(table, &policy_spans)?;
+        self.phi(name, raw, table, &policy_spans)?;
+
+        table.grants = self.grants(raw, table);
+        // With RLS off a grant to an API role opens every row to it (Supabase's
+        // `rls_disabled_in_public` lint). `service_role` bypasses RLS anyway.
+        let open_to = table.grants.iter().find(|g| g.role != Role::ServiceRole);
+        if let Some(grant) = open_to.filter(|_| !table.rls.enabled) {
+            return Err(self.error(
+                raw.rls.as_ref().map_or(name.span(), |r| r.span()),
+                Problem::GrantWithoutRls {
+                    table: table_name,
+                    role: grant.role.sql().into(),
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// `owner = {...}`: one policy per command for `authenticated`, declared at the owner's span.
+    fn owner_policies(
+        &self,
+        context: &Context,
+        table: &mut Table,
+        owner: &Spanned<RawOwner>,
+        policy_spans: &mut Vec<Range<usize>>,
+    ) -> Result<()> {
+        let table_name = table.name.clone();
+        let expr = self.owner_expression(context, table, owner)?;
+        table.owner = match (&owner.get_ref().column, &owner.get_ref().via) {
+            (Some(column), _) => Some(Owner::Column(column.get_ref().clone())),
+            (None, via) => via.as_ref().map(|v| Owner::Via(v.get_ref().clone())),
+        };
+        for command in [Command::Select, Command::Insert, Command::Update, Command::Delete] {
+            let policy_name = self.generated_name(format!("{table_name}_owner_{}", command.sql()), owner.span())?;
+            let (using, with_check) = match command {
+                Command::Insert => (None, Some(expr.clone())),
+                Command::Update => (Some(expr.clone()), Some(expr.clone())),
+                _ => (Some(expr.clone()), None),
+            };
+            table.policies.push(Policy {
+                renamed_from: None,
+                name: policy_name,
+                command,
+                roles: vec![Role::Authenticated],
+                permissive: true,
+                using,
+                with_check,
+            });
+            policy_spans.push(owner.span());
+        }
+        Ok(())
+    }
+
+    fn owner_expression(&self, context: &Context, table: &Table, owner: &Spanned<RawOwner>) -> Result<String> {
+        let raw = owner.get_ref();
+        let known: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+        match (&raw.column, &raw.via) {
+            (Some(column), None) => {
+                let column = &self.column_list(std::slice::from_ref(column), &table.name, &known)?[0];
+                let sql_type = &table
+                    .column(column)
+                    .map(|c| c.sql_type.clone())
+                    .unwrap_or(SqlType::Uuid);
+                if *sql_type != SqlType::Uuid {
+                    return Err(self.error(
+                        raw.column.as_ref().map_or(owner.span(), |c| c.span()),
+                        Problem::OwnerColumnType {
+                            column: column.clone(),
+                            found: sql_type.to_string(),
+                        },
+                    ));
+                }
+                Ok(format!("(select auth.uid()) = {}", quote_identifier(column)))
+            }
+            (None, Some(via)) => {
+                let column = &self.column_list(std::slice::from_ref(via), &table.name, &known)?[0];
+                let fk = table.foreign_keys.iter().find(|fk| {
+                    fk.columns.first() == Some(column) && fk.target_schema == SCHEMA && fk.target_table != table.name
+                });
+                let Some(fk) = fk else {
+                    return Err(self.error(via.span(), Problem::OwnerViaNotForeignKey { column: column.clone() }));
+                };
+                let parent_owner = context
+                    .raw
+                    .tables
+                    .iter()
+                    .find(|(n, _)| n.get_ref() == &fk.target_table)
+                    .and_then(|(_, t)| t.get_ref().owner.as_ref())
+                    .and_then(|o| o.get_ref().column.as_ref())
+                    .map(|c| c.get_ref().clone());
+                let Some(parent_owner) = parent_owner else {
+                    return Err(self.error(
+                        via.span(),
+                        Problem::ParentHasNoOwner {
+                            parent: fk.target_table.clone(),
+                        },
+                    ));
+                };
+                let joins = fk
+                    .columns
+                    .iter()
+                    .zip(&fk.target_columns)
+                    .map(|(own, theirs)| {
+                        format!(
+                            "parent.{} = {}.{}",
+                            quote_identifier(theirs),
+                            quote_identifier(&table.name),
+                            quote_identifier(own)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                Ok(format!(
+                    "exists (select 1 from {}.{} parent where {joins} and parent.{} = (select auth.uid()))",
+                    SCHEMA,
+                    quote_identifier(&fk.target_table),
+                    quote_identifier(&parent_owner)
+                ))
+            }
+            _ => Err(self.error(owner.span(), Problem::OwnerForm)),
+        }
+    }
+
+    fn policy(&self, policy: &Spanned<RawPolicy>) -> Result<Policy> {
+        let raw = policy.get_ref();
+        let name = self.identifier(&raw.name, "policy")?;
+        let command = *raw.command.get_ref();
+        let mut roles: Vec<Role> = Vec::new();
+        for role in raw.roles.get_ref() {
+            if !roles.contains(role.get_ref()) {
+                roles.push(*role.get_ref());
+            }
+        }
+        roles.sort();
+        if roles.is_empty() {
+            return Err(self.error(raw.roles.span(), Problem::NoRoles));
+        }
+        let clause = |key: &'static str, value: &Option<Spanned<String>>| -> Result<Option<String>> {
+            let Some(value) = value else { return Ok(None) };
+            let forbidden = match key {
+                "using" => command == Command::Insert,
+                _ => matches!(command, Command::Select | Command::Delete),
+            };
+            if forbidden {
+                return Err(self.error(
+                    value.span(),
+                    Problem::PolicyClause {
+                        command: command.sql().into(),
+                        key,
+                    },
+                ));
+            }
+            let expr = self.expression(value)?;
+            if let Some(call) = unwrapped_auth_call(&expr) {
+                return Err(self.error(value.span(), Problem::AuthCallNotWrapped { call: call.into() }));
+            }
+            let always_true = matches!(
+                expr.to_ascii_lowercase().replace(' ', "").as_str(),
+                "true" | "1=1" | "(true)"
+            );
+            let exempt = command == Command::Select && key == "using";
+            if always_true
+                && !exempt
+                && raw.restrictive.as_ref().is_none_or(|r| !*r.get_ref())
+                && let Some(role) = roles.iter().find(|r| **r != Role::ServiceRole)
+            {
+                return Err(self.error(
+                    value.span(),
+                    Problem::PolicyAlwaysTrue {
+                        command: command.sql().into(),
+                        role: role.sql().into(),
+                    },
+                ));
+            }
+            Ok(Some(expr))
+        };
+        let using = clause("using", &raw.using)?;
+        let with_check = clause("with_check", &raw.with_check)?;
+        if using.is_none() && with_check.is_none() {
+            return Err(self.error(policy.span(), Problem::PolicyWithoutExpression));
+        }
+        Ok(Policy {
+            renamed_from: self.optional_identifier(&raw.renamed_from, "policy")?,
+            name,
+            command,
+            roles,
+            permissive: raw.restrictive.as_ref().is_none_or(|r| !*r.get_ref()),
+            using,
+            with_check,
+        })
+    }
+
+    /// Supabase's `multiple_permissive_policies` lint: each (role, command) gets at most one
+    /// permissive policy, because PostgreSQL evaluates every one of them for every row.
+    fn single_permissive_policy(&self, table: &Table, spans: &[Range<usize>]) -> Result<()> {
+        let mut seen: HashMap<(Role, Command), &str> = HashMap::new();
+        for (policy, span) in table.policies.iter().zip(spans) {
+            if !policy.permissive {
+                continue;
+            }
+            for role in &policy.roles {
+                for command in policy.command.expand() {
+                    if let Some(first) = seen.insert((*role, *command), &policy.name) {
+                        return Err(self.error(
+                            span.clone(),
+                            Problem::MultiplePermissive {
+                                first: first.to_owned(),
+                                second: policy.name.clone(),
+                                role: role.sql().into(),
+                                command: command.sql().into(),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A table with a PHI column needs row level security and a policy, and none of its
+    /// policies may name `anon`. The error points at the first PHI column.
+    fn phi(&self, name: &Name, raw: &RawTable, table: &Table, policy_spans: &[Range<usize>]) -> Result<()> {
+        let Some(phi) = table.columns.iter().find(|c| c.class == Class::Phi) else {
+            return Ok(());
+        };
+        let table_name = table.name.clone();
+        let span = raw
+            .columns
+            .get_ref()
+            .keys()
+            .find(|k| k.get_ref() == &phi.name)
+            .map_or(name.span(), |k| k.span());
+        if !table.rls.enabled {
+            return Err(self.error(
+                span,
+                Problem::PhiWithoutRls {
+                    table: table_name,
+                    column: phi.name.clone(),
+                },
+            ));
+        }
+        if table.policies.is_empty() {
+            return Err(self.error(
+                span,
+                Problem::PhiWithoutPolicy {
+                    table: table_name,
+                    column: phi.name.clone(),
+                },
+            ));
+        }
+        // Nobody signed in ever sees PHI: no policy of a PHI table may name `anon`.
+        if let Some((policy, policy_span)) = table
+            .policies
+            .iter()
+            .zip(policy_spans)
+            .find(|(p, _)| p.roles.contains(&Role::Anon))
+        {
+            return Err(self.error(
+                policy_span.clone(),
+                Problem::PhiForAnon {
+                    table: table_name,
+                    policy: policy.name.clone(),
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// What each API role may do: the backend (`service_role`) everything by default, the other
+    /// roles exactly the commands their policies cover; `grants = { … }` overrides a role.
+    fn grants(&self, raw: &RawTable, table: &Table) -> Vec<Grant> {
+        let mut grants = Vec::new();
+        for role in Role::ALL {
+            let explicit = raw
+                .grants
+                .as_ref()
+                .and_then(|g| g.iter().find(|(r, _)| *r.get_ref() == role));
+            let mut privileges: Vec<Command> = match explicit {
+                Some((_, list)) => list
+                    .get_ref()
+                    .iter()
+                    .flat_map(|c| c.get_ref().expand().iter().copied())
+                    .collect(),
+                None if role == Role::ServiceRole => Command::All.expand().to_vec(),
+                None => table
+                    .policies
+                    .iter()
+                    .filter(|p| p.permissive && p.roles.contains(&role))
+                    .flat_map(|p| p.command.expand().iter().copied())
+                    .collect(),
+            };
+            privileges.sort();
+            privileges.dedup();
+            if !privileges.is_empty() {
+                grants.push(Grant { role, privileges });
+            }
+        }
+        grants
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{MINIMAL, accepts, rejects};
+    use crate::error::Problem;
+    use crate::model::{Command, Owner, Role};
+
+    /// `notes` belongs to `user_id` (line 2) and holds PHI in `body` (line 7).
+    const OWNED: &str = r#"[tables.notes]
+owner = { column = "user_id" }
+
+[tables.notes.columns]
+id = { type = "uuid", primary_key = true, class = "public" }
+user_id = { type = "uuid", class = "public" }
+body = { type = "text", class = "phi" }
+"#;
+
+    /// [`MINIMAL`] with one policy (starting at line 4) of the given keys.
+    fn with_policy(keys: &str) -> String {
+        format!("{MINIMAL}\n[[tables.notes.policies]]\nname = \"notes_read\"\n{keys}\n")
+    }
+
+    #[test]
+    fn expands_the_owner_short_form_into_policies_and_grants() {
+        let schema = accepts(OWNED);
+        let notes = schema.table("notes").expect("table notes");
+        assert_eq!(notes.owner, Some(Owner::Column("user_id".into())));
+        let names: Vec<&str> = notes.policies.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "notes_owner_select",
+                "notes_owner_insert",
+                "notes_owner_update",
+                "notes_owner_delete"
+            ]
+        );
+        let expr = "(select auth.uid()) = user_id";
+        assert_eq!(notes.policies[1].using, None);
+        assert_eq!(notes.policies[1].with_check.as_deref(), Some(expr));
+        assert_eq!(notes.policies[2].using.as_deref(), Some(expr));
+        assert!(notes.policies.iter().all(|p| p.roles == [Role::Authenticated]));
+        let grants: Vec<(Role, usize)> = notes.grants.iter().map(|g| (g.role, g.privileges.len())).collect();
+        assert_eq!(grants, [(Role::Authenticated, 4), (Role::ServiceRole, 4)]);
+    }
+
+    #[test]
+    fn expands_owner_via_a_parent_into_an_exists_check() {
+        let text = format!(
+            r#"{OWNED}
+[tables.replies]
+owner = {{ via = "note_id" }}
+indexes = [{{ columns = ["note_id"] }}]
+
+[tables.replies.columns]
+id = {{ type = "uuid", primary_key = true, class = "public" }}
+note_id = {{ type = "uuid", class = "public", references = {{ table = "notes", column = "id" }} }}
+"#
+        );
+        let schema = accepts(&text);
+        let replies = schema.table("replies").expect("table replies");
+        assert_eq!(replies.owner, Some(Owner::Via("note_id".into())));
+        assert_eq!(
+            replies.policies[0].using.as_deref(),
+            Some(
+                "exists (select 1 from public.notes parent where parent.id = replies.note_id and parent.user_id = (select auth.uid()))"
+            )
+        );
+        rejects(
+            &text
+                .replacen(r#"owner = { column = "user_id" }"#, r#"comment = "no owner""#, 1)
+                .replacen(r#"class = "phi""#, r#"class = "public""#, 1),
+            10,
+            Problem::ParentHasNoOwner { parent: "notes".into() },
+        );
+        rejects(
+            &text.replacen(r#"owner = { via = "note_id" }"#, r#"owner = { via = "id" }"#, 1),
+            10,
+            Problem::OwnerViaNotForeignKey { column: "id".into() },
+        );
+    }
+
+    #[test]
+    fn refuses_a_bad_owner() {
+        rejects(
+            &OWNED.replacen(r#"user_id = { type = "uuid""#, r#"user_id = { type = "text""#, 1),
+            2,
+            Problem::OwnerColumnType {
+                column: "user_id".into(),
+                found: "text".into(),
+            },
+        );
+        rejects(
+            &OWNED.replacen(r#"{ column = "user_id" }"#, r#"{ column = "user_id", via = "id" }"#, 1),
+            2,
+            Problem::OwnerForm,
+        );
+    }
+
+    #[test]
+    fn accepts_a_written_policy_and_grants_what_it_covers() {
+        let schema = accepts(&with_policy(
+            "command = \"select\"\nroles = [\"authenticated\", \"anon\", \"anon\"]\nusing = \"true\"",
+        ));
+        let notes = &schema.tables[0];
+        assert_eq!(notes.policies[0].roles, [Role::Anon, Role::Authenticated]);
+        let anon = notes
+            .grants
+            .iter()
+            .find(|g| g.role == Role::Anon)
+            .expect("a grant to anon");
+        assert_eq!(anon.privileges, [Command::Select]);
+    }
+
+    #[test]
+    fn refuses_policies_that_are_incomplete_or_too_open() {
+        rejects(
+            &with_policy("command = \"select\"\nroles = []\nusing = \"true\""),
+            7,
+            Problem::NoRoles,
+        );
+        rejects(
+            &with_policy("command = \"insert\"\nroles = [\"authenticated\"]\nusing = \"true\""),
+            8,
+            Problem::PolicyClause {
+                command: "insert".into(),
+                key: "using",
+            },
+        );
+        rejects(
+            &with_policy("command = \"select\"\nroles = [\"authenticated\"]\nusing = \"auth.uid() = id\""),
+            8,
+            Problem::AuthCallNotWrapped {
+                call: "auth.uid()".into(),
+            },
+        );
+        rejects(
+            &with_policy(
+                "command = \"update\"\nroles = [\"authenticated\"]\nusing = \"(select auth.uid()) = id\"\nwith_check = \"1 = 1\"",
+            ),
+            9,
+            Problem::PolicyAlwaysTrue {
+                command: "update".into(),
+                role: "authenticated".into(),
+            },
+        );
+        rejects(
+            &with_policy("command = \"delete\"\nroles = [\"authenticated\"]"),
+            4,
+            Problem::PolicyWithoutExpression,
+        );
+    }
+
+    #[test]
+    fn refuses_a_second_permissive_policy_for_a_role_and_command() {
+        let text = format!(
+            "{OWNED}\n[[tables.notes.policies]]\nname = \"notes_read\"\ncommand = \"select\"\nroles = [\"authenticated\"]\nusing = \"body <> ''\"\n"
+        );
+        rejects(
+            &text,
+            9,
+            Problem::MultiplePermissive {
+                first: "notes_owner_select".into(),
+                second: "notes_read".into(),
+                role: "authenticated".into(),
+                command: "select".into(),
+            },
+        );
+        // A restrictive one narrows the permissive one instead.
+        accepts(&text.replace("using = ", "restrictive = true\nusing = "));
+        rejects(
+            &text.replace("\"notes_read\"", "\"notes_owner_select\""),
+            10,
+            Problem::Duplicate {
+                what: "policy",
+                name: "notes_owner_select".into(),
+            },
+        );
+    }
+
+    #[test]
+    fn refuses_policies_grants_and_phi_with_rls_off() {
+        let policy = with_policy("command = \"select\"\nroles = [\"authenticated\"]\nusing = \"true\"");
+        rejects(
+            &format!("[tables.notes]\nrls = false\n{policy}"),
+            2,
+            Problem::PolicyWithoutRls { table: "notes".into() },
+        );
+        rejects(
+            &format!("[tables.notes]\nrls = false\ngrants = {{ anon = [\"select\"] }}\n{MINIMAL}"),
+            2,
+            Problem::GrantWithoutRls {
+                table: "notes".into(),
+                role: "anon".into(),
+            },
+        );
+        // The backend bypasses RLS anyway.
+        accepts(&format!("[tables.notes]\nrls = false\n{MINIMAL}"));
+        rejects(
+            &OWNED.replacen(r#"owner = { column = "user_id" }"#, "rls = false", 1),
+            7,
+            Problem::PhiWithoutRls {
+                table: "notes".into(),
+                column: "body".into(),
+            },
+        );
+    }
+
+    #[test]
+    fn refuses_phi_without_a_policy_or_open_to_anon() {
+        rejects(
+            &OWNED.replacen(r#"owner = { column = "user_id" }"#, "comment = \"no owner\"", 1),
+            7,
+            Problem::PhiWithoutPolicy {
+                table: "notes".into(),
+                column: "body".into(),
+            },
+        );
+        let text = format!(
+            "{OWNED}\n[[tables.notes.policies]]\nname = \"notes_public\"\ncommand = \"select\"\nroles = [\"anon\"]\nusing = \"id is not null\"\n"
+        );
+        rejects(
+            &text,
+            9,
+            Problem::PhiForAnon {
+                table: "notes".into(),
+                policy: "notes_public".into(),
+            },
+        );
+    }
+}

@@ -1,0 +1,438 @@
+//! Functions and triggers: the schema's own functions, the triggers tables name, and the
+//! built-in trigger functions behind `updated_at` and `append_only` (the audit trigger's is in
+//! `audit`), whose names the schema may not take.
+
+use super::{Context, Result, Validator};
+use crate::error::Problem;
+use crate::expr::body_problem;
+use crate::model::*;
+use crate::read::{Name, RawFunction, RawSchema, RawTable};
+use crate::sql_type::SqlType;
+use toml::Spanned;
+
+impl Validator<'_> {
+    /// The `[functions.*]`, each name once.
+    pub(super) fn functions(&self, raw: &RawSchema) -> Result<Vec<Function>> {
+        let mut functions = Vec::new();
+        for (name, function) in &raw.functions {
+            let function = self.function(name, function)?;
+            if functions.iter().any(|f: &Function| f.name == function.name) {
+                return Err(self.error(
+                    name.span(),
+                    Problem::Duplicate {
+                        what: "function",
+                        name: function.name,
+                    },
+                ));
+            }
+            functions.push(function);
+        }
+        Ok(functions)
+    }
+
+    fn function(&self, name: &Name, raw: &Spanned<RawFunction>) -> Result<Function> {
+        let function_name = self.identifier(name, "function")?;
+        let raw = raw.get_ref();
+        let mut args = Vec::new();
+        for arg in &raw.args {
+            let arg = arg.get_ref();
+            let arg_name = self.identifier(&arg.name, "function argument")?;
+            if args.iter().any(|a: &FunctionArg| a.name == arg_name) {
+                return Err(self.error(
+                    arg.name.span(),
+                    Problem::Duplicate {
+                        what: "argument",
+                        name: arg_name,
+                    },
+                ));
+            }
+            args.push(FunctionArg {
+                name: arg_name,
+                sql_type: self.sql_type(&arg.sql_type)?,
+            });
+        }
+        let returns = match raw.returns.get_ref().trim().to_ascii_lowercase().as_str() {
+            "void" => "void".to_owned(),
+            "trigger" => "trigger".to_owned(),
+            other => match SqlType::parse(other) {
+                Ok(t) => t.to_string(),
+                Err(_) => {
+                    return Err(self.error(
+                        raw.returns.span(),
+                        Problem::UnknownReturnType {
+                            found: raw.returns.get_ref().clone(),
+                        },
+                    ));
+                }
+            },
+        };
+        if let Some(reason) = body_problem(raw.body.get_ref()) {
+            return Err(self.error(raw.body.span(), Problem::UnsafeExpression { reason }));
+        }
+        let security = raw.security.as_ref().map_or(Security::Invoker, |s| *s.get_ref());
+        let mut execute: Vec<Role> = Vec::new();
+        for role in &raw.execute {
+            if security == Security::Definer && *role.get_ref() == Role::Anon {
+                return Err(self.error(
+                    role.span(),
+                    Problem::SecurityDefinerForAnon {
+                        function: function_name.clone(),
+                    },
+                ));
+            }
+            if !execute.contains(role.get_ref()) {
+                execute.push(*role.get_ref());
+            }
+        }
+        execute.sort();
+        Ok(Function {
+            name: function_name,
+            args,
+            returns,
+            language: *raw.language.get_ref(),
+            security,
+            volatility: raw.volatility.as_ref().map_or(Volatility::Volatile, |v| *v.get_ref()),
+            body: FunctionBody::Written(raw.body.get_ref().clone()),
+            execute,
+            comment: self.comment(&raw.comment)?,
+        })
+    }
+
+    /// Adds the built-in functions the tables' triggers use (`builtins`) to `functions`; the
+    /// schema may not declare a function of such a name itself.
+    pub(super) fn builtin_functions(
+        &self,
+        raw: &RawSchema,
+        builtins: &[Builtin],
+        functions: &mut Vec<Function>,
+    ) -> Result<()> {
+        for builtin in [Builtin::SetUpdatedAt, Builtin::AuditRowChange, Builtin::RejectChange] {
+            if builtins.contains(&builtin) {
+                if let Some((name, _)) = raw
+                    .functions
+                    .iter()
+                    .find(|(n, _)| n.get_ref() == builtin.function_name())
+                {
+                    return Err(self.error(
+                        name.span(),
+                        Problem::ReservedName {
+                            name: name.get_ref().clone(),
+                        },
+                    ));
+                }
+                functions.push(builtin_function(builtin));
+            }
+        }
+        Ok(())
+    }
+
+    /// `updated_at = true`: a trigger keeping the timestamptz column `updated_at` current.
+    pub(super) fn updated_at_trigger(
+        &self,
+        raw: &RawTable,
+        table: &mut Table,
+        builtins: &mut Vec<Builtin>,
+    ) -> Result<()> {
+        if let Some(flag) = raw.updated_at.as_ref().filter(|f| *f.get_ref()) {
+            let table_name = table.name.clone();
+            let ok = table
+                .column("updated_at")
+                .is_some_and(|c| c.sql_type == SqlType::Timestamptz);
+            if !ok {
+                return Err(self.error(flag.span(), Problem::UpdatedAtColumn { table: table_name }));
+            }
+            table.triggers.push(Trigger {
+                name: self.generated_name(format!("{table_name}_set_updated_at"), flag.span())?,
+                timing: TriggerTiming::Before,
+                events: vec![TriggerEvent::Update],
+                for_each: ForEach::Row,
+                function: Builtin::SetUpdatedAt.function_name().to_owned(),
+                arguments: Vec::new(),
+            });
+            builtins.push(Builtin::SetUpdatedAt);
+        }
+        Ok(())
+    }
+
+    /// `append_only = true`: triggers refusing updates, deletes and truncation.
+    pub(super) fn append_only_triggers(
+        &self,
+        raw: &RawTable,
+        table: &mut Table,
+        builtins: &mut Vec<Builtin>,
+    ) -> Result<()> {
+        if let Some(flag) = raw.append_only.as_ref().filter(|f| *f.get_ref()) {
+            let table_name = table.name.clone();
+            table.triggers.push(Trigger {
+                name: self.generated_name(format!("{table_name}_append_only"), flag.span())?,
+                timing: TriggerTiming::Before,
+                events: vec![TriggerEvent::Update, TriggerEvent::Delete],
+                for_each: ForEach::Row,
+                function: Builtin::RejectChange.function_name().to_owned(),
+                arguments: Vec::new(),
+            });
+            table.triggers.push(Trigger {
+                name: self.generated_name(format!("{table_name}_no_truncate"), flag.span())?,
+                timing: TriggerTiming::Before,
+                events: vec![TriggerEvent::Truncate],
+                for_each: ForEach::Statement,
+                function: Builtin::RejectChange.function_name().to_owned(),
+                arguments: Vec::new(),
+            });
+            builtins.push(Builtin::RejectChange);
+        }
+        Ok(())
+    }
+
+    /// The table's `triggers = [...]`, each calling a declared function that returns `trigger`.
+    pub(super) fn triggers(&self, context: &Context, raw: &RawTable, table: &mut Table) -> Result<()> {
+        for trigger in &raw.triggers {
+            let tr = trigger.get_ref();
+            let trigger_name = self.identifier(&tr.name, "trigger")?;
+            if table.triggers.iter().any(|t| t.name == trigger_name) {
+                return Err(self.error(
+                    tr.name.span(),
+                    Problem::Duplicate {
+                        what: "trigger",
+                        name: trigger_name,
+                    },
+                ));
+            }
+            let Some(function) = context.functions.iter().find(|f| &f.name == tr.function.get_ref()) else {
+                return Err(self.error(
+                    tr.function.span(),
+                    Problem::UnknownFunction {
+                        name: tr.function.get_ref().clone(),
+                    },
+                ));
+            };
+            if function.returns != "trigger" {
+                return Err(self.error(
+                    tr.function.span(),
+                    Problem::NotATriggerFunction {
+                        name: function.name.clone(),
+                    },
+                ));
+            }
+            let mut events: Vec<TriggerEvent> = Vec::new();
+            for event in tr.events.get_ref() {
+                if events.contains(event.get_ref()) {
+                    return Err(self.error(
+                        event.span(),
+                        Problem::Duplicate {
+                            what: "trigger event",
+                            name: format!("{:?}", event.get_ref()).to_lowercase(),
+                        },
+                    ));
+                }
+                events.push(*event.get_ref());
+            }
+            if events.is_empty() {
+                return Err(self.error(
+                    tr.events.span(),
+                    Problem::Syntax {
+                        message: "a trigger needs at least one event".into(),
+                    },
+                ));
+            }
+            table.triggers.push(Trigger {
+                name: trigger_name,
+                timing: *tr.timing.get_ref(),
+                events,
+                for_each: tr.for_each.as_ref().map_or(ForEach::Row, |f| *f.get_ref()),
+                function: function.name.clone(),
+                arguments: Vec::new(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn builtin_function(builtin: Builtin) -> Function {
+    let (security, execute, comment) = match builtin {
+        Builtin::SetUpdatedAt => (
+            Security::Invoker,
+            vec![],
+            "Keeps updated_at at the time of the last update.",
+        ),
+        Builtin::AuditRowChange => (
+            Security::Definer,
+            vec![],
+            "Writes one audit row per change: who, what, which record, and the names (never the values) of changed columns.",
+        ),
+        Builtin::RejectChange => (
+            Security::Invoker,
+            vec![],
+            "Refuses updates, deletes and truncation of append-only tables.",
+        ),
+    };
+    Function {
+        name: builtin.function_name().to_owned(),
+        args: Vec::new(),
+        returns: "trigger".to_owned(),
+        language: Language::Plpgsql,
+        security,
+        volatility: Volatility::Volatile,
+        body: FunctionBody::Builtin(builtin),
+        execute,
+        comment: Some(comment.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{MINIMAL, accepts, rejects};
+    use crate::error::Problem;
+    use crate::model::{Builtin, ForEach, FunctionBody, Role, Security, TriggerEvent};
+
+    /// A trigger function `stamp`, and a table using it (line 9) and both built-in triggers.
+    const TRIGGERED: &str = r#"[functions.stamp]
+returns = "trigger"
+language = "plpgsql"
+body = "begin return new; end;"
+
+[tables.notes]
+updated_at = true
+append_only = true
+triggers = [{ name = "notes_stamp", timing = "before", events = ["insert"], function = "stamp" }]
+
+[tables.notes.columns]
+id = { type = "uuid", primary_key = true, class = "public" }
+updated_at = { type = "timestamptz", default = "now()", class = "public" }
+"#;
+
+    /// A function `f` of the given keys (from line 2) beside [`MINIMAL`].
+    fn function(keys: &str) -> String {
+        format!("[functions.f]\n{keys}\n\n{MINIMAL}")
+    }
+
+    #[test]
+    fn adds_the_builtins_the_triggers_use_after_the_declared_functions() {
+        let schema = accepts(TRIGGERED);
+        let functions: Vec<&str> = schema.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(functions, ["stamp", "set_updated_at", "reject_change"]);
+        assert_eq!(schema.functions[1].body, FunctionBody::Builtin(Builtin::SetUpdatedAt));
+        let notes = schema.table("notes").expect("table notes");
+        let triggers: Vec<(&str, &str)> = notes
+            .triggers
+            .iter()
+            .map(|t| (t.name.as_str(), t.function.as_str()))
+            .collect();
+        assert_eq!(
+            triggers,
+            [
+                ("notes_set_updated_at", "set_updated_at"),
+                ("notes_append_only", "reject_change"),
+                ("notes_no_truncate", "reject_change"),
+                ("notes_stamp", "stamp"),
+            ]
+        );
+        assert_eq!(notes.triggers[2].for_each, ForEach::Statement);
+        assert_eq!(notes.triggers[3].events, [TriggerEvent::Insert]);
+        // No table uses a builtin: none is added.
+        assert!(accepts(MINIMAL).functions.is_empty());
+    }
+
+    #[test]
+    fn refuses_triggers_calling_unknown_or_non_trigger_functions() {
+        rejects(
+            &TRIGGERED.replace(r#"function = "stamp""#, r#"function = "stomp""#),
+            9,
+            Problem::UnknownFunction { name: "stomp".into() },
+        );
+        rejects(
+            &TRIGGERED.replace(r#"returns = "trigger""#, r#"returns = "void""#),
+            9,
+            Problem::NotATriggerFunction { name: "stamp".into() },
+        );
+    }
+
+    #[test]
+    fn refuses_repeated_trigger_names_and_events_and_no_events() {
+        rejects(
+            &TRIGGERED.replace(r#"name = "notes_stamp""#, r#"name = "notes_append_only""#),
+            9,
+            Problem::Duplicate {
+                what: "trigger",
+                name: "notes_append_only".into(),
+            },
+        );
+        rejects(
+            &TRIGGERED.replace(r#"events = ["insert"]"#, r#"events = ["insert", "insert"]"#),
+            9,
+            Problem::Duplicate {
+                what: "trigger event",
+                name: "insert".into(),
+            },
+        );
+        rejects(
+            &TRIGGERED.replace(r#"events = ["insert"]"#, "events = []"),
+            9,
+            Problem::Syntax {
+                message: "a trigger needs at least one event".into(),
+            },
+        );
+    }
+
+    #[test]
+    fn refuses_updated_at_without_its_column_and_a_function_named_like_a_builtin() {
+        rejects(
+            &TRIGGERED.replace(
+                r#"updated_at = { type = "timestamptz""#,
+                r#"updated_at = { type = "date""#,
+            ),
+            7,
+            Problem::UpdatedAtColumn { table: "notes".into() },
+        );
+        rejects(
+            &format!(
+                "{TRIGGERED}\n[functions.reject_change]\nreturns = \"trigger\"\nlanguage = \"sql\"\nbody = \"select 1\"\n"
+            ),
+            15,
+            Problem::ReservedName {
+                name: "reject_change".into(),
+            },
+        );
+    }
+
+    #[test]
+    fn checks_a_function_s_signature_body_and_callers() {
+        let schema = accepts(&function(
+            "args = [{ name = \"n\", type = \"int4\" }]\nreturns = \"BOOLEAN\"\nlanguage = \"sql\"\nsecurity = \"definer\"\nexecute = [\"service_role\", \"authenticated\", \"service_role\"]\nbody = \"select n > 0\"",
+        ));
+        let f = &schema.functions[0];
+        assert_eq!(f.returns, "boolean");
+        assert_eq!(f.args[0].sql_type.to_string(), "integer");
+        assert_eq!(f.security, Security::Definer);
+        assert_eq!(f.execute, [Role::Authenticated, Role::ServiceRole]);
+        rejects(
+            &function("returns = \"widget\"\nlanguage = \"sql\"\nbody = \"select 1\""),
+            2,
+            Problem::UnknownReturnType { found: "widget".into() },
+        );
+        rejects(
+            &function("returns = \"void\"\nlanguage = \"sql\"\nbody = \"select $function$\""),
+            4,
+            Problem::UnsafeExpression {
+                reason: "contains `$function$`, the delimiter around function bodies",
+            },
+        );
+        rejects(
+            &function(
+                "returns = \"void\"\nlanguage = \"sql\"\nsecurity = \"definer\"\nexecute = [\"authenticated\",\n  \"anon\"]\nbody = \"select 1\"",
+            ),
+            6,
+            Problem::SecurityDefinerForAnon { function: "f".into() },
+        );
+        rejects(
+            &function(
+                "args = [\n  { name = \"n\", type = \"integer\" },\n  { name = \"n\", type = \"text\" },\n]\nreturns = \"void\"\nlanguage = \"sql\"\nbody = \"select 1\"",
+            ),
+            4,
+            Problem::Duplicate {
+                what: "argument",
+                name: "n".into(),
+            },
+        );
+    }
+}

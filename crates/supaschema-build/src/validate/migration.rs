@@ -1,0 +1,102 @@
+//! `[migration]`: what the next migration is called, and which tables and columns it may drop
+//! or narrow.
+
+use super::{Result, Validator};
+use crate::error::Problem;
+use crate::ident::is_safe_identifier;
+use crate::model::MigrationSettings;
+use crate::read::{Name, RawMigration};
+
+impl Validator<'_> {
+    /// Entries of `allow_drop` name tables or columns; those of `allow_narrowing` columns.
+    pub(super) fn migration_settings(&self, raw: &RawMigration) -> Result<MigrationSettings> {
+        let name = self.optional_identifier(&raw.name, "migration name")?;
+        let path = |entry: &Name, columns_only: bool| -> Result<String> {
+            let parts: Vec<&str> = entry.get_ref().split('.').collect();
+            let shape_ok = if columns_only {
+                parts.len() == 2
+            } else {
+                (1..=2).contains(&parts.len())
+            };
+            if shape_ok && parts.iter().all(|p| is_safe_identifier(p)) {
+                Ok(entry.get_ref().clone())
+            } else {
+                Err(self.error(
+                    entry.span(),
+                    Problem::BadMigrationEntry {
+                        entry: entry.get_ref().clone(),
+                    },
+                ))
+            }
+        };
+        Ok(MigrationSettings {
+            name,
+            allow_drop: raw.allow_drop.iter().map(|e| path(e, false)).collect::<Result<_>>()?,
+            allow_narrowing: raw
+                .allow_narrowing
+                .iter()
+                .map(|e| path(e, true))
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{MINIMAL, accepts, rejects};
+    use crate::error::Problem;
+    use crate::model::MigrationSettings;
+
+    /// [`MINIMAL`] with a `[migration]` section of the given keys (from line 5).
+    fn migration(keys: &str) -> String {
+        format!("{MINIMAL}\n[migration]\n{keys}\n")
+    }
+
+    #[test]
+    fn reads_the_migration_settings() {
+        let schema = accepts(&migration(
+            "name = \"drop_old_notes\"\nallow_drop = [\"old_notes\", \"notes.body\"]\nallow_narrowing = [\"notes.id\"]",
+        ));
+        assert_eq!(
+            schema.migration,
+            MigrationSettings {
+                name: Some("drop_old_notes".into()),
+                allow_drop: vec!["old_notes".into(), "notes.body".into()],
+                allow_narrowing: vec!["notes.id".into()],
+            }
+        );
+        assert_eq!(accepts(MINIMAL).migration, MigrationSettings::default());
+    }
+
+    #[test]
+    fn refuses_an_unsafe_migration_name() {
+        rejects(
+            &migration("name = \"Drop Notes\""),
+            5,
+            Problem::UnsafeIdentifier {
+                what: "migration name",
+                name: "Drop Notes".into(),
+            },
+        );
+    }
+
+    #[test]
+    fn refuses_entries_that_name_no_table_or_column() {
+        rejects(
+            &migration("allow_drop = [\"notes\",\n  \"a.b.c\"]"),
+            6,
+            Problem::BadMigrationEntry { entry: "a.b.c".into() },
+        );
+        rejects(
+            &migration("allow_drop = [\"Notes\"]"),
+            5,
+            Problem::BadMigrationEntry { entry: "Notes".into() },
+        );
+        // Narrowing concerns a column's type, so a table alone is no entry.
+        rejects(
+            &migration("allow_narrowing = [\"notes\"]"),
+            5,
+            Problem::BadMigrationEntry { entry: "notes".into() },
+        );
+    }
+}
