@@ -440,7 +440,10 @@ pub enum Error {
         path.display(),
         closest.map(|name| format!("; did you mean {name}?")).unwrap_or_default()
     )]
-    UnknownTemplate { path: PathBuf, closest: Option<&'static str> },
+    UnknownTemplate {
+        path: PathBuf,
+        closest: Option<&'static str>,
+    },
     #[error("OUT_DIR is not set: run the generator from a build script, or give Config::out_dir")]
     NoOutDir,
     #[error(

@@ -239,7 +239,10 @@ pub fn parse(file: &SourceFile) -> Result<RawSchema, SchemaError> {
     // unclosed string first shows up as a missing comma on the next line. The earliest is the
     // cause.
     let (root, errors) = DeTable::parse_recoverable(&file.text);
-    if let Some(error) = errors.into_iter().min_by_key(|error| error.span().map_or(0, |span| span.start)) {
+    if let Some(error) = errors
+        .into_iter()
+        .min_by_key(|error| error.span().map_or(0, |span| span.start))
+    {
         return Err(syntax(error));
     }
     RawSchema::deserialize(toml::de::Deserializer::from(root)).map_err(syntax)

@@ -6,11 +6,11 @@ use crate::error::Error;
 use crate::ident::{quote_identifier, quote_literal};
 use crate::model::{Builtin, Class, Function, FunctionBody, Identity, SCHEMA, Schema, Table};
 use crate::plan::Step;
+use crate::templates;
 use serde::Deserialize;
 use serde::Serialize;
 use std::path::Path;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
-use crate::templates;
 
 /// The templates, loaded once, with the quoting filters registered.
 pub struct Renderer {
@@ -36,13 +36,15 @@ impl Renderer {
         tera.register_filter("doc_comment", filter_doc_comment);
         tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str())))
             .map_err(|e| {
-                let origins: Vec<&str> = templates
+                let overrides: Vec<String> = templates
                     .iter()
-                    .filter(|t| !t.origin.starts_with("supaschema-build"))
-                    .map(|t| t.origin.as_str())
+                    .filter_map(|t| t.file.as_ref().map(|file| file.display().to_string()))
                     .collect();
-                let origin = if origins.is_empty() { "the default templates".to_owned() } else { origins.join(", ") };
-                Error::template(&origin, &e)
+                let loaded = match overrides.is_empty() {
+                    true => "the default templates".to_owned(),
+                    false => format!("the templates, with the overrides {}", overrides.join(", ")),
+                };
+                Error::template(&loaded, &e)
             })?;
         Ok(Renderer { tera })
     }
@@ -342,6 +344,22 @@ fn filter_doc_comment(text: &str, kwargs: Kwargs, _: &State) -> TeraResult<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broken_override_names_its_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("sql")).expect("mkdir");
+        let file = dir.path().join("sql/comment_on.sql");
+        std::fs::write(&file, "comment on {{ broken").expect("write");
+        match Renderer::load(dir.path()) {
+            Err(Error::Template { name, chain }) => {
+                assert!(name.contains(&file.display().to_string()), "{name}");
+                assert!(chain.contains("sql/comment_on.sql"), "{chain}");
+            }
+            Err(other) => panic!("expected a template error, got {other}"),
+            Ok(_) => panic!("a broken override loaded"),
+        }
+    }
 
     #[test]
     fn rust_literals_are_what_debug_writes() {

@@ -3,7 +3,7 @@
 //! template without copying the rest.
 
 use crate::error::Error;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 /// Declares the embedded defaults, by name relative to `templates/`.
@@ -51,11 +51,12 @@ defaults![
     "sql/set_rls.sql",
 ];
 
-/// A template's name and text, and where the text came from (for error messages).
+/// A template's name and text, and the project's file it was read from when it overrides the
+/// default (for error messages).
 pub(crate) struct Template {
     pub name: String,
     pub text: String,
-    pub origin: String,
+    pub file: Option<PathBuf>,
 }
 
 /// The defaults, with every file under `overrides` (when the folder exists) in place of the
@@ -67,7 +68,7 @@ pub(crate) fn load(overrides: &Path) -> Result<Vec<Template>, Error> {
         .map(|(name, text)| Template {
             name: (*name).to_owned(),
             text: (*text).to_owned(),
-            origin: format!("supaschema-build's default {name}"),
+            file: None,
         })
         .collect();
     if overrides.as_os_str().is_empty() || !overrides.is_dir() {
@@ -91,10 +92,10 @@ pub(crate) fn load(overrides: &Path) -> Result<Vec<Template>, Error> {
             path: path.to_owned(),
             source,
         })?;
-        let origin = path.display().to_string();
+        let file = Some(path.to_owned());
         match templates.iter_mut().find(|t| t.name == name) {
-            Some(default) => *default = Template { name, text, origin },
-            None if name.split('/').any(|part| part == "parts") => templates.push(Template { name, text, origin }),
+            Some(default) => *default = Template { name, text, file },
+            None if name.split('/').any(|part| part == "parts") => templates.push(Template { name, text, file }),
             None => {
                 return Err(Error::UnknownTemplate {
                     path: path.to_owned(),
@@ -128,7 +129,13 @@ mod tests {
             .into_iter()
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
-            .map(|e| e.path().strip_prefix(&dir).unwrap_or(e.path()).to_string_lossy().replace('\\', "/"))
+            .map(|e| {
+                e.path()
+                    .strip_prefix(&dir)
+                    .unwrap_or(e.path())
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
             .collect();
         files.sort();
         let embedded: Vec<String> = DEFAULTS.iter().map(|(name, _)| (*name).to_owned()).collect();
@@ -143,10 +150,16 @@ mod tests {
         std::fs::write(dir.path().join("README.md"), "{{ not a template").expect("write");
         let templates = load(dir.path()).expect("loads");
         assert_eq!(templates.len(), DEFAULTS.len());
-        let comment = templates.iter().find(|t| t.name == "sql/comment_on.sql").expect("present");
+        let comment = templates
+            .iter()
+            .find(|t| t.name == "sql/comment_on.sql")
+            .expect("present");
         assert_eq!(comment.text, "-- mine");
-        let table = templates.iter().find(|t| t.name == "sql/create_table.sql").expect("present");
-        assert!(table.origin.contains("default"));
+        let table = templates
+            .iter()
+            .find(|t| t.name == "sql/create_table.sql")
+            .expect("present");
+        assert_eq!(table.file, None);
     }
 
     #[test]

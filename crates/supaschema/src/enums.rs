@@ -60,4 +60,3 @@ macro_rules! text_enum {
         }
     };
 }
-

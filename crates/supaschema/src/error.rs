@@ -126,4 +126,3 @@ impl fmt::Debug for DbError {
 }
 
 impl StdError for DbError {}
-

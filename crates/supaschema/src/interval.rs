@@ -43,4 +43,3 @@ impl ToSql for Interval {
 
     to_sql_checked!();
 }
-

@@ -10,4 +10,3 @@ impl fmt::Debug for Redacted {
         f.write_str("[PHI]")
     }
 }
-

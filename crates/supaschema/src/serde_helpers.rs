@@ -17,4 +17,3 @@ pub mod double_option {
         Option::<T>::deserialize(deserializer).map(Some)
     }
 }
-
