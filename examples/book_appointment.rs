@@ -5,8 +5,8 @@
 //! `DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres cargo run --example book_appointment`
 
 use chrono::{DateTime, TimeDelta, Utc};
-use supaschema::{DbError, DbErrorKind};
 use receptionist::schema::{Appointment, AppointmentStatus, NewAppointment, NewPatient, Patient};
+use supaschema::{DbError, DbErrorKind};
 use uuid::Uuid;
 
 /// Why a booking did not happen, in words the bot can answer with.

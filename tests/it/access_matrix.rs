@@ -6,15 +6,13 @@
 //! a row, links to another doctor's rows, reads through joins and functions) follow the same
 //! pattern. Every case runs in a transaction that is rolled back, so all see the same rows.
 
-
-
-use crate::common::{Migrate, Actor, DoctorRows, Grants, OWNED_TABLES, TestDb, project_root, seed_doctor};
+use crate::common::{Actor, DoctorRows, Grants, Migrate, OWNED_TABLES, TestDb, project_root, seed_doctor};
 use postgres::Client;
 use serde_json::Value;
 use std::fmt;
+use supaschema::{DbError, DbErrorKind};
 use supaschema_build::model::{Builtin, Command, FunctionBody, Policy, Role, Schema, Table, TriggerEvent};
 use supaschema_build::{SourceFile, load_schema};
-use supaschema::{DbError, DbErrorKind};
 use uuid::Uuid;
 
 fn model() -> Schema {

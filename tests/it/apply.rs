@@ -1,9 +1,7 @@
 //! The committed migration on a real PostgreSQL: it applies, applies again, and works under
 //! both of Supabase's grant regimes.
 
-
-
-use crate::common::{Migrate, Grants, TestDb};
+use crate::common::{Grants, Migrate, TestDb};
 
 #[test]
 fn migration_applies_to_a_fresh_database_and_again() {

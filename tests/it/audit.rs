@@ -3,10 +3,8 @@
 //! rewrite, that outlive the audited rows and the acting user; and one 'read' row per record for
 //! every recorded PHI access.
 
-
-
+use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor};
 use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
-use crate::common::{Migrate, Actor, Grants, TestDb, seed_doctor};
 use postgres::error::SqlState;
 use receptionist::schema::*;
 use uuid::Uuid;
@@ -179,20 +177,27 @@ fn every_write_is_audited_once_and_no_phi_reaches_the_log() {
         (row.id, ())
     });
     // The backend's writes are audited too, with no user.
-    let (from_bot, _) = audited(&mut db, &Actor::service_role(), "messages", "insert", &["content"], |tx| {
-        let row = NewMessage {
-            id: None,
-            conversation_id: conversation,
-            doctor_id: doctor,
-            sender: MessageSender::Bot,
-            content: CONTENT_2.into(),
-            provider_message_id: Some("wamid.bot".into()),
-            sent_at: None,
-        }
-        .insert(tx)
-        .expect("insert bot message");
-        (row.id, ())
-    });
+    let (from_bot, _) = audited(
+        &mut db,
+        &Actor::service_role(),
+        "messages",
+        "insert",
+        &["content"],
+        |tx| {
+            let row = NewMessage {
+                id: None,
+                conversation_id: conversation,
+                doctor_id: doctor,
+                sender: MessageSender::Bot,
+                content: CONTENT_2.into(),
+                provider_message_id: Some("wamid.bot".into()),
+                sent_at: None,
+            }
+            .insert(tx)
+            .expect("insert bot message");
+            (row.id, ())
+        },
+    );
 
     audited(&mut db, &me, "patients", "update", &["full_name", "phone"], |tx| {
         PatientPatch {

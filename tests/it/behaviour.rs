@@ -1,12 +1,10 @@
 //! What the database enforces on its own: no overlapping active appointments, `updated_at`,
 //! the audit trail with column names only, and an audit log nobody can rewrite.
 
-
-
+use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor};
 use chrono::{TimeDelta, TimeZone, Utc};
-use crate::common::{Migrate, Actor, Grants, TestDb, seed_doctor};
-use supaschema::{DbError, DbErrorKind};
 use receptionist::schema::*;
+use supaschema::{DbError, DbErrorKind};
 
 fn appointment(
     doctor: uuid::Uuid,

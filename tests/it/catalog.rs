@@ -1,9 +1,7 @@
 //! After the committed migration runs, the database holds exactly what schema.toml says:
 //! compared object by object through the catalog, with expressions in the server's spelling.
 
-
-
-use crate::common::{Migrate, Grants, TestDb, project_root};
+use crate::common::{Grants, Migrate, TestDb, project_root};
 use supaschema_build::{SourceFile, load_schema};
 use supaschema_cli::catalog::{expected_catalog, read_catalog};
 

@@ -5,9 +5,7 @@
 //! the generator accepts, has no finding under either grant regime; and for each rule the
 //! validator refuses a `schema.toml` that would produce a finding, saying why.
 
-
-
-use crate::common::{Migrate, Grants, TestDb, project_root};
+use crate::common::{Grants, Migrate, TestDb, project_root};
 use postgres::Client;
 use std::collections::BTreeSet;
 use supaschema_build::{Problem, SourceFile, load_schema, render_schema};

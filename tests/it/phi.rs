@@ -3,6 +3,7 @@
 //! (the API's wire format) still carries it. The columns are taken from the model, and the set
 //! checked must equal the model's set of PHI columns, so a new PHI column cannot be missed.
 
+use receptionist::schema::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -10,7 +11,6 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use supaschema_build::model::{Class, Column, Table};
 use supaschema_build::{SourceFile, load_schema};
-use receptionist::schema::*;
 
 fn model() -> supaschema_build::Schema {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.toml");

@@ -3,15 +3,13 @@
 //! one active appointment per overlapping set, one claim per webhook. Counts and timings are
 //! printed (timings are numbers to report, never asserted).
 
-
-
+use crate::common::{Actor, Grants, Migrate, TestDb, act_on, seed_doctor};
 use chrono::{TimeDelta, TimeZone, Utc};
-use crate::common::{Migrate, Actor, Grants, TestDb, act_on, seed_doctor};
+use receptionist::schema::*;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 use supaschema::DbErrorKind;
-use receptionist::schema::*;
 
 const THREADS: usize = 16;
 const ROUNDS: usize = 8;

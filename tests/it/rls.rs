@@ -1,9 +1,7 @@
 //! Row level security as the real roles: a doctor sees and changes only their own rows, `anon`
 //! gets nothing, `service_role` everything, under both grant regimes.
 
-
-
-use crate::common::{Migrate, Actor, DoctorRows, Grants, OWNED_TABLES, TestDb, seed_doctor};
+use crate::common::{Actor, DoctorRows, Grants, Migrate, OWNED_TABLES, TestDb, seed_doctor};
 use postgres::error::SqlState;
 use supaschema::{DbError, DbErrorKind};
 

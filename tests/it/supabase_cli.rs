@@ -5,8 +5,6 @@
 //!
 //! Runs `npm ci` first when `node_modules/` lacks the CLI; `.ci/run` does it up front.
 
-
-
 use crate::common::{Grants, TestDb, history_rows, project_root};
 use supaschema_testkit::{SupabaseCli, TempProject};
 

@@ -1,10 +1,8 @@
 //! The generated Rust types against the real tables: every insert struct is written and read
 //! back as its row struct, serde names equal column names, and PHI never prints.
 
-
-
+use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
-use crate::common::{Migrate, Actor, Grants, TestDb, seed_doctor};
 use receptionist::schema::*;
 use uuid::Uuid;
 

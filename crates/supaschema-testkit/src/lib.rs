@@ -9,8 +9,8 @@ mod project;
 mod supabase;
 
 pub use db::{
-    act_on,
-    Grants, TestDb, history_exists, history_rows, history_versions, public_tables, server_config, unreachable_url,
+    Grants, TestDb, act_on, history_exists, history_rows, history_versions, public_tables, server_config,
+    unreachable_url,
 };
 pub use project::{TempProject, assert_same_as_fresh, comparable, copy_tree};
 pub use supabase::{SupabaseCli, SupabaseRun};

@@ -4,7 +4,6 @@
 //! and the problem's help. A few variants that look hostile but are fine must pass, so the checks
 //! are shown to be no broader than they should be.
 
-
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -1865,7 +1864,6 @@ comment = "it's \"quoted\" */ /* -- ; $function$ $$ E'\\' \n\t}\u202E"
     ]
 }
 
-
 /// The 1-based line where `marker`, which must occur exactly once in `text`, starts.
 fn line_of(text: &str, marker: &str) -> Result<usize, String> {
     match text
@@ -1994,7 +1992,11 @@ fn a_broken_schema_writes_nothing() {
     let out = tempfile::tempdir().expect("temporary OUT_DIR");
     let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("a valid time");
     let mut config = Config::new();
-    config.root(root.path()).out_dir(out.path()).write_mode(WriteMode::Write).build_time(now);
+    config
+        .root(root.path())
+        .out_dir(out.path())
+        .write_mode(WriteMode::Write)
+        .build_time(now);
     let project = config.project();
     let supabase = root.path().join("supabase");
     let migrations = project.migrations_dir.clone();

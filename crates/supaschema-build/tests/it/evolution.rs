@@ -3,9 +3,8 @@
 //! the new one (run twice: running a migration again is harmless) equals a fresh database
 //! built from the edited schema alone.
 
-
-use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh};
 use supaschema_build::{Error, Problem};
+use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh};
 
 const BASE: &str = r#"
 extensions = ["pgcrypto"]

@@ -7,10 +7,9 @@
 //! `SUPASCHEMA_EVOLUTION_SEED` the seed (default fixed; `random` picks one). The seed is printed,
 //! and named in every failure.
 
-
-use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh};
 
 #[derive(Clone, Debug)]
 struct Column {

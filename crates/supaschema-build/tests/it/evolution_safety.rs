@@ -2,10 +2,9 @@
 //! destructive changes need permission, generated migrations cannot be edited silently,
 //! hand-written ones are left alone, versions always sort last, and check mode writes nothing.
 
-
-use supaschema_testkit::{Grants, TempProject, TestDb};
 use supaschema_build::WriteMode;
 use supaschema_build::{Error, Problem};
+use supaschema_testkit::{Grants, TempProject, TestDb};
 
 const SCHEMA: &str = r#"
 [external."auth.users"]
@@ -230,8 +229,5 @@ fn check_mode_fails_instead_of_writing_and_read_only_mode_only_warns() {
     assert!(out.path().join("schema.rs").exists(), "the types are still generated");
 
     std::fs::write(project.dir.path().join("schema.toml"), SCHEMA).expect("restore schema");
-    assert_eq!(
-        mode(WriteMode::Check).run().expect("up to date"),
-        Vec::<String>::new()
-    );
+    assert_eq!(mode(WriteMode::Check).run().expect("up to date"), Vec::<String>::new());
 }

@@ -1,10 +1,9 @@
 //! Generated SQL and Rust for small schemas, reviewed as snapshot files
 //! (`tests/snapshots/`), and each schema's SQL applied twice to a real database.
 
-
+use supaschema_build::{SourceFile, render_schema};
 use supaschema_testkit::fixture;
 use supaschema_testkit::{Grants, TestDb};
-use supaschema_build::{SourceFile, render_schema};
 
 use supaschema_testkit::FIXTURES as SCHEMAS;
 
@@ -52,11 +51,10 @@ fn generated_rust_parses() {
         let (_, rust) = render(name);
         syn::parse_file(&rust).unwrap_or_else(|e| panic!("{name}: {e}\n{rust}"));
     }
-    let tricky = fixture("minimal")
-        .replace(
-            "[tables.notes]\n",
-            "[tables.notes]\ncomment = \"line one\\nline two \\u202e evil \\t tab */ \\\\\"\n",
-        );
+    let tricky = fixture("minimal").replace(
+        "[tables.notes]\n",
+        "[tables.notes]\ncomment = \"line one\\nline two \\u202e evil \\t tab */ \\\\\"\n",
+    );
     let source = SourceFile::new("tricky.toml", tricky);
     let (_, _, rust) = render_schema(&source, None).unwrap_or_else(|e| panic!("{e}"));
     syn::parse_file(&rust).unwrap_or_else(|e| panic!("{e}\n{rust}"));
