@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# supaschema side by side with Drizzle Kit on the same synthetic schema (benches/generation.rs
-# --write-schema writes it both as schema.toml and as a drizzle-orm pg-core schema.ts). Each tool
-# runs as a whole process, from scratch, alternately, ROUNDS times; prints the median wall time
-# and the median peak RSS of each. Drizzle Kit generates without a database.
+# supaschema side by side with Drizzle Kit on the same synthetic schema (the generation bench of
+# crates/supaschema-build, `--write-schema`, writes it both as schema.toml and as a drizzle-orm
+# pg-core schema.ts). Each tool runs as a whole process, from scratch, alternately, ROUNDS times;
+# prints the median wall time and the median peak RSS of each. Drizzle Kit generates without a
+# database. "SQL only" writes only the migration, as Drizzle Kit does; it still renders the Rust
+# types (the public API renders both in one call): it is "SQL + Rust" minus writing schema.rs.
 #
 #   scripts/bench_drizzle.sh [TABLES] [ROUNDS]     # defaults: 500 tables, 10 rounds
 #
 # Needs Node.js with npm and GNU time (`apt-get install -y time`). Drizzle Kit is pinned in
-# benches/drizzle/package.json; its node_modules and all output stay in git-ignored folders.
+# crates/supaschema-build/benches/drizzle/package.json; its node_modules and all output stay in
+# git-ignored folders.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 tables=${1:-500}
 rounds=${2:-10}
-dir=benches/drizzle
+dir=crates/supaschema-build/benches/drizzle
 work=$dir/work
 
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -25,7 +28,7 @@ if [ ! -x "$dir/node_modules/.bin/drizzle-kit" ]; then
 fi
 
 # Our side: the generation bench binary in its one-shot mode (release build).
-exe=$(cargo bench --bench generation --no-run --message-format=json 2>/dev/null \
+exe=$(cargo bench -p supaschema-build --bench generation --no-run --message-format=json 2>/dev/null \
   | grep -o '"executable":"[^"]*generation[^"]*"' | tail -1 | cut -d'"' -f4)
 [ -x "$exe" ] || die "could not build the generation bench"
 
@@ -81,7 +84,7 @@ awk -v tables="$tables" -v rounds="$rounds" -v version="$drizzle_version" \
   printf "\n%d tables, %d rounds each, alternating; medians\n", tables, rounds
   printf "%-36s %10s %14s %8s %10s\n", "tool", "wall ms", "max RSS MiB", "tables", "policies"
   printf "%-36s %10d %14.1f %8d %10d\n", "supaschema (SQL + Rust types)", om, ok / 1024, ot, op
-  printf "%-36s %10d %14.1f %8d %10d\n", "supaschema (SQL only, like Drizzle)", sm, sk / 1024, st, op
+  printf "%-36s %10d %14.1f %8d %10d\n", "supaschema (writes SQL only)", sm, sk / 1024, st, op
   printf "%-36s %10d %14.1f %8d %10d\n", "drizzle-kit " version " generate", dm, dk / 1024, dt, dp
   printf "SQL only:     %.1fx faster (target >= 20x: %s), %.3f of the peak RSS (target <= 0.20: %s)\n", \
     dm / sm, (dm / sm >= 20 ? "met" : "MISSED"), sk / dk, (sk / dk <= 0.2 ? "met" : "MISSED")
