@@ -20,7 +20,7 @@ mod config;
 mod diff;
 mod error;
 mod expr;
-pub mod ident;
+mod ident;
 mod lock;
 pub mod model;
 mod order;
@@ -34,6 +34,7 @@ mod write;
 
 pub use config::{Config, WriteMode};
 pub use error::{Error, Problem, SchemaError, SourceFile};
+pub use ident::{quote_identifier, quote_literal};
 pub use model::Schema;
 pub use render::Renderer;
 pub use sql_type::SqlType;
@@ -162,6 +163,13 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
         migrations,
         lock,
     })
+}
+
+/// Checks the generated migrations against the lock as the build does before it plans, so a
+/// deploy can refuse what the build would: an edited, missing or unrecorded generated migration
+/// is the build's own error. A project without a lock has nothing to check.
+pub fn verify_history(project: &Project) -> Result<(), Error> {
+    History::read(project).map(|_| ())
 }
 
 /// What earlier builds left: the migration files and the lock, its checksums verified, with

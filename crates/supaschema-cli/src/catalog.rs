@@ -6,7 +6,7 @@
 
 use postgres::{Client, GenericClient};
 use std::collections::{BTreeMap, BTreeSet};
-use supaschema_build::ident::quote_identifier;
+use supaschema_build::quote_identifier;
 use supaschema_build::model::{Column, Command, ReferentialAction, Role, SCHEMA, Schema, Table};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -423,7 +423,7 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
         let arguments: Vec<String> = trigger
             .arguments
             .iter()
-            .map(|a| supaschema_build::ident::quote_literal(a))
+            .map(|a| supaschema_build::quote_literal(a))
             .collect();
         tx.batch_execute(&format!(
             "create trigger {} {} {} on {scratch} for each {} execute function {SCHEMA}.{}({})",
