@@ -81,6 +81,8 @@ pub enum DeployError {
     Connect { target: String, reason: String },
     #[error("{context}: {failure}")]
     Database { context: String, failure: DbFailure },
+    #[error("{0}\nNothing was pushed.")]
+    TamperedMigrations(supaschema_build::Error),
     #[error(
         "Remote migration versions not found in local migrations directory.\n\
          Make sure your local git repo is up-to-date. If the error persists, try repairing the migration history table:\n\
@@ -123,7 +125,8 @@ impl DeployError {
     /// 1 for refusals and failed migrations (the push was understood and stopped), 2 for the rest.
     pub fn exit_code(&self) -> i32 {
         match self {
-            DeployError::RemoteVersionsMissingLocally { .. }
+            DeployError::TamperedMigrations(_)
+            | DeployError::RemoteVersionsMissingLocally { .. }
             | DeployError::OutOfOrder { .. }
             | DeployError::NotTransactional { .. }
             | DeployError::MigrationFailed { .. } => 1,

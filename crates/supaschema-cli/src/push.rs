@@ -39,6 +39,9 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<PushReport, DeployError> {
+    // The build refuses edited, missing or unrecorded generated migrations; push refuses them
+    // too, before it connects, so what is deployed is always what was generated.
+    supaschema_build::verify_history(project).map_err(DeployError::TamperedMigrations)?;
     let listed = local::list(&project.migrations_dir)?;
     for warning in &listed.warnings {
         let _ = writeln!(err, "{warning}");

@@ -133,10 +133,15 @@ impl TempProject {
         }
     }
 
-    /// Removes every migration, for a test that writes its own.
+    /// Removes every migration and the lock that records them, for a test that writes its own
+    /// hand-written ones.
     pub fn clear_migrations(&self) {
         for file in self.migration_files() {
             std::fs::remove_file(file).expect("remove");
+        }
+        let lock = self.project().lock_path;
+        if lock.exists() {
+            std::fs::remove_file(lock).expect("remove the lock");
         }
     }
 

@@ -217,6 +217,29 @@ fn a_failing_file_rolls_back_with_its_history_row_and_never_prints_the_detail() 
     assert_eq!(versions, ["20240101000000"]);
 }
 
+/// A generated migration edited after generation is refused as the build refuses it, before
+/// the push touches the database.
+#[test]
+fn an_edited_generated_migration_is_refused_with_nothing_applied() {
+    let mut project = fixture_project();
+    let generated = project.migration_files().remove(0);
+    let mut sql = std::fs::read_to_string(&generated).expect("read the generated migration");
+    sql.push_str("\ncreate table public.sneaked_in (id int);\n");
+    std::fs::write(&generated, sql).expect("edit the generated migration");
+    let build_error = project.rebuild().expect_err("the build refuses the edited migration");
+
+    let mut db = TestDb::new(Grants::Explicit);
+    let run = supaschema(project.path(), &["push", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(
+        run.stderr.contains(&build_error.to_string()),
+        "not the build's message:\n{run}"
+    );
+    assert!(run.stderr.contains("Nothing was pushed."), "{run}");
+    assert!(public_tables(&mut db.client).is_empty(), "{run}");
+    assert!(!history_exists(&mut db.client), "{run}");
+}
+
 #[test]
 fn a_file_with_transaction_control_is_refused_before_anything_runs() {
     let project = fixture_project();
