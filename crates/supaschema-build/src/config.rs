@@ -147,13 +147,13 @@ impl Config {
     /// as a `cargo:warning` line. Nothing is written when generation fails.
     pub fn compile(&self) -> Result<(), Error> {
         let project = self.project();
-        for path in [
-            &project.schema_path,
-            &project.templates_dir,
-            &project.migrations_dir,
-            &project.lock_path,
-        ] {
+        for path in [&project.schema_path, &project.migrations_dir, &project.lock_path] {
             println!("cargo:rerun-if-changed={}", path.display());
+        }
+        // Cargo reruns a build script on every build while a path it watches is missing, so
+        // the overrides folder is watched only where it exists (`supaschema init` creates it).
+        if project.templates_dir.exists() {
+            println!("cargo:rerun-if-changed={}", project.templates_dir.display());
         }
         for var in [CHECK_ENV, "SOURCE_DATE_EPOCH", "DOCS_RS"] {
             println!("cargo:rerun-if-env-changed={var}");

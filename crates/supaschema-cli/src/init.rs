@@ -10,6 +10,7 @@ const LIB_RS: &str = include_str!("init/lib.rs");
 const SUPABASE_CONFIG: &str = include_str!("init/config.toml");
 const SEED: &str = include_str!("init/seed.sql");
 const GITIGNORE: &str = include_str!("init/gitignore");
+const TEMPLATES_README: &str = include_str!("init/templates.md");
 
 /// How the new project depends on the supaschema crates.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +35,7 @@ pub fn plan(dir: &Path, source: &Source) -> Result<Vec<(PathBuf, String)>, Deplo
         ("build.rs", BUILD_RS.to_owned()),
         ("schema.toml", SCHEMA.to_owned()),
         ("src/lib.rs", LIB_RS.to_owned()),
+        ("templates/README.md", TEMPLATES_README.to_owned()),
         ("supabase/config.toml", SUPABASE_CONFIG.replace("{project_id}", &name)),
         ("supabase/seed.sql", SEED.to_owned()),
         ("supabase/migrations/.gitkeep", String::new()),

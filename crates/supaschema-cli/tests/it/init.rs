@@ -39,12 +39,17 @@ struct Build {
 /// once, without the check mode CI sets for the workspace, and with the workspace's lock so
 /// the versions are those the workspace is tested with.
 fn cargo_build(dir: &Path) -> Build {
+    cargo_build_with(dir, &[])
+}
+
+fn cargo_build_with(dir: &Path, args: &[&str]) -> Build {
     let lock = dir.join("Cargo.lock");
     if !lock.exists() {
         std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
     }
     let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .arg("build")
+        .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", workspace_root().join("target/init-projects"))
         .env_remove("SUPASCHEMA_CHECK")
@@ -130,6 +135,14 @@ fn a_new_project_builds_at_once_and_pushes() {
     assert_eq!(
         std::fs::read(dir.join("supabase/migrations").join(&files[0])).expect("readable"),
         before
+    );
+
+    // Nothing changed since: cargo does not even run the build script again.
+    let third = cargo_build_with(&dir, &["-v"]);
+    assert!(
+        third.success && third.output.contains("Fresh clinic-app"),
+        "{}",
+        third.output
     );
 
     let mut db = push(&dir, Grants::Explicit);
