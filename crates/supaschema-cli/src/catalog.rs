@@ -6,8 +6,8 @@
 
 use postgres::{Client, GenericClient};
 use std::collections::{BTreeMap, BTreeSet};
-use supaschema_build::quote_identifier;
 use supaschema_build::model::{Column, Command, ReferentialAction, Role, SCHEMA, Schema, Table};
+use supaschema_build::quote_identifier;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Catalog {

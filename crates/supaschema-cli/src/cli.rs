@@ -31,7 +31,8 @@ pub struct Cli {
 /// shown in `--help`.
 #[derive(Debug, Args)]
 pub struct Database {
-    /// PostgreSQL connection string, e.g. postgresql://postgres:…@host:5432/postgres?sslmode=disable
+    /// PostgreSQL connection string, e.g. postgresql://postgres:…@host:5432/postgres?sslmode=verify-full&sslrootcert=ca.crt
+    /// (libpq's sslmode: disable, prefer (the default), require, verify-ca, verify-full)
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
     pub db_url: Option<String>,
 }

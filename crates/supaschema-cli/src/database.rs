@@ -1,11 +1,13 @@
-//! The connection: from `--db-url` or `DATABASE_URL`, with a timeout, and database errors
-//! reduced to what is safe to print.
+//! The connection: from `--db-url` or `DATABASE_URL`, over TLS as its `sslmode` says ([`tls`]),
+//! with a timeout, and database errors reduced to what is safe to print.
 
 use crate::DeployError;
+use crate::tls::{self, SslMode};
 use postgres::{Client, Config, NoTls};
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// How long to wait for an unreachable server before saying so.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -79,18 +81,44 @@ pub fn describe(config: &Config) -> String {
     format!("{host}:{port}/{database} as {user}")
 }
 
-/// Opens a connection (without TLS; add `?sslmode=disable` for servers that offer none).
+/// Opens a connection, over TLS as `sslmode` asks (libpq's meanings; `prefer` by default).
 pub fn connect(url: &str) -> Result<Client, DeployError> {
-    let mut config = Config::from_str(url).map_err(|e| DeployError::BadDatabaseUrl {
+    let (url, settings) = tls::take_settings(url)?;
+    let mut config = Config::from_str(&url).map_err(|e| DeployError::BadDatabaseUrl {
         reason: DbFailure::from(&e).message,
     })?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
     config.application_name("supaschema");
-    config.connect(NoTls).map_err(|e| DeployError::Connect {
-        target: describe(&config),
-        reason: DbFailure::from(&e).to_string(),
+    let connected = match settings.mode {
+        SslMode::Disable => config.ssl_mode(postgres::config::SslMode::Disable).connect(NoTls),
+        mode => {
+            let tls = MakeRustlsConnect::new(tls::client_config(&settings)?);
+            let wanted = match mode {
+                SslMode::Prefer => postgres::config::SslMode::Prefer,
+                _ => postgres::config::SslMode::Require,
+            };
+            config.ssl_mode(wanted).connect(tls)
+        }
+    };
+    connected.map_err(|error| {
+        let target = describe(&config);
+        if let Some(reason) = tls::certificate_problem(&error) {
+            return DeployError::Certificate {
+                target,
+                mode: settings.mode,
+                root_cert: settings.root_cert.clone().unwrap_or_default(),
+                reason,
+            };
+        }
+        if settings.mode == SslMode::Disable && tls::refused_without_tls(&error) {
+            return DeployError::TlsRequired { target };
+        }
+        DeployError::Connect {
+            target,
+            reason: DbFailure::from(&error).to_string(),
+        }
     })
 }
 

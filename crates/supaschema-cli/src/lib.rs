@@ -3,7 +3,7 @@
 //! arguments and maps outcomes to exit codes; the rest are the pieces they share: the local
 //! migration files ([`local`]), the Supabase CLI's history table ([`history`]), its statement
 //! splitter ([`split`]) and its pending-migration rules ([`pending`]), and the connection
-//! ([`database`]).
+//! ([`database`], over [`tls`]).
 //!
 //! Exit codes, for every command: **0** ok; **1** the command ran and found something a script
 //! should stop for (changes pending, tampering, drift, a refused or failed push); **2** usage,
@@ -23,6 +23,7 @@ pub mod pgtap;
 pub mod push;
 pub mod split;
 pub mod status;
+pub mod tls;
 
 use database::DbFailure;
 use std::path::PathBuf;
@@ -79,6 +80,36 @@ pub enum DeployError {
         "cannot connect to {target}: {reason}\nhelp: check the host, port, user and password in the URL; nothing was changed"
     )]
     Connect { target: String, reason: String },
+    #[error(
+        "cannot connect to {target}: the server's certificate failed the sslmode={} check against {}: {reason}.\n\
+         help: pass the CA that signed it as sslrootcert=<file> in the URL (for Supabase, the CA file from \
+         Project Settings → Database → SSL Configuration); nothing was changed",
+        mode.as_str(), root_cert.display()
+    )]
+    Certificate {
+        target: String,
+        mode: tls::SslMode,
+        root_cert: PathBuf,
+        reason: String,
+    },
+    #[error(
+        "sslmode={} checks the server's certificate, but no CA certificate was given (no sslrootcert, and no \
+         ~/.postgresql/root.crt).\n\
+         help: add sslrootcert=<file> to the URL (for Supabase, the CA file from Project Settings → Database → \
+         SSL Configuration), or use sslmode=require to encrypt without checking; nothing was changed",
+        mode.as_str()
+    )]
+    NoRootCertificate { mode: tls::SslMode },
+    #[error(
+        "cannot read the CA certificate {}: {reason}\nhelp: sslrootcert must name a PEM file; nothing was changed",
+        path.display()
+    )]
+    BadRootCertificate { path: PathBuf, reason: String },
+    #[error(
+        "cannot connect to {target}: the server accepts only encrypted connections, and the URL says sslmode=disable.\n\
+         help: remove sslmode=disable (prefer is the default) or use sslmode=verify-full with sslrootcert; nothing was changed"
+    )]
+    TlsRequired { target: String },
     #[error("{context}: {failure}")]
     Database { context: String, failure: DbFailure },
     #[error("{0}\nNothing was pushed.")]

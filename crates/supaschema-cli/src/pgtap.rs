@@ -13,9 +13,9 @@ use crate::DeployError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use supaschema_build::{quote_identifier, quote_literal};
 use supaschema_build::model::{Command, Identity, Role, SCHEMA, Schema, Table};
 use supaschema_build::{PlannedFile, Project, Renderer, SqlType, load_schema};
+use supaschema_build::{quote_identifier, quote_literal};
 
 /// The template, relative to the project's `templates/`.
 pub const TEMPLATE: &str = "pgtap/table.test.sql";

@@ -201,3 +201,55 @@ pub fn unreachable_url() -> String {
     drop(listener);
     format!("postgresql://postgres:secret-password@127.0.0.1:{port}/postgres?sslmode=disable&connect_timeout=5")
 }
+
+/// The login role the server accepts only over TLS, for tests of clients that must use (or
+/// refuse to go without) encryption: the test server's `pg_hba.conf` gets one line for this
+/// role alone at its top (`hostnossl all <role> all reject`, added once and kept), so no other
+/// connection is affected. Written through the server (`lo_export`), so it needs a superuser on
+/// a server whose configuration files it may write, as the local test server is.
+pub const TLS_ONLY_ROLE: &str = "supaschema_tls_only";
+
+/// Makes sure [`TLS_ONLY_ROLE`] exists and that the server refuses it without TLS.
+pub fn ensure_tls_only_role() {
+    let server = server_config();
+    let mut admin = server.connect(NoTls).expect("PostgreSQL is reachable (DATABASE_URL)");
+    admin
+        .batch_execute(&format!(
+            "do $$ begin if not exists (select from pg_roles where rolname = '{TLS_ONLY_ROLE}') then \
+             create role {TLS_ONLY_ROLE} login; end if; end $$"
+        ))
+        .expect("create the TLS-only role");
+    let rule = format!("hostnossl all {TLS_ONLY_ROLE} all reject");
+    let hba: String = admin
+        .query_one("select pg_read_file(current_setting('hba_file'))", &[])
+        .expect("read pg_hba.conf through the server")
+        .get(0);
+    if !hba.lines().any(|line| line.trim() == rule) {
+        let mut tx = admin.transaction().expect("begin");
+        let object: u32 = tx
+            .query_one(
+                "select lo_from_bytea(0, convert_to($1, 'UTF8'))",
+                &[&format!("{rule}\n{hba}")],
+            )
+            .expect("stage pg_hba.conf")
+            .get(0);
+        tx.execute("select lo_export($1, current_setting('hba_file'))", &[&object])
+            .expect("write pg_hba.conf through the server");
+        tx.execute("select lo_unlink($1)", &[&object])
+            .expect("drop the staged copy");
+        tx.commit().expect("commit");
+        admin
+            .batch_execute("select pg_reload_conf()")
+            .expect("reload the server's configuration");
+    }
+    // The reload is asynchronous: wait until a plain connection as the role is refused.
+    let mut plain = server.clone();
+    plain.user(TLS_ONLY_ROLE).ssl_mode(postgres::config::SslMode::Disable);
+    for _ in 0..50 {
+        if plain.connect(NoTls).is_err() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the server still accepts {TLS_ONLY_ROLE} without TLS after reloading pg_hba.conf");
+}

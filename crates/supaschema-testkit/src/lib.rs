@@ -9,8 +9,8 @@ mod project;
 mod supabase;
 
 pub use db::{
-    Grants, TestDb, act_on, history_exists, history_rows, history_versions, public_tables, server_config,
-    unreachable_url,
+    Grants, TLS_ONLY_ROLE, TestDb, act_on, ensure_tls_only_role, history_exists, history_rows, history_versions,
+    public_tables, server_config, unreachable_url,
 };
 pub use project::{TempProject, assert_same_as_fresh, comparable, copy_tree};
 pub use supabase::{SupabaseCli, SupabaseRun};

@@ -12,3 +12,4 @@ mod interop;
 mod pgtap;
 mod push;
 mod status;
+mod tls;
