@@ -393,7 +393,10 @@ fn table_changes(
             column: column.name.clone(),
             change,
         };
-        if old_column.identity != column.identity && old_column.identity.is_some() {
+        // Between `always` and `by default` the identity keeps its sequence; only adding or
+        // dropping one recreates it.
+        let identity_changed = old_column.identity != column.identity;
+        if identity_changed && old_column.identity.is_some() && column.identity.is_none() {
             phases.columns.push(alter(ColumnChange::Identity { identity: None }));
         }
         if old_column.default != column.default && old_column.default.is_some() {
@@ -426,9 +429,12 @@ fn table_changes(
                 default: column.default.clone(),
             }));
         }
-        if old_column.identity != column.identity && column.identity.is_some() {
-            phases.columns.push(alter(ColumnChange::Identity {
-                identity: column.identity,
+        if let (true, Some(identity)) = (identity_changed, column.identity) {
+            phases.columns.push(alter(match old_column.identity {
+                Some(_) => ColumnChange::IdentityKind { identity },
+                None => ColumnChange::Identity {
+                    identity: Some(identity),
+                },
             }));
         }
         if old_column.comment != column.comment {

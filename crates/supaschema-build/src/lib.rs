@@ -276,33 +276,47 @@ fn locate(source: &SourceFile, refusal: diff::Refusal) -> Error {
 }
 
 /// A short name for a migration from what it does: `add_patients_fax`,
-/// `create_invoices_and_more`.
+/// `create_invoices_and_more`. It is named after its most significant change (tables before
+/// columns before the rest), so that names derived from a renamed column, renamed along with
+/// it, do not name the migration.
 fn describe(steps: &[plan::Step]) -> String {
     use plan::Step::*;
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<(u8, String)> = Vec::new();
     for step in steps {
-        let name = match step {
-            CreateTable { table, .. } => format!("create_{}", table.name),
-            DropTable { table } => format!("drop_{table}"),
-            RenameTable { from, to } => format!("rename_{from}_to_{to}"),
-            AddColumn { table, column } => format!("add_{table}_{}", column.name),
-            DropColumn { table, column } => format!("drop_{table}_{column}"),
-            RenameColumn { table, to, .. } => format!("rename_{table}_{to}"),
-            AlterColumn { table, column, .. } => format!("alter_{table}_{column}"),
+        let named = match step {
+            CreateTable { table, .. } => (0, format!("create_{}", table.name)),
+            DropTable { table } => (0, format!("drop_{table}")),
+            RenameTable { from, to } => (0, format!("rename_{from}_to_{to}")),
+            AddColumn { table, column } => (1, format!("add_{table}_{}", column.name)),
+            DropColumn { table, column } => (1, format!("drop_{table}_{column}")),
+            RenameColumn { table, from, to } => (1, format!("rename_{table}_{from}_to_{to}")),
+            AlterColumn { table, column, .. } => (1, format!("alter_{table}_{column}")),
             CreatePolicy { table, .. } | DropPolicy { table, .. } | RenamePolicy { table, .. } => {
-                format!("policies_{table}")
+                (2, format!("policies_{table}"))
             }
-            CreateIndex { table, .. } => format!("index_{table}"),
-            CreateTrigger { table, .. } | DropTrigger { table, .. } => format!("triggers_{table}"),
-            CreateFunction { function } | DropFunction { function } => format!("function_{}", function.name),
-            AddConstraint { table, .. } | DropConstraint { table, .. } => format!("constraints_{table}"),
-            _ => "update_schema".to_owned(),
+            CreateIndex { table, .. } => (2, format!("index_{table}")),
+            DropIndex { name } => (2, format!("drop_index_{name}")),
+            RenameRelation { from, to, .. } => (2, format!("rename_{from}_to_{to}")),
+            CreateTrigger { table, .. } | DropTrigger { table, .. } | RenameTrigger { table, .. } => {
+                (2, format!("triggers_{table}"))
+            }
+            CreateFunction { function } | DropFunction { function } => (2, format!("function_{}", function.name)),
+            AddConstraint { table, .. } | DropConstraint { table, .. } => (3, format!("constraints_{table}")),
+            SetRls { table, .. } => (3, format!("rls_{table}")),
+            GrantTable { table, .. } => (3, format!("grants_{table}")),
+            CommentOn { .. } => (4, "comments".to_owned()),
+            CreateExtension { name } | DropExtension { name } => (4, format!("extension_{name}")),
+            GrantFunction { function } => (4, format!("grants_{}", function.name)),
         };
-        if !names.contains(&name) {
-            names.push(name);
+        if !names.iter().any(|(_, name)| *name == named.1) {
+            names.push(named);
         }
     }
-    let mut name = names.first().cloned().unwrap_or_else(|| "update_schema".to_owned());
+    let mut name = names
+        .iter()
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, name)| name.clone())
+        .unwrap_or_else(|| "update_schema".to_owned());
     if names.len() > 1 {
         name.push_str("_and_more");
     }
@@ -310,4 +324,35 @@ fn describe(steps: &[plan::Step]) -> String {
         name = format!("{}_and_more", &name[..50].trim_end_matches('_'));
     }
     name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plan::Step;
+
+    #[test]
+    fn a_migration_is_named_after_its_most_significant_change() {
+        let rename = Step::RenameColumn {
+            table: "tasks".into(),
+            from: "due_date".into(),
+            to: "due_on".into(),
+        };
+        let derived = Step::DropConstraint {
+            table: "tasks".into(),
+            name: "tasks_due_date_check".into(),
+        };
+        assert_eq!(
+            describe(&[derived, rename.clone()]),
+            "rename_tasks_due_date_to_due_on_and_more"
+        );
+        assert_eq!(describe(&[rename]), "rename_tasks_due_date_to_due_on");
+        let index = Step::RenameRelation {
+            table: "tasks".into(),
+            kind: "index",
+            from: "tasks_owner_idx".into(),
+            to: "tasks_by_owner_idx".into(),
+        };
+        assert_eq!(describe(&[index]), "rename_tasks_owner_idx_to_tasks_by_owner_idx");
+    }
 }

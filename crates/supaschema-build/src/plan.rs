@@ -185,8 +185,13 @@ pub enum ColumnChange {
     Default {
         default: Option<String>,
     },
+    /// Adds (numbering on after the values already there) or drops an identity.
     Identity {
         identity: Option<Identity>,
+    },
+    /// Switches an identity between `always` and `by default`, keeping its sequence.
+    IdentityKind {
+        identity: Identity,
     },
 }
 
