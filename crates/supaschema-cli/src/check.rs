@@ -2,12 +2,13 @@
 //! write nothing), the migrations folder is consistent, the generated pgTAP tests are current,
 //! and, given a database, no applied migration was changed or removed since it was pushed.
 
+use crate::finding::{Finding, Kind};
 use crate::{DeployError, database, diff, history, local, pgtap};
 use std::io::Write;
 use supaschema_build::Project;
 
 /// Everything `check` found; empty means exit 0.
-pub type Findings = Vec<String>;
+pub type Findings = Vec<Finding>;
 
 /// Runs every check. `Err` is reserved for problems that stop the check itself (a schema that
 /// does not parse, an unreadable file, an unreachable database): exit 2.
@@ -19,17 +20,25 @@ pub fn run(project: &Project, db_url: Option<&str>, err: &mut dyn Write) -> Resu
             for file in files {
                 let relative = file.path.strip_prefix(&project.root).unwrap_or(&file.path);
                 let action = if file.path.exists() { "rewrite" } else { "write" };
-                findings.push(format!(
-                    "schema.toml has changes that no migration holds yet: the next build would {action} {}\n\
-                     help: run `cargo build` and commit the result (`supaschema diff` shows it)",
-                    relative.display()
+                findings.push(Finding::new(
+                    Kind::UnbuiltChange,
+                    relative.display().to_string(),
+                    format!(
+                        "schema.toml has changes that no migration holds yet: the next build would {action} {}\n\
+                         help: run `cargo build` and commit the result (`supaschema diff` shows it)",
+                        relative.display()
+                    ),
                 ));
             }
         }
         Err(DeployError::Generator(error)) if stops_the_check(&error) => return Err(DeployError::Generator(error)),
         // The generator refusing the migrations it found (an edited migration, an inconsistent
         // lock file) is a finding, not a usage error.
-        Err(DeployError::Generator(error)) => findings.push(error.to_string()),
+        Err(DeployError::Generator(error)) => findings.push(Finding::new(
+            Kind::RefusedMigrations,
+            project.relative(&project.migrations_dir),
+            error.to_string(),
+        )),
         Err(other) => return Err(other),
     }
 
@@ -44,18 +53,20 @@ pub fn run(project: &Project, db_url: Option<&str>, err: &mut dyn Write) -> Resu
             .filter(|m| m.version == version)
             .map(|m| m.display_path())
             .collect();
-        findings.push(format!(
+        let detail = format!(
             "version {version} is used by more than one file ({}); the second would fail to push\n\
              help: give one of them a later version",
             files.join(", ")
-        ));
+        );
+        findings.push(Finding::new(Kind::DuplicateVersion, version, detail));
     }
 
     if pgtap::has_generated_tests(project)? {
         for stale in pgtap::stale_files(project)? {
-            findings.push(format!(
+            let detail = format!(
                 "the generated pgTAP test {stale} is out of date\nhelp: run `supaschema pgtap` and commit the result"
-            ));
+            );
+            findings.push(Finding::new(Kind::StaleTest, stale, detail));
         }
     }
 
@@ -68,19 +79,27 @@ pub fn run(project: &Project, db_url: Option<&str>, err: &mut dyn Write) -> Resu
             Some(rows) => {
                 for row in rows {
                     match listed.migrations.iter().find(|m| m.version == row.version) {
-                        None => findings.push(format!(
-                            "version {} is applied on the database but has no file in supabase/migrations/\n\
-                             help: restore the file from version control, or `supabase migration repair --status reverted {}`",
-                            row.version, row.version
+                        None => findings.push(Finding::new(
+                            Kind::AppliedWithoutFile,
+                            row.version.clone(),
+                            format!(
+                                "version {} is applied on the database but has no file in supabase/migrations/\n\
+                                 help: restore the file from version control, or `supabase migration repair --status reverted {}`",
+                                row.version, row.version
+                            ),
                         )),
                         Some(migration) => {
                             if migration.statements()? != row.statements {
-                                findings.push(format!(
-                                    "{} was changed after it was applied: its statements differ from those \
-                                     recorded in supabase_migrations.schema_migrations\n\
-                                     help: restore the applied version from version control and put the change \
-                                     into a new migration",
-                                    migration.display_path()
+                                findings.push(Finding::new(
+                                    Kind::EditedAfterApply,
+                                    migration.display_path(),
+                                    format!(
+                                        "{} was changed after it was applied: its statements differ from those \
+                                         recorded in supabase_migrations.schema_migrations\n\
+                                         help: restore the applied version from version control and put the \
+                                         change into a new migration",
+                                        migration.display_path()
+                                    ),
                                 ));
                             }
                         }

@@ -1,6 +1,7 @@
 //! The `supaschema` command line: arguments (clap) and exit codes. Every command's work is in
 //! its own module; this one only parses, dispatches and prints.
 
+use crate::finding::{self, Finding};
 use crate::{DeployError, EXIT_ERROR, Outcome, check, diff, drift, init, pgtap, push, status};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
@@ -69,6 +70,9 @@ pub enum Command {
         /// Also apply local migrations older than the newest applied one.
         #[arg(long)]
         include_all: bool,
+        /// With --dry-run: print the pending migrations as JSON findings.
+        #[arg(long, requires = "dry_run")]
+        json: bool,
     },
     /// For CI: schema.toml is fully materialized, the migrations are consistent, and (with
     /// --db-url) no applied migration was changed since it was pushed.
@@ -77,6 +81,9 @@ pub enum Command {
         /// enables it; DATABASE_URL alone does not.
         #[arg(long, value_name = "URL")]
         db_url: Option<String>,
+        /// Print the findings as JSON: {"findings": [{"kind", "object", "detail"}]}.
+        #[arg(long)]
+        json: bool,
     },
     /// Prints the migration the next `cargo build` would write; writes nothing.
     Diff,
@@ -84,6 +91,9 @@ pub enum Command {
     Drift {
         #[command(flatten)]
         database: Database,
+        /// Print the differences as JSON: {"findings": [{"kind", "object", "detail"}]}.
+        #[arg(long)]
+        json: bool,
     },
     /// Writes the pgTAP tests generated from schema.toml into supabase/tests/database/.
     Pgtap {
@@ -149,20 +159,22 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             database,
             dry_run,
             include_all,
+            json,
         } => {
             let url = crate::database::require_url(database.db_url.as_deref())?;
             let options = push::PushOptions {
                 dry_run: *dry_run,
                 include_all: *include_all,
+                json: *json,
             };
             push::run(&project, url, &options, out, err)?;
             Ok(Outcome::Ok)
         }
-        Command::Check { db_url } => {
+        Command::Check { db_url, json } => {
             let findings = check::run(&project, db_url.as_deref(), err)?;
             let summary = format!("check failed: {} problem(s)", findings.len());
             let ok = "ok: schema.toml is fully materialized and the migrations are consistent";
-            Ok(report(out, &findings, "", ok, &summary))
+            Ok(report(out, &findings, *json, "", ok, &summary))
         }
         Command::Diff => {
             let files = diff::planned(&project)?;
@@ -171,12 +183,12 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
                 _ => Outcome::Findings,
             })
         }
-        Command::Drift { database } => {
+        Command::Drift { database, json } => {
             let url = crate::database::require_url(database.db_url.as_deref())?;
             let differences = drift::run(&project, url)?;
             let summary = format!("{} difference(s) from schema.toml", differences.len());
             let ok = "No drift: the database matches schema.toml.";
-            Ok(report(out, &differences, "drift: ", ok, &summary))
+            Ok(report(out, &differences, *json, "drift: ", ok, &summary))
         }
         Command::Pgtap { check } => {
             if *check {
@@ -202,17 +214,24 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
     }
 }
 
-/// Prints `ok` when there are no findings; else each finding after `prefix`, then `summary`.
-fn report(out: &mut dyn Write, findings: &[String], prefix: &str, ok: &str, summary: &str) -> Outcome {
-    if findings.is_empty() {
+/// Prints `ok` when there are no findings; else each finding after `prefix`, then `summary`;
+/// with `json`, the findings as one JSON object instead.
+fn report(out: &mut dyn Write, findings: &[Finding], json: bool, prefix: &str, ok: &str, summary: &str) -> Outcome {
+    if json {
+        let _ = writeln!(out, "{}", finding::to_json(findings));
+    } else if findings.is_empty() {
         let _ = writeln!(out, "{ok}");
-        return Outcome::Ok;
+    } else {
+        for finding in findings {
+            let _ = writeln!(out, "{prefix}{finding}");
+        }
+        let _ = writeln!(out, "{summary}");
     }
-    for finding in findings {
-        let _ = writeln!(out, "{prefix}{finding}");
+    if findings.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Findings
     }
-    let _ = writeln!(out, "{summary}");
-    Outcome::Findings
 }
 
 #[cfg(test)]

@@ -2,12 +2,13 @@
 //! object through [`crate::catalog`], and says every difference in plain words.
 
 use crate::catalog::{Catalog, ColumnCatalog, PolicyCatalog, TableCatalog, api_roles, expected_catalog, read_catalog};
+use crate::finding::{Finding, Kind};
 use crate::{DeployError, database};
 use std::collections::{BTreeMap, BTreeSet};
 use supaschema_build::{Project, load_schema};
 
 /// Reads both catalogs and lists the differences (empty: no drift).
-pub fn run(project: &Project, url: &str) -> Result<Vec<String>, DeployError> {
+pub fn run(project: &Project, url: &str) -> Result<Vec<Finding>, DeployError> {
     let source = project.schema_source()?;
     let schema = load_schema(&source).map_err(supaschema_build::Error::from)?;
     let mut client = database::connect(url)?;
@@ -25,25 +26,39 @@ pub fn run(project: &Project, url: &str) -> Result<Vec<String>, DeployError> {
 }
 
 /// Every difference between the catalog `schema.toml` promises and the live one.
-pub fn compare(expected: &Catalog, actual: &Catalog) -> Vec<String> {
+pub fn compare(expected: &Catalog, actual: &Catalog) -> Vec<Finding> {
     let mut found = Vec::new();
     for (name, table) in &expected.tables {
         match actual.tables.get(name) {
-            None => found.push(format!("table `{name}` is missing")),
+            None => found.push(Finding::new(
+                Kind::Missing,
+                format!("table {name}"),
+                format!("table `{name}` is missing"),
+            )),
             Some(live) => compare_table(name, table, live, &mut found),
         }
     }
     for name in actual.tables.keys().filter(|n| !expected.tables.contains_key(*n)) {
-        found.push(format!("table `{name}` exists in the database but not in schema.toml"));
+        found.push(Finding::new(
+            Kind::Unexpected,
+            format!("table {name}"),
+            format!("table `{name}` exists in the database but not in schema.toml"),
+        ));
     }
     for (name, function) in &expected.functions {
         match actual.functions.get(name) {
-            None => found.push(format!("function `{name}` is missing")),
+            None => found.push(Finding::new(
+                Kind::Missing,
+                format!("function {name}"),
+                format!("function `{name}` is missing"),
+            )),
             Some(live) => {
                 let mut differ = |what: &str, want: String, have: String| {
                     if want != have {
-                        found.push(format!(
-                            "function `{name}`: {what} is {have} in the database; schema.toml says {want}"
+                        found.push(Finding::new(
+                            Kind::Different,
+                            format!("function {name}"),
+                            format!("function `{name}`: {what} is {have} in the database; schema.toml says {want}"),
                         ));
                     }
                 };
@@ -69,30 +84,34 @@ pub fn compare(expected: &Catalog, actual: &Catalog) -> Vec<String> {
         }
     }
     for name in actual.functions.keys().filter(|n| !expected.functions.contains_key(*n)) {
-        found.push(format!(
-            "function `{name}` exists in the database but not in schema.toml"
+        found.push(Finding::new(
+            Kind::Unexpected,
+            format!("function {name}"),
+            format!("function `{name}` exists in the database but not in schema.toml"),
         ));
     }
     found
 }
 
-fn compare_table(table: &str, expected: &TableCatalog, live: &TableCatalog, found: &mut Vec<String>) {
+fn compare_table(table: &str, expected: &TableCatalog, live: &TableCatalog, found: &mut Vec<Finding>) {
+    let object = format!("table {table}");
+    let mut differs = |detail: String| found.push(Finding::new(Kind::Different, object.clone(), detail));
     if expected.rls_enabled && !live.rls_enabled {
-        found.push(format!("row level security is switched off on table `{table}`"));
+        differs(format!("row level security is switched off on table `{table}`"));
     } else if !expected.rls_enabled && live.rls_enabled {
-        found.push(format!(
+        differs(format!(
             "row level security is switched on on table `{table}`, but schema.toml has `rls = false`"
         ));
     }
     if expected.rls_forced != live.rls_forced {
-        found.push(format!(
+        differs(format!(
             "row level security is {}forced on table `{table}`; schema.toml says it should {}be",
             if live.rls_forced { "" } else { "not " },
             if expected.rls_forced { "" } else { "not " }
         ));
     }
     if expected.comment != live.comment {
-        found.push(format!(
+        differs(format!(
             "table `{table}`: the comment is {} in the database; schema.toml says {}",
             comment(&live.comment),
             comment(&expected.comment)
@@ -109,57 +128,63 @@ fn compare_table(table: &str, expected: &TableCatalog, live: &TableCatalog, foun
         let have = live.grants.get(role).unwrap_or(&empty);
         let extra: Vec<&str> = have.difference(want).map(String::as_str).collect();
         let missing: Vec<&str> = want.difference(have).map(String::as_str).collect();
+        let object = format!("grant {table} to {role}");
         if !extra.is_empty() {
-            found.push(format!(
+            let detail = format!(
                 "`{role}` holds {} on table `{table}`, which schema.toml does not grant",
                 extra.join(", ")
-            ));
+            );
+            found.push(Finding::new(Kind::Unexpected, object.clone(), detail));
         }
         if !missing.is_empty() {
-            found.push(format!(
+            let detail = format!(
                 "`{role}` lacks {} on table `{table}`, which schema.toml grants",
                 missing.join(", ")
-            ));
+            );
+            found.push(Finding::new(Kind::Missing, object, detail));
         }
     }
 }
 
-fn compare_columns(table: &str, expected: &[ColumnCatalog], live: &[ColumnCatalog], found: &mut Vec<String>) {
+fn compare_columns(table: &str, expected: &[ColumnCatalog], live: &[ColumnCatalog], found: &mut Vec<Finding>) {
     for column in expected {
         let name = &column.name;
+        let object = format!("column {table}.{name}");
         let Some(have) = live.iter().find(|c| &c.name == name) else {
-            found.push(format!("table `{table}`: column `{name}` is missing"));
+            let detail = format!("table `{table}`: column `{name}` is missing");
+            found.push(Finding::new(Kind::Missing, object, detail));
             continue;
         };
+        let mut differs = |detail: String| found.push(Finding::new(Kind::Different, object.clone(), detail));
         if column.data_type != have.data_type {
-            found.push(format!(
+            differs(format!(
                 "table `{table}`: column `{name}` is `{}` in the database; schema.toml says `{}`",
                 have.data_type, column.data_type
             ));
         }
         if column.not_null != have.not_null {
-            found.push(format!(
+            differs(format!(
                 "table `{table}`: column `{name}` is {} in the database; schema.toml says {}",
                 nullability(have.not_null),
                 nullability(column.not_null)
             ));
         }
         if column.default != have.default {
-            found.push(format!(
+            differs(format!(
                 "table `{table}`: column `{name}` has default {} in the database; schema.toml says {}",
                 optional(&have.default),
                 optional(&column.default)
             ));
         }
         if column.identity != have.identity {
-            found.push(format!(
+            differs(format!(
                 "table `{table}`: column `{name}` has identity {} in the database; schema.toml says {}",
                 identity(&have.identity),
                 identity(&column.identity)
             ));
         }
         if column.comment != have.comment {
-            found.push(format!(
+            differs(format!(
                 "table `{table}`: column `{name}` has the comment {} in the database; schema.toml says {}",
                 comment(&have.comment),
                 comment(&column.comment)
@@ -167,9 +192,13 @@ fn compare_columns(table: &str, expected: &[ColumnCatalog], live: &[ColumnCatalo
         }
     }
     for column in live.iter().filter(|c| !expected.iter().any(|e| e.name == c.name)) {
-        found.push(format!(
-            "table `{table}`: column `{}` exists in the database but not in schema.toml",
-            column.name
+        found.push(Finding::new(
+            Kind::Unexpected,
+            format!("column {table}.{}", column.name),
+            format!(
+                "table `{table}`: column `{}` exists in the database but not in schema.toml",
+                column.name
+            ),
         ));
     }
 }
@@ -179,20 +208,31 @@ fn compare_definitions(
     kind: &str,
     expected: &BTreeMap<String, String>,
     live: &BTreeMap<String, String>,
-    found: &mut Vec<String>,
+    found: &mut Vec<Finding>,
 ) {
+    let object = |name: &str| format!("{kind} {table}.{name}");
     for (name, definition) in expected {
         match live.get(name) {
-            None => found.push(format!("table `{table}`: {kind} `{name}` is missing")),
-            Some(have) if have != definition => found.push(format!(
-                "table `{table}`: {kind} `{name}` is `{have}` in the database; schema.toml says `{definition}`"
+            None => found.push(Finding::new(
+                Kind::Missing,
+                object(name),
+                format!("table `{table}`: {kind} `{name}` is missing"),
+            )),
+            Some(have) if have != definition => found.push(Finding::new(
+                Kind::Different,
+                object(name),
+                format!(
+                    "table `{table}`: {kind} `{name}` is `{have}` in the database; schema.toml says `{definition}`"
+                ),
             )),
             Some(_) => {}
         }
     }
     for name in live.keys().filter(|n| !expected.contains_key(*n)) {
-        found.push(format!(
-            "table `{table}`: {kind} `{name}` exists in the database but not in schema.toml"
+        found.push(Finding::new(
+            Kind::Unexpected,
+            object(name),
+            format!("table `{table}`: {kind} `{name}` exists in the database but not in schema.toml"),
         ));
     }
 }
@@ -201,17 +241,23 @@ fn compare_policies(
     table: &str,
     expected: &BTreeMap<String, PolicyCatalog>,
     live: &BTreeMap<String, PolicyCatalog>,
-    found: &mut Vec<String>,
+    found: &mut Vec<Finding>,
 ) {
     for (name, policy) in expected {
+        let object = format!("policy {table}.{name}");
         let Some(have) = live.get(name) else {
-            found.push(format!("table `{table}`: policy `{name}` is missing"));
+            let detail = format!("table `{table}`: policy `{name}` is missing");
+            found.push(Finding::new(Kind::Missing, object, detail));
             continue;
         };
         let mut differ = |what: &str, want: String, got: String| {
             if want != got {
-                found.push(format!(
-                    "table `{table}`: policy `{name}` has {what} {got} in the database; schema.toml says {want}"
+                found.push(Finding::new(
+                    Kind::Different,
+                    object.clone(),
+                    format!(
+                        "table `{table}`: policy `{name}` has {what} {got} in the database; schema.toml says {want}"
+                    ),
                 ));
             }
         };
@@ -226,8 +272,10 @@ fn compare_policies(
         differ("with check", optional(&policy.with_check), optional(&have.with_check));
     }
     for name in live.keys().filter(|n| !expected.contains_key(*n)) {
-        found.push(format!(
-            "table `{table}`: policy `{name}` exists in the database but not in schema.toml"
+        found.push(Finding::new(
+            Kind::Unexpected,
+            format!("policy {table}.{name}"),
+            format!("table `{table}`: policy `{name}` exists in the database but not in schema.toml"),
         ));
     }
 }
@@ -306,13 +354,24 @@ mod tests {
         actual.tables.insert("extra".into(), TableCatalog::default());
         let found = compare(&expected, &actual);
         assert!(
-            found.contains(&"row level security is switched off on table `t`".to_owned()),
+            found
+                .iter()
+                .any(|f| f.detail == "row level security is switched off on table `t`"
+                    && f.kind == Kind::Different
+                    && f.object == "table t"),
             "{found:?}"
         );
         assert!(
-            found.iter().any(|f| f.contains("`anon` holds SELECT on table `t`")),
+            found
+                .iter()
+                .any(|f| f.detail.contains("`anon` holds SELECT on table `t`") && f.kind == Kind::Unexpected),
             "{found:?}"
         );
-        assert!(found.iter().any(|f| f.contains("table `extra` exists")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|f| f.object == "table extra" && f.kind == Kind::Unexpected),
+            "{found:?}"
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod database;
 pub mod diff;
 pub mod drift;
+pub mod finding;
 pub mod history;
 pub mod init;
 pub mod local;

@@ -2,6 +2,7 @@
 //! transaction together with its history row; the transaction first takes an advisory lock
 //! and re-reads the history, so two pushes at once apply every migration once.
 
+use crate::finding::{self, Finding, Kind};
 use crate::history::{self, PUSH_LOCK_KEY};
 use crate::local::{self, LocalMigration};
 use crate::pending::{self, Pending};
@@ -13,6 +14,8 @@ use supaschema_build::Project;
 pub struct PushOptions {
     pub dry_run: bool,
     pub include_all: bool,
+    /// With `dry_run`: print the pending migrations as findings in JSON.
+    pub json: bool,
 }
 
 /// What a push did.
@@ -64,7 +67,7 @@ pub fn run(
         }
     };
     let mut report = PushReport::default();
-    if pending.is_empty() {
+    if pending.is_empty() && !(options.dry_run && options.json) {
         let _ = writeln!(out, "Remote database is up to date.");
         return Ok(report);
     }
@@ -88,10 +91,21 @@ pub fn run(
         planned.push(Planned { migration, statements });
     }
     if options.dry_run {
+        report.would_apply = planned.iter().map(|f| f.migration.version.clone()).collect();
+        if options.json {
+            let findings: Vec<Finding> = planned
+                .iter()
+                .map(|f| {
+                    let detail = format!("would apply {}", f.migration.display_path());
+                    Finding::new(Kind::Pending, f.migration.version.clone(), detail)
+                })
+                .collect();
+            let _ = writeln!(out, "{}", finding::to_json(&findings));
+            return Ok(report);
+        }
         let _ = writeln!(out, "Would push these migrations:");
         for file in &planned {
             let _ = writeln!(out, " • {}", file.migration.file_name);
-            report.would_apply.push(file.migration.version.clone());
         }
         return Ok(report);
     }

@@ -1,6 +1,7 @@
 //! `supaschema status`: local migrations against the applied ones, like
 //! `supabase migration list` (`Local | Remote | Time (UTC)`).
 
+use crate::finding::{Finding, Kind};
 use crate::history;
 use crate::local;
 use crate::pending::{self, Pending};
@@ -58,6 +59,33 @@ pub fn read(project: &Project, url: &str, err: &mut dyn Write) -> Result<Status,
         remote_only,
         out_of_order,
     })
+}
+
+impl Status {
+    /// What a script should know: each pending, remote-only and out-of-order version.
+    pub fn findings(&self) -> Vec<Finding> {
+        let pending = self.pending.iter().map(|version| {
+            let detail = if self.out_of_order.contains(version) {
+                format!("{version} is not applied and is older than the newest applied migration")
+            } else {
+                format!("{version} is not applied yet")
+            };
+            let kind = if self.out_of_order.contains(version) {
+                Kind::OutOfOrder
+            } else {
+                Kind::Pending
+            };
+            Finding::new(kind, version.clone(), detail)
+        });
+        let remote_only = self.remote_only.iter().map(|version| {
+            Finding::new(
+                Kind::RemoteOnly,
+                version.clone(),
+                format!("{version} is applied on the database but has no local file"),
+            )
+        });
+        pending.chain(remote_only).collect()
+    }
 }
 
 /// Merges the two sorted lists comparing versions as numbers, as `migration list` does.
@@ -141,10 +169,10 @@ pub fn render_table(rows: &[StatusRow]) -> String {
 }
 
 /// Prints the status; `json` gives `{"migrations": [{"local", "remote", "time"}]}` like the
-/// CLI's `--output-format json`.
+/// CLI's `--output-format json`, with the [`Status::findings`] beside it as `"findings"`.
 pub fn print(status: &Status, json: bool, out: &mut dyn Write, err: &mut dyn Write) {
     if json {
-        let value = serde_json::json!({ "migrations": status.rows });
+        let value = serde_json::json!({ "migrations": status.rows, "findings": status.findings() });
         let _ = writeln!(out, "{value}");
     } else {
         let _ = write!(out, "\n{}\n", render_table(&status.rows));

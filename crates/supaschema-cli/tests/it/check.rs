@@ -2,7 +2,7 @@
 //! tampered with, 1 when changes are pending or an applied migration changed, 2 when the check
 //! cannot run.
 
-use crate::common::{fixture_project, supaschema};
+use crate::common::{fixture_project, json_findings, supaschema};
 use supaschema_testkit::{Grants, TestDb, unreachable_url};
 
 #[test]
@@ -11,6 +11,9 @@ fn a_materialized_project_passes() {
     let run = supaschema(project.path(), &["check"], &[]);
     assert_eq!(run.code, Some(0), "{run}");
     assert!(run.stdout.starts_with("ok:"), "{run}");
+    let as_json = supaschema(project.path(), &["check", "--json"], &[]);
+    assert_eq!(as_json.code, Some(0), "{as_json}");
+    assert!(json_findings(&as_json).is_empty(), "{as_json}");
 }
 
 #[test]
@@ -70,6 +73,16 @@ fn an_applied_migration_edited_afterwards_is_tampering() {
             .contains("supabase/migrations/29990101000000_extra.sql was changed after it was applied"),
         "{tampered}"
     );
+    let as_json = supaschema(project.path(), &["check", "--json", "--db-url", &db.url()], &[]);
+    assert_eq!(as_json.code, Some(1), "{as_json}");
+    let findings = json_findings(&as_json);
+    assert_eq!(findings.len(), 1, "{as_json}");
+    assert_eq!(
+        (findings[0].0.as_str(), findings[0].1.as_str()),
+        ("edited_after_apply", "supabase/migrations/29990101000000_extra.sql"),
+        "{as_json}"
+    );
+    assert!(findings[0].2.contains("was changed after it was applied"), "{as_json}");
 
     std::fs::remove_file(project.migrations_dir().join("29990101000000_extra.sql")).expect("remove");
     let removed = supaschema(project.path(), &["check", "--db-url", &db.url()], &[]);
@@ -79,6 +92,13 @@ fn an_applied_migration_edited_afterwards_is_tampering() {
             .stdout
             .contains("version 29990101000000 is applied on the database but has no file"),
         "{removed}"
+    );
+    let as_json = supaschema(project.path(), &["check", "--json", "--db-url", &db.url()], &[]);
+    let kinds: Vec<(String, String)> = json_findings(&as_json).into_iter().map(|(k, o, _)| (k, o)).collect();
+    assert_eq!(
+        kinds,
+        [("applied_without_file".to_owned(), "29990101000000".to_owned())],
+        "{as_json}"
     );
 }
 

@@ -55,3 +55,25 @@ pub fn supaschema(project: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
+
+/// The `(kind, object, detail)` of every finding a `--json` run printed, in order; panics
+/// unless stdout is exactly one JSON object of that shape.
+pub fn json_findings(run: &Run) -> Vec<(String, String, String)> {
+    let value: serde_json::Value =
+        serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{run}"));
+    let findings = value["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no \"findings\" array:\n{run}"));
+    findings
+        .iter()
+        .map(|finding| {
+            let field = |name: &str| {
+                finding[name]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("finding without a string {name:?}: {finding}"))
+                    .to_owned()
+            };
+            (field("kind"), field("object"), field("detail"))
+        })
+        .collect()
+}

@@ -1,7 +1,7 @@
 //! `supaschema drift`: every difference between a live database and schema.toml, in plain
 //! words; exit 1 when there is any.
 
-use crate::common::{fixture_project, supaschema};
+use crate::common::{fixture_project, json_findings, supaschema};
 use supaschema_testkit::{Grants, TestDb, fixture, unreachable_url};
 
 /// A function the fixture's triggers do not call, so the database can lose it and still tell
@@ -95,6 +95,37 @@ fn every_kind_of_drift_is_reported() {
             .contains(&format!("{} difference(s) from schema.toml", expected.len())),
         "{run}"
     );
+
+    // The same findings as data: one object each, with a kind and the object it is about.
+    let json = supaschema(project.path(), &["drift", "--json", "--db-url", &db.url()], &[]);
+    assert_eq!(json.code, Some(1), "{json}");
+    let findings = json_findings(&json);
+    let mut details: Vec<&str> = findings.iter().map(|(_, _, detail)| detail.as_str()).collect();
+    details.sort_unstable();
+    assert_eq!(details, expected, "{json}");
+    for (kind, object) in [
+        ("different", "table tasks"),
+        ("missing", "policy task_tags.task_tags_owner_delete"),
+        ("unexpected", "grant activity to anon"),
+        ("missing", "grant tags to authenticated"),
+        ("unexpected", "column workspaces.note"),
+        ("different", "column tasks.priority"),
+        ("unexpected", "index task_tags.stray_idx"),
+        ("missing", "trigger projects.projects_audit"),
+        ("unexpected", "table unexpected"),
+        ("missing", "function open_task_count"),
+        ("different", "function set_updated_at"),
+    ] {
+        assert!(
+            findings.iter().any(|(k, o, _)| k == kind && o == object),
+            "no {kind} {object}:\n{json}"
+        );
+    }
+    let mut clean = TestDb::new(Grants::Explicit);
+    project.migrate(&mut clean);
+    let none = supaschema(project.path(), &["drift", "--json", "--db-url", &clean.url()], &[]);
+    assert_eq!(none.code, Some(0), "{none}");
+    assert!(json_findings(&none).is_empty(), "{none}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! refuses what the CLI refuses, rolls a failing file back without printing its DETAIL, and
 //! applies each migration once when two pushes race.
 
-use crate::common::{fixture_project, supaschema};
+use crate::common::{fixture_project, json_findings, supaschema};
 use supaschema_cli::split::split_and_trim;
 use supaschema_testkit::{
     Grants, TestDb, history_exists, history_rows, history_versions, public_tables, unreachable_url,
@@ -67,6 +67,24 @@ fn dry_run_lists_and_changes_nothing() {
     }
     assert!(!history_exists(&mut db.client), "a dry run created the history table");
     assert!(public_tables(&mut db.client).is_empty(), "a dry run created tables");
+
+    let as_json = supaschema(
+        project.path(),
+        &["push", "--dry-run", "--json", "--db-url", &db.url()],
+        &[],
+    );
+    assert_eq!(as_json.code, Some(0), "{as_json}");
+    let findings = json_findings(&as_json);
+    let versions: Vec<&str> = findings.iter().map(|(_, version, _)| version.as_str()).collect();
+    assert_eq!(versions, project.migration_versions(), "{as_json}");
+    assert!(findings.iter().all(|(kind, _, _)| kind == "pending"), "{as_json}");
+    assert!(public_tables(&mut db.client).is_empty(), "a dry run created tables");
+    let without_dry_run = supaschema(project.path(), &["push", "--json", "--db-url", &db.url()], &[]);
+    assert_eq!(
+        without_dry_run.code,
+        Some(2),
+        "--json needs --dry-run: {without_dry_run}"
+    );
 }
 
 #[test]

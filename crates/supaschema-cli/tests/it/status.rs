@@ -1,7 +1,7 @@
 //! `supaschema status`: local migrations against the applied ones, like
 //! `supabase migration list`.
 
-use crate::common::{fixture_project, supaschema};
+use crate::common::{fixture_project, json_findings, supaschema};
 use supaschema_testkit::{Grants, TestDb, history_exists, unreachable_url};
 
 #[test]
@@ -30,6 +30,16 @@ fn without_a_history_table_everything_is_pending_and_nothing_is_created() {
     );
     assert!(run.stderr.contains("pending"), "{run}");
     assert!(!history_exists(&mut db.client), "status created the history table");
+
+    let as_json = supaschema(project.path(), &["status", "--json", "--db-url", &db.url()], &[]);
+    assert_eq!(as_json.code, Some(0), "{as_json}");
+    let pending: Vec<(String, String)> = json_findings(&as_json).into_iter().map(|(k, o, _)| (k, o)).collect();
+    let expected: Vec<(String, String)> = project
+        .migration_versions()
+        .into_iter()
+        .map(|v| ("pending".to_owned(), v))
+        .collect();
+    assert_eq!(pending, expected, "{as_json}");
 }
 
 #[test]
@@ -92,6 +102,13 @@ fn remote_only_versions_are_named() {
         run.stderr
             .contains("Remote migration versions not found in local migrations directory"),
         "{run}"
+    );
+    let as_json = supaschema(project.path(), &["status", "--json", "--db-url", &db.url()], &[]);
+    let findings: Vec<(String, String)> = json_findings(&as_json).into_iter().map(|(k, o, _)| (k, o)).collect();
+    assert_eq!(
+        findings,
+        [("remote_only".to_owned(), "29990101000000".to_owned())],
+        "{as_json}"
     );
 }
 
