@@ -93,6 +93,8 @@ struct Phases {
     rename_others: Vec<Step>,
     drop_tables: Vec<Step>,
     create_extensions: Vec<Step>,
+    /// Functions that column defaults and checks call, created before the tables and columns.
+    early_functions: Vec<Step>,
     create_tables: Vec<Step>,
     columns: Vec<Step>,
     add_constraints: Vec<Step>,
@@ -123,6 +125,7 @@ impl Phases {
             self.rename_others,
             self.drop_tables,
             self.create_extensions,
+            self.early_functions,
             self.create_tables,
             self.columns,
             self.add_constraints,
@@ -278,12 +281,16 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
         let previous = old.functions.iter().find(|f| f.name == function.name);
         let builtin_changed = function.body == FunctionBody::Builtin(Builtin::AuditRowChange) && audit_target_changed;
         if previous != Some(function) || changed_functions.contains(function.name.as_str()) || builtin_changed {
-            phases.functions.extend(create_function(function));
+            let phase = match new.tables_call(&function.name) {
+                true => &mut phases.early_functions,
+                false => &mut phases.functions,
+            };
+            phase.extend(create_function(function));
             if previous.is_some_and(|p| p.comment.is_some() && function.comment.is_none()) {
                 let target = CommentTarget::Function {
                     function: function.clone(),
                 };
-                phases.functions.push(Step::CommentOn { target, text: None });
+                phase.push(Step::CommentOn { target, text: None });
             }
         }
     }

@@ -88,6 +88,25 @@ fn after_name(bytes: &[u8], at: usize) -> bool {
     start < at && !bytes[start].is_ascii_digit()
 }
 
+/// Whether `expr` calls the function `name` (as `name(`, `public.name(` or `"name"(`).
+pub fn calls(expr: &str, name: &str) -> bool {
+    let bytes = expr.as_bytes();
+    let mut from = 0;
+    while let Some(found) = expr[from..].find(name) {
+        let start = from + found;
+        let end = start + name.len();
+        from = end;
+        let quoted = start > 0 && bytes[start - 1] == b'"' && bytes.get(end) == Some(&b'"');
+        let (before, after) = if quoted { (start - 1, end + 1) } else { (start, end) };
+        let name_starts = before == 0 || !is_identifier_byte(bytes[before - 1]);
+        let rest = expr[after..].trim_start();
+        if name_starts && (quoted || !bytes.get(end).copied().is_some_and(is_identifier_byte)) && rest.starts_with('(') {
+            return true;
+        }
+    }
+    false
+}
+
 /// The delimiter around function bodies. A body containing it could end itself early.
 pub const BODY_DELIMITER: &str = "$function$";
 
@@ -182,6 +201,16 @@ fn auth_call_spelling(expr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_calls_of_a_function_by_name() {
+        assert!(calls("public.is_phone(phone)", "is_phone"));
+        assert!(calls("is_phone (phone) and true", "is_phone"));
+        assert!(calls("public.\"is_phone\"(phone)", "is_phone"));
+        assert!(!calls("not_is_phone(phone)", "is_phone"));
+        assert!(!calls("is_phone_ok(phone)", "is_phone"));
+        assert!(!calls("is_phone", "is_phone"));
+    }
 
     #[test]
     fn accepts_ordinary_expressions() {

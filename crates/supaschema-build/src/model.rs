@@ -80,6 +80,25 @@ pub enum Owner {
     Via(String),
 }
 
+impl Schema {
+    /// Whether a column default, a check or an exclusion of any table calls the function
+    /// `name`: such a function has to exist before the tables do.
+    pub fn tables_call(&self, name: &str) -> bool {
+        self.tables.iter().any(|table| {
+            let defaults = table.columns.iter().filter_map(|c| c.default.as_deref());
+            let checks = table.checks.iter().map(|c| c.expr.as_str());
+            let exclusions = table
+                .exclusions
+                .iter()
+                .flat_map(|x| x.elements.iter().map(|e| e.sql.as_str()).chain(x.predicate.as_deref()));
+            defaults
+                .chain(checks)
+                .chain(exclusions)
+                .any(|expr| crate::expr::calls(expr, name))
+        })
+    }
+}
+
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)

@@ -247,6 +247,13 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
         .iter()
         .map(|name| Step::CreateExtension { name: name.clone() })
         .collect();
+    // Functions that defaults and checks call come before the tables; the rest after them, as
+    // a `language sql` body is checked against the tables it reads.
+    let (early, late): (Vec<&Function>, Vec<&Function>) =
+        schema.functions.iter().partition(|f| schema.tables_call(&f.name));
+    for function in early {
+        steps.extend(create_function(function));
+    }
     let order = table_order(schema);
     for &i in &order.tables {
         let table = &schema.tables[i];
@@ -272,7 +279,7 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
             constraint,
         });
     }
-    for function in &schema.functions {
+    for function in late {
         steps.extend(create_function(function));
     }
     let ordered: Vec<&Table> = order.tables.iter().map(|&i| &schema.tables[i]).collect();

@@ -28,6 +28,55 @@ fn apply_all(project: &TempProject, db: &mut TestDb, from: usize) {
     }
 }
 
+/// A function of the schema that a check or a default calls is created before the tables that
+/// call it, in the first migration and in a later one that adds both.
+#[test]
+fn functions_called_by_checks_and_defaults_exist_before_their_tables() {
+    const FUNCTIONS: &str = r#"
+[functions.is_phone]
+args = [{ name = "value", type = "text" }]
+returns = "boolean"
+language = "sql"
+volatility = "immutable"
+body = "select value ~ '^[+][0-9]{6,15}$'"
+
+[functions.default_rank]
+returns = "integer"
+language = "sql"
+volatility = "stable"
+body = "select 3"
+"#;
+    let column = "visits = { type = \"integer\", default = \"0\", class = \"administrative\" }";
+    let calling = format!(
+        "{column}\nphone = {{ type = \"text\", nullable = true, check = \"public.is_phone(phone)\", class = \"phi\" }}\n\
+         rank = {{ type = \"integer\", default = \"public.default_rank()\", class = \"administrative\" }}"
+    );
+    let schema = format!("{}{FUNCTIONS}", SCHEMA.replace(column, &calling));
+    for (first, later) in [(schema.as_str(), None), (SCHEMA, Some(schema.as_str()))] {
+        let mut project = TempProject::new(first);
+        if let Some(later) = later {
+            project.build(later).expect("the later migration");
+        }
+        let mut db = TestDb::new(Grants::Explicit);
+        apply_all(&project, &mut db, 0);
+        let doctor = db.create_user();
+        let refused = db.client.execute(
+            "insert into public.patients (doctor_id, full_name, phone) values ($1, 'Ada', 'not-a-phone')",
+            &[&doctor],
+        );
+        assert!(refused.is_err(), "the check calls the function");
+        let rank: i32 = db
+            .client
+            .query_one(
+                "insert into public.patients (doctor_id, full_name, phone) values ($1, 'Ada', '+4915112345678') returning rank",
+                &[&doctor],
+            )
+            .expect("a valid row")
+            .get(0);
+        assert_eq!(rank, 3);
+    }
+}
+
 /// Rows numbered by an identity column keep their numbers, and the next row gets the next one,
 /// when the identity switches between `always` and `by_default` or is added to a column that
 /// holds numbers already.
