@@ -314,6 +314,15 @@ fn incremental_migrations_equal_a_fresh_build() {
     let mut apply_new = |project: &TempProject, db: &mut TestDb, context: &str| {
         let migrations = project.migrations();
         for (file, sql) in &migrations[applied..] {
+            let mut statements: Vec<&str> = sql
+                .split(";\n")
+                .map(str::trim)
+                .filter(|s| s.starts_with("alter") || s.starts_with("drop"))
+                .collect();
+            let count = statements.len();
+            statements.sort_unstable();
+            statements.dedup();
+            assert_eq!(statements.len(), count, "{context}: {file} repeats a statement\n{sql}");
             db.client
                 .batch_execute(sql)
                 .unwrap_or_else(|e| panic!("{context}: {file} failed: {e:?}\n{sql}"));
