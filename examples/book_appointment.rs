@@ -1,16 +1,25 @@
-//! Application code on the generated types: the bot books an appointment for a patient and
-//! tells a clash apart from other failures, without ever printing the patient's data.
+//! Application code on the generated types: the bot, acting as a doctor under row level
+//! security, adds a patient and books an appointment for them, and tells a clash apart from
+//! other failures, without ever printing the patient's data. `book_appointment_async.rs` is the
+//! same program on tokio-postgres.
 //!
-//! Run against a database that has the migrations applied:
-//! `DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres cargo run --example book_appointment`
+//! Run against a database that has the migrations applied (`--help` says more):
+//! `DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres DOCTOR_ID=<auth user id> cargo run --example book_appointment`
+
+#[path = "common/settings.rs"]
+pub mod settings;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use receptionist::schema::{Appointment, AppointmentStatus, NewAppointment, NewPatient, Patient};
-use supaschema::{DbError, DbErrorKind};
+use settings::Settings;
+use std::process::ExitCode;
+use supaschema::blocking::Insert;
+use supaschema::{Actor, DbError, DbErrorKind, act_as};
 use uuid::Uuid;
 
 /// Why a booking did not happen, in words the bot can answer with.
-enum BookingError {
+#[derive(Debug)]
+pub enum BookingError {
     /// The doctor already has an active appointment at that time.
     SlotTaken,
     /// Anything else; the database error carries no patient data, so it may be logged.
@@ -31,54 +40,77 @@ fn book(
     patient: &Patient,
     starts_at: DateTime<Utc>,
     minutes: i64,
-    reason: &str,
 ) -> Result<Appointment, BookingError> {
-    let appointment = NewAppointment {
-        id: None,
-        doctor_id: patient.doctor_id,
-        patient_id: patient.id,
+    let appointment = NewAppointment::new(
+        patient.doctor_id,
+        patient.id,
         starts_at,
-        ends_at: starts_at + TimeDelta::minutes(minutes),
-        status: Some(AppointmentStatus::Pending),
-        reason: Some(reason.to_owned()),
-        created_at: None,
-        updated_at: None,
-    };
+        starts_at + TimeDelta::minutes(minutes),
+    )
+    .with_status(AppointmentStatus::Pending)
+    .with_reason("check-up".to_owned());
     Ok(appointment.insert(client)?)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let url = std::env::var("DATABASE_URL")?;
-    let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
-    let doctor: Uuid = std::env::var("DOCTOR_ID")?.parse()?;
-    let mut tx = client.transaction()?;
-    let patient = NewPatient {
-        id: None,
-        doctor_id: doctor,
-        full_name: "Ada Lovelace".into(),
-        phone: Some("+442071234567".into()),
-        email: None,
-        date_of_birth: None,
-        social_handle: None,
-        preferred_channel: None,
-        created_at: None,
-        updated_at: None,
-    }
-    .insert(&mut tx)?;
-    // Debug output shows `full_name: [PHI]`, never the name.
-    println!("patient: {patient:?}");
+/// What one run did: the patient added, then each attempt at the same slot (the second clashes).
+#[derive(Debug)]
+pub struct Outcome {
+    pub patient: Uuid,
+    pub attempts: Vec<Result<Uuid, BookingError>>,
+}
+
+/// Adds a patient for the doctor and tries twice to book them tomorrow at this hour, in one
+/// transaction acting as the doctor; commits.
+pub fn run(settings: &Settings) -> Result<Outcome, Box<dyn std::error::Error>> {
+    let mut client = postgres::Client::connect(&settings.database_url, postgres::NoTls)?;
+    let doctor = Actor::user(settings.doctor_id);
     let at = Utc::now() + TimeDelta::days(1);
-    for attempt in 1..=2 {
-        let mut savepoint = tx.transaction()?;
-        match book(&mut savepoint, &patient, at, 30, "check-up") {
-            Ok(appointment) => {
-                println!("attempt {attempt}: booked {}", appointment.id);
+    let outcome = act_as(&mut client, &doctor, |tx| {
+        let patient = NewPatient::new(settings.doctor_id, "Ada Lovelace".to_owned())
+            .with_phone("+442071234567".to_owned())
+            .insert(tx)?;
+        // Debug output shows `full_name: [PHI]`, never the name.
+        println!("patient: {patient:?}");
+        let mut attempts = Vec::new();
+        for _ in 0..2 {
+            // A savepoint, so that a refused booking leaves the transaction usable.
+            let mut savepoint = tx.transaction()?;
+            let attempt = book(&mut savepoint, &patient, at, 30).map(|a| a.id);
+            if attempt.is_ok() {
                 savepoint.commit()?;
             }
-            Err(BookingError::SlotTaken) => println!("attempt {attempt}: that slot is taken"),
-            Err(BookingError::Database(error)) => return Err(error.into()),
+            attempts.push(attempt);
+        }
+        Ok::<_, DbError>(Outcome {
+            patient: patient.id,
+            attempts,
+        })
+    })?;
+    Ok(outcome)
+}
+
+fn main() -> ExitCode {
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&settings) {
+        Ok(outcome) => {
+            for (attempt, result) in outcome.attempts.iter().enumerate() {
+                match result {
+                    Ok(id) => println!("attempt {}: booked {id}", attempt + 1),
+                    Err(BookingError::SlotTaken) => println!("attempt {}: that slot is taken", attempt + 1),
+                    Err(BookingError::Database(error)) => println!("attempt {}: {error}", attempt + 1),
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
         }
     }
-    tx.rollback()?;
-    Ok(())
 }

@@ -66,7 +66,7 @@ impl World {
         db.migrate();
         let a = seed_doctor(&mut db, 9);
         let b = seed_doctor(&mut db, 9);
-        db.act(&Actor::service_role(), |tx| {
+        db.act(Actor::service_role(), |tx| {
             tx.execute(
                 "insert into public.webhook_idempotency (provider, event_id, payload_sha256) values ('whatsapp', 'wamid.1', $1)",
                 &[&"a".repeat(64)],
@@ -528,7 +528,7 @@ fn join_reads(w: &mut World, grants: Grants, tally: &mut Tally) {
         }
     }
     for (what, sql) in queries {
-        let seen: Result<Vec<Uuid>, postgres::Error> = w.db.act(&Actor::user(w.a.doctor), |tx| {
+        let seen: Result<Vec<Uuid>, postgres::Error> = w.db.act(Actor::user(w.a.doctor), |tx| {
             tx.query(&sql, &[]).map(|rows| rows.iter().map(|r| r.get(0)).collect())
         });
         tally.cases += 1;

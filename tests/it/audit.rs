@@ -7,6 +7,7 @@ use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor};
 use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
 use postgres::error::SqlState;
 use receptionist::schema::*;
+use supaschema::blocking::*;
 use uuid::Uuid;
 
 /// Distinctive PHI: none of it may ever appear in the audit log.
@@ -114,66 +115,32 @@ fn every_write_is_audited_once_and_no_phi_reaches_the_log() {
         "insert",
         &["full_name", "phone", "email", "date_of_birth", "doctor_id"],
         |tx| {
-            let row = NewPatient {
-                id: None,
-                doctor_id: doctor,
-                full_name: NAME.into(),
-                phone: Some(PHONE.into()),
-                email: Some(EMAIL.into()),
-                date_of_birth: NaiveDate::parse_from_str(DOB, "%Y-%m-%d").ok(),
-                social_handle: None,
-                preferred_channel: None,
-                created_at: None,
-                updated_at: None,
-            }
-            .insert(tx)
-            .expect("insert patient");
+            let row = NewPatient::new(doctor, NAME.into())
+                .with_phone(PHONE.into())
+                .with_email(EMAIL.into())
+                .with_date_of_birth(NaiveDate::parse_from_str(DOB, "%Y-%m-%d").expect("valid date"))
+                .insert(tx)
+                .expect("insert patient");
             (row.id, ())
         },
     );
     let (appointment, _) = audited(&mut db, &me, "appointments", "insert", &["reason"], |tx| {
-        let row = NewAppointment {
-            id: None,
-            doctor_id: doctor,
-            patient_id: patient,
-            starts_at: at,
-            ends_at: at + TimeDelta::minutes(30),
-            status: None,
-            reason: Some(REASON.into()),
-            created_at: None,
-            updated_at: None,
-        }
-        .insert(tx)
-        .expect("insert appointment");
+        let row = NewAppointment::new(doctor, patient, at, at + TimeDelta::minutes(30))
+            .with_reason(REASON.into())
+            .insert(tx)
+            .expect("insert appointment");
         (row.id, ())
     });
     let (conversation, _) = audited(&mut db, &me, "conversations", "insert", &["channel"], |tx| {
-        let row = NewConversation {
-            id: None,
-            doctor_id: doctor,
-            patient_id: patient,
-            channel: ConversationChannel::Sms,
-            status: None,
-            last_message_at: None,
-            created_at: None,
-            updated_at: None,
-        }
-        .insert(tx)
-        .expect("insert conversation");
+        let row = NewConversation::new(doctor, patient, ConversationChannel::Sms)
+            .insert(tx)
+            .expect("insert conversation");
         (row.id, ())
     });
     let (message, _) = audited(&mut db, &me, "messages", "insert", &["content"], |tx| {
-        let row = NewMessage {
-            id: None,
-            conversation_id: conversation,
-            doctor_id: doctor,
-            sender: MessageSender::Patient,
-            content: CONTENT.into(),
-            provider_message_id: None,
-            sent_at: None,
-        }
-        .insert(tx)
-        .expect("insert message");
+        let row = NewMessage::new(conversation, doctor, MessageSender::Patient, CONTENT.into())
+            .insert(tx)
+            .expect("insert message");
         (row.id, ())
     });
     // The backend's writes are audited too, with no user.
@@ -184,17 +151,10 @@ fn every_write_is_audited_once_and_no_phi_reaches_the_log() {
         "insert",
         &["content"],
         |tx| {
-            let row = NewMessage {
-                id: None,
-                conversation_id: conversation,
-                doctor_id: doctor,
-                sender: MessageSender::Bot,
-                content: CONTENT_2.into(),
-                provider_message_id: Some("wamid.bot".into()),
-                sent_at: None,
-            }
-            .insert(tx)
-            .expect("insert bot message");
+            let row = NewMessage::new(conversation, doctor, MessageSender::Bot, CONTENT_2.into())
+                .with_provider_message_id("wamid.bot".into())
+                .insert(tx)
+                .expect("insert bot message");
             (row.id, ())
         },
     );
@@ -333,7 +293,7 @@ fn audit_rows_outlive_the_audited_rows_and_the_acting_user() {
     let gone = seed_doctor(&mut db, 9);
     let stays = seed_doctor(&mut db, 9);
     // The doctor deletes one of their rows themselves…
-    db.act(&Actor::user(gone.doctor), |tx| {
+    db.act(Actor::user(gone.doctor), |tx| {
         tx.execute("delete from public.messages where id = $1", &[&gone.message])
             .expect("delete own message")
     });
@@ -394,7 +354,7 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
     // A doctor can record reads of their own records only: another doctor's id, or one that
     // does not exist, is refused alike and writes nothing, so the trail cannot be padded.
     for foreign in [b.patient, Uuid::new_v4()] {
-        let refused = db.act(&Actor::user(a.doctor), |tx| {
+        let refused = db.act(Actor::user(a.doctor), |tx| {
             tx.execute(
                 "select public.record_phi_access('patients', $1, 'snooping')",
                 &[&vec![a.patient, foreign]],
@@ -404,25 +364,14 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
         assert_eq!(error.kind(), supaschema::DbErrorKind::PermissionDenied);
     }
     assert_eq!(audit_count(&mut db), before, "refused calls write nothing");
-    let second = db.act(&Actor::service_role(), |tx| {
-        receptionist::schema::NewPatient {
-            id: None,
-            doctor_id: a.doctor,
-            full_name: "Second Patient".into(),
-            phone: None,
-            email: None,
-            date_of_birth: None,
-            social_handle: None,
-            preferred_channel: None,
-            created_at: None,
-            updated_at: None,
-        }
-        .insert(tx)
-        .expect("second patient")
+    let second = db.act(Actor::service_role(), |tx| {
+        receptionist::schema::NewPatient::new(a.doctor, "Second Patient".into())
+            .insert(tx)
+            .expect("second patient")
     });
     let before = audit_count(&mut db);
     let ids = vec![a.patient, second.id, a.patient];
-    db.act(&Actor::user(a.doctor), |tx| {
+    db.act(Actor::user(a.doctor), |tx| {
         tx.execute(
             "select public.record_phi_access('patients', $1, 'treatment planning')",
             &[&ids],
@@ -451,7 +400,7 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
         assert_eq!(metadata, serde_json::json!({ "purpose": "treatment planning" }));
     }
     // The backend records its reads too; anon may not call it.
-    db.act(&Actor::service_role(), |tx| {
+    db.act(Actor::service_role(), |tx| {
         tx.execute(
             "select public.record_phi_access('messages', $1, 'sent reminder')",
             &[&vec![a.message]],
@@ -464,7 +413,7 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
         (backend[0].actor_id, backend[0].actor_role.as_str()),
         (None, "service_role")
     );
-    let anon = db.act(&Actor::anon(), |tx| {
+    let anon = db.act(Actor::anon(), |tx| {
         tx.execute(
             "select public.record_phi_access('patients', $1, 'x')",
             &[&vec![a.patient]],

@@ -4,6 +4,7 @@
 use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor};
 use chrono::{TimeDelta, TimeZone, Utc};
 use receptionist::schema::*;
+use supaschema::blocking::*;
 use supaschema::{DbError, DbErrorKind};
 
 fn appointment(
@@ -17,17 +18,7 @@ fn appointment(
         .with_ymd_and_hms(2030, 3, 4, hour, 0, 0)
         .single()
         .expect("valid time");
-    NewAppointment {
-        id: None,
-        doctor_id: doctor,
-        patient_id: patient,
-        starts_at,
-        ends_at: starts_at + TimeDelta::minutes(minutes),
-        status: Some(status),
-        reason: None,
-        created_at: None,
-        updated_at: None,
-    }
+    NewAppointment::new(doctor, patient, starts_at, starts_at + TimeDelta::minutes(minutes)).with_status(status)
 }
 
 #[test]
@@ -61,7 +52,7 @@ fn overlapping_active_appointments_are_rejected() {
         appointment(a.doctor, a.patient, 10, 30, AppointmentStatus::Cancelled).insert(tx)
     })
     .expect("cancelled one");
-    db.act(&Actor::user(other.doctor), |tx| {
+    db.act(Actor::user(other.doctor), |tx| {
         appointment(other.doctor, other.patient, 10, 60, AppointmentStatus::Confirmed).insert(tx)
     })
     .expect("another doctor's booking");
@@ -112,7 +103,7 @@ fn a_patient_update_is_audited_by_column_name_only() {
     let a = seed_doctor(&mut db, 9);
     let secret_name = "Zebediah Quux-Phi";
     let secret_phone = "+4917700000001";
-    db.act(&Actor::user(a.doctor), |tx| {
+    db.act(Actor::user(a.doctor), |tx| {
         PatientPatch {
             full_name: Some(secret_name.into()),
             phone: Some(Some(secret_phone.into())),
@@ -122,7 +113,7 @@ fn a_patient_update_is_audited_by_column_name_only() {
     })
     .expect("update")
     .expect("own patient");
-    let rows = db.act(&Actor::service_role(), |tx| {
+    let rows = db.act(Actor::service_role(), |tx| {
         tx.query(
             "select * from public.audit_logs where record_id = $1 and action = 'update'",
             &[&a.patient],

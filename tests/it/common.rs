@@ -84,83 +84,54 @@ impl DoctorRows {
 pub fn seed_doctor(db: &mut TestDb, hour: u32) -> DoctorRows {
     use chrono::{NaiveTime, TimeZone, Utc};
     use receptionist::schema::*;
+    use supaschema::blocking::*;
     let doctor = db.create_user();
-    db.act(&Actor::service_role(), |tx| {
-        let patient = NewPatient {
-            id: None,
-            doctor_id: doctor,
-            full_name: format!("Patient of {doctor}"),
-            phone: Some("+4915112345678".into()),
-            email: None,
-            date_of_birth: None,
-            social_handle: None,
-            preferred_channel: Some(PatientPreferredChannel::Whatsapp),
-            created_at: None,
-            updated_at: None,
-        }
-        .insert(tx)
-        .expect("insert patient");
+    db.act(Actor::service_role(), |tx| {
+        let patient = NewPatient::new(doctor, format!("Patient of {doctor}"))
+            .with_phone("+4915112345678".into())
+            .with_preferred_channel(PatientPreferredChannel::Whatsapp)
+            .insert(tx)
+            .expect("insert patient");
         let starts_at = Utc
             .with_ymd_and_hms(2030, 1, 7, hour, 0, 0)
             .single()
             .expect("valid time");
-        let appointment = NewAppointment {
-            id: None,
-            doctor_id: doctor,
-            patient_id: patient.id,
+        let appointment = NewAppointment::new(
+            doctor,
+            patient.id,
             starts_at,
-            ends_at: starts_at + chrono::TimeDelta::minutes(30),
-            status: Some(AppointmentStatus::Confirmed),
-            reason: Some("Back pain".into()),
-            created_at: None,
-            updated_at: None,
-        }
+            starts_at + chrono::TimeDelta::minutes(30),
+        )
+        .with_status(AppointmentStatus::Confirmed)
+        .with_reason("Back pain".into())
         .insert(tx)
         .expect("insert appointment");
-        let conversation = NewConversation {
-            id: None,
-            doctor_id: doctor,
-            patient_id: patient.id,
-            channel: ConversationChannel::Whatsapp,
-            status: None,
-            last_message_at: None,
-            created_at: None,
-            updated_at: None,
-        }
-        .insert(tx)
-        .expect("insert conversation");
-        let message = NewMessage {
-            id: None,
-            conversation_id: conversation.id,
-            doctor_id: doctor,
-            sender: MessageSender::Patient,
-            content: "I need an appointment".into(),
-            provider_message_id: None,
-            sent_at: None,
-        }
+        let conversation = NewConversation::new(doctor, patient.id, ConversationChannel::Whatsapp)
+            .insert(tx)
+            .expect("insert conversation");
+        let message = NewMessage::new(
+            conversation.id,
+            doctor,
+            MessageSender::Patient,
+            "I need an appointment".into(),
+        )
         .insert(tx)
         .expect("insert message");
-        let availability = NewAvailability {
-            id: None,
-            doctor_id: doctor,
-            day_of_week: 1,
-            start_time: NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"),
-            end_time: NaiveTime::from_hms_opt(17, 0, 0).expect("valid time"),
-            time_zone: "Europe/Berlin".into(),
-            created_at: None,
-            updated_at: None,
-        }
+        let availability = NewAvailability::new(
+            doctor,
+            1,
+            NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"),
+            NaiveTime::from_hms_opt(17, 0, 0).expect("valid time"),
+            "Europe/Berlin".into(),
+        )
         .insert(tx)
         .expect("insert availability");
-        let blocked_time = NewBlockedTime {
-            id: None,
-            doctor_id: doctor,
-            starts_at: starts_at + chrono::TimeDelta::days(7),
-            ends_at: starts_at + chrono::TimeDelta::days(8),
-            label: Some("holiday".into()),
-            created_at: None,
-            updated_at: None,
-        }
+        let blocked_time = NewBlockedTime::new(
+            doctor,
+            starts_at + chrono::TimeDelta::days(7),
+            starts_at + chrono::TimeDelta::days(8),
+        )
+        .with_label("holiday".into())
         .insert(tx)
         .expect("insert blocked time");
         DoctorRows {

@@ -4,6 +4,7 @@
 //! checked must equal the model's set of PHI columns, so a new PHI column cannot be missed.
 
 use receptionist::schema::*;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -113,18 +114,27 @@ fn check_struct<T: Debug + Serialize + DeserializeOwned>(table: &Table, kind: &s
 }
 
 /// The generated types are static, so each table is matched to its row, insert and patch
-/// structs by name; a table missing here fails the test.
+/// structs by name (an append-only table has no patch struct); a table missing here fails the
+/// test.
 fn check_table(table: &Table) -> BTreeSet<(String, String)> {
+    fn append_only<R, N>(table: &Table) -> BTreeSet<(String, String)>
+    where
+        R: Debug + Serialize + DeserializeOwned,
+        N: Debug + Serialize + DeserializeOwned,
+    {
+        let row = check_struct::<R>(table, "row struct");
+        let new = check_struct::<N>(table, "insert struct");
+        assert_eq!(row, new, "{}", table.name);
+        row
+    }
     fn all<R, N, P>(table: &Table) -> BTreeSet<(String, String)>
     where
         R: Debug + Serialize + DeserializeOwned,
         N: Debug + Serialize + DeserializeOwned,
         P: Debug + Serialize + DeserializeOwned,
     {
-        let row = check_struct::<R>(table, "row struct");
-        let new = check_struct::<N>(table, "insert struct");
+        let row = append_only::<R, N>(table);
         let patch = check_struct::<P>(table, "patch struct");
-        assert_eq!(row, new, "{}", table.name);
         assert_eq!(row, patch, "{}", table.name);
         row
     }
@@ -136,7 +146,7 @@ fn check_table(table: &Table) -> BTreeSet<(String, String)> {
         "availability" => all::<Availability, NewAvailability, AvailabilityPatch>(table),
         "blocked_times" => all::<BlockedTime, NewBlockedTime, BlockedTimePatch>(table),
         "webhook_idempotency" => all::<WebhookIdempotency, NewWebhookIdempotency, WebhookIdempotencyPatch>(table),
-        "audit_logs" => all::<AuditLog, NewAuditLog, AuditLogPatch>(table),
+        "audit_logs" => append_only::<AuditLog, NewAuditLog>(table),
         other => panic!("table {other} has no entry in check_table: add its three generated structs"),
     }
 }

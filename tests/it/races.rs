@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 use supaschema::DbErrorKind;
+use supaschema::blocking::*;
 
 const THREADS: usize = 16;
 const ROUNDS: usize = 8;
@@ -42,23 +43,14 @@ fn concurrent_overlapping_bookings_leave_exactly_one_per_overlapping_set() {
                     // Each starts a few minutes later than the one before and lasts an hour, so
                     // all sixteen of a set overlap each other.
                     let starts_at = base + TimeDelta::minutes(i64::try_from(i).expect("small"));
-                    let booking = NewAppointment {
-                        id: None,
-                        doctor_id: doctor,
-                        patient_id: patient,
-                        starts_at,
-                        ends_at: starts_at + TimeDelta::minutes(60),
-                        status: Some(if i % 4 == 0 {
+                    let booking = NewAppointment::new(doctor, patient, starts_at, starts_at + TimeDelta::minutes(60))
+                        .with_status(if i % 4 == 0 {
                             AppointmentStatus::Confirmed
                         } else {
                             AppointmentStatus::Pending
-                        }),
-                        reason: None,
-                        created_at: None,
-                        updated_at: None,
-                    };
+                        });
                     barrier.wait();
-                    let result = act_on(&mut client, &Actor::user(doctor), |tx| booking.insert(tx));
+                    let result = act_on(&mut client, Actor::user(doctor), |tx| booking.insert(tx));
                     (set, booking, result.map(|row| row.id).map_err(|e| e.kind()))
                 })
             })
@@ -73,7 +65,7 @@ fn concurrent_overlapping_bookings_leave_exactly_one_per_overlapping_set() {
             .map(|(set, booking, result)| match result {
                 Err(DbErrorKind::RetryTransaction) => {
                     *outcomes.entry("retried after a deadlock".into()).or_default() += 1;
-                    let retried = db.act(&Actor::user(a.doctor), |tx| booking.insert(tx));
+                    let retried = db.act(Actor::user(a.doctor), |tx| booking.insert(tx));
                     (set, retried.map(|row| row.id).map_err(|e| e.kind()))
                 }
                 other => (set, other),
@@ -96,7 +88,7 @@ fn concurrent_overlapping_bookings_leave_exactly_one_per_overlapping_set() {
             );
         }
         // What the database holds, counted by the backend: one active appointment per set.
-        let active: Vec<i64> = db.act(&Actor::service_role(), |tx| {
+        let active: Vec<i64> = db.act(Actor::service_role(), |tx| {
             (0..SETS)
                 .map(|set| {
                     let day = i32::try_from(round).expect("small") + 1;
@@ -149,7 +141,7 @@ fn deliver_concurrently(
                 let mut duplicates = 0;
                 let mut errors: BTreeMap<String, usize> = BTreeMap::new();
                 for _ in (t..DELIVERIES).step_by(THREADS) {
-                    match act_on(&mut client, &Actor::service_role(), |tx| claim(tx)) {
+                    match act_on(&mut client, Actor::service_role(), |tx| claim(tx)) {
                         Ok(true) => claims += 1,
                         Ok(false) => duplicates += 1,
                         Err(kind) => *errors.entry(format!("{kind:?}")).or_default() += 1,
@@ -172,7 +164,7 @@ fn deliver_concurrently(
 }
 
 fn receipts(db: &mut TestDb, event_id: &str) -> i64 {
-    db.act(&Actor::service_role(), |tx| {
+    db.act(Actor::service_role(), |tx| {
         tx.query_one(
             "select count(*) from public.webhook_idempotency where provider = 'whatsapp' and event_id = $1",
             &[&event_id],
@@ -211,18 +203,11 @@ fn a_webhook_delivered_a_thousand_times_at_once_is_claimed_once() {
     // The generated insert, with the unique violation as "already seen".
     let sha = payload_sha256.clone();
     let (claims, duplicates, errors, elapsed) = deliver_concurrently(&db, move |tx| {
-        let receipt = NewWebhookIdempotency {
-            id: None,
-            provider: WebhookIdempotencyProvider::Whatsapp,
-            event_id: "wamid.generated".into(),
-            payload_sha256: sha.clone(),
-            status: None,
-            attempts: None,
-            received_at: None,
-            processed_at: None,
-            keep_until: None,
-            updated_at: None,
-        };
+        let receipt = NewWebhookIdempotency::new(
+            WebhookIdempotencyProvider::Whatsapp,
+            "wamid.generated".into(),
+            sha.clone(),
+        );
         match receipt.insert(tx) {
             Ok(_) => Ok(true),
             Err(e) if e.kind() == DbErrorKind::UniqueViolation => Ok(false),

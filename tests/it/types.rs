@@ -4,6 +4,7 @@
 use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use receptionist::schema::*;
+use supaschema::blocking::*;
 use uuid::Uuid;
 
 #[test]
@@ -12,19 +13,16 @@ fn every_table_round_trips_through_its_structs() {
     db.migrate();
     let doctor = db.create_user();
     let at = |h| Utc.with_ymd_and_hms(2030, 5, 6, h, 30, 0).single().expect("valid time");
-    db.act(&Actor::service_role(), |tx| {
-        let new = NewPatient {
-            id: Some(Uuid::new_v4()),
-            doctor_id: doctor,
-            full_name: "Grace Hopper".into(),
-            phone: Some("+12025550123".into()),
-            email: Some("grace@example.test".into()),
-            date_of_birth: NaiveDate::from_ymd_opt(1906, 12, 9),
-            social_handle: Some("@grace".into()),
-            preferred_channel: Some(PatientPreferredChannel::Sms),
-            created_at: Some(at(1)),
-            updated_at: Some(at(1)),
-        };
+    db.act(Actor::service_role(), |tx| {
+        let new = NewPatient::new(doctor, "Grace Hopper".into())
+            .with_id(Uuid::new_v4())
+            .with_phone("+12025550123".into())
+            .with_email("grace@example.test".into())
+            .with_date_of_birth(NaiveDate::from_ymd_opt(1906, 12, 9).expect("valid date"))
+            .with_social_handle("@grace".into())
+            .with_preferred_channel(PatientPreferredChannel::Sms)
+            .with_created_at(at(1))
+            .with_updated_at(at(1));
         let stored = new.insert(tx).expect("insert patient");
         let found = Patient::find(tx, &stored.id).expect("find").expect("row exists");
         assert_eq!(found, stored);
@@ -43,17 +41,9 @@ fn every_table_round_trips_through_its_structs() {
             )
         );
 
-        let new = NewAppointment {
-            id: None,
-            doctor_id: doctor,
-            patient_id: stored.id,
-            starts_at: at(9),
-            ends_at: at(10),
-            status: Some(AppointmentStatus::Completed),
-            reason: Some("Check-up".into()),
-            created_at: None,
-            updated_at: None,
-        };
+        let new = NewAppointment::new(doctor, stored.id, at(9), at(10))
+            .with_status(AppointmentStatus::Completed)
+            .with_reason("Check-up".into());
         let appointment = new.insert(tx).expect("insert appointment");
         assert_eq!(
             Appointment::find(tx, &appointment.id).expect("find"),
@@ -64,48 +54,37 @@ fn every_table_round_trips_through_its_structs() {
             (at(9), AppointmentStatus::Completed)
         );
 
-        let conversation = NewConversation {
-            id: None,
-            doctor_id: doctor,
-            patient_id: stored.id,
-            channel: ConversationChannel::Instagram,
-            status: Some(ConversationStatus::HandedOff),
-            last_message_at: Some(at(11)),
-            created_at: None,
-            updated_at: None,
-        }
-        .insert(tx)
-        .expect("insert conversation");
+        let conversation = NewConversation::new(doctor, stored.id, ConversationChannel::Instagram)
+            .with_status(ConversationStatus::HandedOff)
+            .with_last_message_at(at(11))
+            .insert(tx)
+            .expect("insert conversation");
         assert_eq!(
             Conversation::find(tx, &conversation.id).expect("find"),
             Some(conversation.clone())
         );
         assert_eq!(conversation.status, ConversationStatus::HandedOff);
 
-        let message = NewMessage {
-            id: None,
-            conversation_id: conversation.id,
-            doctor_id: doctor,
-            sender: MessageSender::Bot,
-            content: "Your appointment is confirmed.".into(),
-            provider_message_id: Some("wamid.1".into()),
-            sent_at: Some(at(12)),
-        }
+        let message = NewMessage::new(
+            conversation.id,
+            doctor,
+            MessageSender::Bot,
+            "Your appointment is confirmed.".into(),
+        )
+        .with_provider_message_id("wamid.1".into())
+        .with_sent_at(at(12))
         .insert(tx)
         .expect("insert message");
         assert_eq!(Message::find(tx, &message.id).expect("find"), Some(message.clone()));
         assert_eq!(message.sent_at, at(12));
 
-        let availability = NewAvailability {
-            id: None,
-            doctor_id: doctor,
-            day_of_week: 3,
-            start_time: NaiveTime::from_hms_opt(8, 15, 0).expect("valid"),
-            end_time: NaiveTime::from_hms_opt(12, 45, 0).expect("valid"),
-            time_zone: "America/New_York".into(),
-            created_at: None,
-            updated_at: None,
-        }
+        let availability = NewAvailability::new(
+            doctor,
+            3,
+            NaiveTime::from_hms_opt(8, 15, 0).expect("valid"),
+            NaiveTime::from_hms_opt(12, 45, 0).expect("valid"),
+            "America/New_York".into(),
+        )
         .insert(tx)
         .expect("insert availability");
         assert_eq!(
@@ -117,34 +96,15 @@ fn every_table_round_trips_through_its_structs() {
             NaiveTime::from_hms_opt(8, 15, 0).expect("valid")
         );
 
-        let blocked = NewBlockedTime {
-            id: None,
-            doctor_id: doctor,
-            starts_at: at(13),
-            ends_at: at(14),
-            label: None,
-            created_at: None,
-            updated_at: None,
-        }
-        .insert(tx)
-        .expect("insert blocked time");
+        let blocked = NewBlockedTime::new(doctor, at(13), at(14))
+            .insert(tx)
+            .expect("insert blocked time");
         assert_eq!(BlockedTime::find(tx, &blocked.id).expect("find"), Some(blocked.clone()));
         assert_eq!(blocked.label, None);
 
-        let webhook = NewWebhookIdempotency {
-            id: None,
-            provider: WebhookIdempotencyProvider::Stripe,
-            event_id: "evt_123".into(),
-            payload_sha256: "a".repeat(64),
-            status: None,
-            attempts: None,
-            received_at: None,
-            processed_at: None,
-            keep_until: None,
-            updated_at: None,
-        }
-        .insert(tx)
-        .expect("insert webhook");
+        let webhook = NewWebhookIdempotency::new(WebhookIdempotencyProvider::Stripe, "evt_123".into(), "a".repeat(64))
+            .insert(tx)
+            .expect("insert webhook");
         assert_eq!(
             WebhookIdempotency::find(tx, &webhook.id).expect("find"),
             Some(webhook.clone())
@@ -179,19 +139,12 @@ fn every_table_round_trips_through_its_structs() {
 
     // Audit rows are written by triggers; the table owner writes one directly to check the
     // struct, since no API role may.
-    let entry = NewAuditLog {
-        id: None,
-        actor_id: Some(doctor),
-        actor_role: "authenticated".into(),
-        action: AuditLogAction::Read,
-        table_name: "patients".into(),
-        record_id: None,
-        changed_columns: Some(vec!["full_name".into()]),
-        metadata: Some(serde_json::json!({ "purpose": "test" })),
-        occurred_at: None,
-    }
-    .insert(&mut db.client)
-    .expect("insert audit row");
+    let entry = NewAuditLog::new("authenticated".into(), AuditLogAction::Read, "patients".into())
+        .with_actor_id(doctor)
+        .with_changed_columns(vec!["full_name".into()])
+        .with_metadata(serde_json::json!({ "purpose": "test" }))
+        .insert(&mut db.client)
+        .expect("insert audit row");
     assert_eq!(
         AuditLog::find(&mut db.client, &entry.id).expect("find"),
         Some(entry.clone())
@@ -205,7 +158,7 @@ fn serde_uses_column_names_and_debug_hides_phi() {
     db.migrate();
     let rows = seed_doctor(&mut db, 9);
     let patient = db
-        .act(&Actor::user(rows.doctor), |tx| Patient::find(tx, &rows.patient))
+        .act(Actor::user(rows.doctor), |tx| Patient::find(tx, &rows.patient))
         .expect("find")
         .expect("own");
     let json = serde_json::to_value(&patient).expect("serialize");

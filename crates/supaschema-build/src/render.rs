@@ -4,7 +4,7 @@
 
 use crate::error::Error;
 use crate::ident::{quote_identifier, quote_literal};
-use crate::model::{Builtin, Class, Function, FunctionBody, Identity, SCHEMA, Schema, Table};
+use crate::model::{Builtin, Class, Column, Function, FunctionBody, Identity, SCHEMA, Schema, Table, TriggerEvent};
 use crate::plan::Step;
 use crate::templates;
 use serde::Deserialize;
@@ -144,9 +144,13 @@ struct RustTable {
     doc: Option<String>,
     fields: Vec<RustField>,
     keys: Vec<RustField>,
+    /// The fields an insert must be given: the constructor's parameters.
+    required: Vec<RustField>,
     enums: Vec<RustEnum>,
     /// `id, doctor_id, ...`, quoted for SQL.
     select_list: String,
+    /// Rows are never changed (`append_only = true`): no patch struct.
+    append_only: bool,
 }
 
 #[derive(Clone, Serialize)]
@@ -158,13 +162,18 @@ struct RustField {
     column_literal: String,
     sql_name_literal: String,
     field: String,
+    /// `field` without a raw identifier's `r#`, to build method names from.
+    bare_field: String,
     /// The value type without `Option`.
     value_type: String,
     nullable: bool,
     phi: bool,
-    doc: Option<String>,
+    /// The column's comment, or its name: every generated item is documented.
+    doc: String,
     /// `required`, `optional` (has a default or may be null) or `never` (identity always).
     insert: &'static str,
+    /// The setter's doc: the column, what it holds when an insert leaves it out, its comment.
+    setter_doc: String,
     const_name: String,
 }
 
@@ -188,13 +197,15 @@ impl RustTable {
                     sql_name,
                     column_literal: rust_literal(&c.name),
                     field: c.rust_name.clone(),
+                    bare_field: c.rust_name.trim_start_matches("r#").to_owned(),
                     value_type: match &c.values {
                         Some(set) => set.rust_name.clone(),
                         None => c.sql_type.rust_type(runtime),
                     },
                     nullable: c.nullable,
                     phi: c.class == Class::Phi,
-                    doc: c.comment.clone(),
+                    doc: c.comment.clone().unwrap_or_else(|| format!("Column `{}`.", c.name)),
+                    setter_doc: setter_doc(c),
                     insert: match (c.identity, c.nullable || c.default.is_some()) {
                         (Some(Identity::Always), _) => "never",
                         (Some(Identity::ByDefault), _) | (None, true) => "optional",
@@ -210,6 +221,7 @@ impl RustTable {
             .iter()
             .filter_map(|k| fields.iter().find(|f| &f.column == k).cloned())
             .collect();
+        let required = fields.iter().filter(|f| f.insert == "required").cloned().collect();
         let enums = table
             .columns
             .iter()
@@ -238,8 +250,25 @@ impl RustTable {
                 .join(", "),
             fields,
             keys,
+            required,
             enums,
+            append_only: table.triggers.iter().any(|t| {
+                t.function == Builtin::RejectChange.function_name() && t.events.contains(&TriggerEvent::Update)
+            }),
         }
+    }
+}
+
+/// "Sets `c`; defaults to `now()`." and the column's comment, if any.
+fn setter_doc(column: &Column) -> String {
+    let left_out = match (&column.default, column.identity) {
+        (Some(expr), _) => format!("defaults to `{}`", expr.trim()),
+        (None, Some(_)) => "numbered by the database when not set".to_owned(),
+        (None, None) => "NULL when not set".to_owned(),
+    };
+    match &column.comment {
+        Some(comment) => format!("Sets `{}`; {left_out}.\n\n{comment}", column.name),
+        None => format!("Sets `{}`; {left_out}.", column.name),
     }
 }
 

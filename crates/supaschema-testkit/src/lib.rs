@@ -5,6 +5,7 @@
 //! `postgresql://postgres@127.0.0.1:5432/postgres`.
 
 mod db;
+mod package;
 mod project;
 mod supabase;
 
@@ -12,6 +13,7 @@ pub use db::{
     Grants, TLS_ONLY_ROLE, TestDb, act_on, ensure_tls_only_role, history_exists, history_rows, history_versions,
     public_tables, server_config, unreachable_url,
 };
+pub use package::{CargoPackage, CargoRun};
 pub use project::{TempProject, assert_same_as_fresh, comparable, copy_tree};
 pub use supabase::{SupabaseCli, SupabaseRun};
 
@@ -22,8 +24,15 @@ pub fn workspace_root() -> std::path::PathBuf {
 
 /// The fixture schemas in `schemas/`, by name: small ones for one feature each, `everything`
 /// (every feature, with keyword names) and `multi_tenant` (junction table, self-reference,
-/// foreign-key cycle, identity keys).
-pub const FIXTURES: [&str; 5] = ["minimal", "owned_via_parent", "cycle", "everything", "multi_tenant"];
+/// foreign-key cycle, identity keys), `column_types` (every column type).
+pub const FIXTURES: [&str; 6] = [
+    "minimal",
+    "owned_via_parent",
+    "cycle",
+    "everything",
+    "multi_tenant",
+    "column_types",
+];
 
 /// The text of the fixture schema `schemas/<name>.toml`.
 pub fn fixture(name: &str) -> String {

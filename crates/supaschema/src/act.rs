@@ -89,12 +89,25 @@ pub fn act_as<T, E: From<DbError>>(
 
 /// Switches an open transaction to `actor`, as PostgREST does at the start of a request.
 fn enter(transaction: &mut impl GenericClient, actor: &Actor) -> Result<(), DbError> {
-    // The role is one of three fixed names, never user input, so it is written into the
-    // statement; `set role` takes no parameters.
-    transaction.batch_execute(&format!("set local role {}", actor.role))?;
-    let claims = Value::Object(actor.claims.clone()).to_string();
-    transaction.execute("select set_config('request.jwt.claims', $1, true)", &[&claims])?;
+    transaction.batch_execute(&actor.set_role_statement())?;
+    transaction.execute(SET_CLAIMS, &[&actor.claims_json()])?;
     Ok(())
+}
+
+/// Puts the claims (`$1`, JSON) into `request.jwt.claims` for the transaction only.
+pub(crate) const SET_CLAIMS: &str = "select set_config('request.jwt.claims', $1, true)";
+
+impl Actor {
+    /// `set local role …`: the role is one of three fixed names, never user input, so it is
+    /// written into the statement; `set role` takes no parameters.
+    pub(crate) fn set_role_statement(&self) -> String {
+        format!("set local role {}", self.role)
+    }
+
+    /// The claims as the JSON text `request.jwt.claims` holds.
+    pub(crate) fn claims_json(&self) -> String {
+        Value::Object(self.claims.clone()).to_string()
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The runtime of the Rust types that `supaschema-build` generates from `schema.toml`: database
 //! errors that never carry row values ([`DbError`]), the PHI placeholder for `Debug`
-//! ([`Redacted`]), text-backed enums ([`text_enum!`]), `interval` ([`Interval`]), the SQL
-//! builders behind the generated operations, and acting as a Data API caller under row level
+//! ([`Redacted`]), text-backed enums ([`text_enum!`]), `interval` ([`Interval`]), the generic
+//! operations behind the generated types ([`blocking`]; `tokio` with the feature of that name),
+//! and acting as a Data API caller under row level
 //! security ([`act_as`], [`Actor`]).
 //!
 //! The generated code names this crate (`::supaschema` unless the build configures another
@@ -9,20 +10,24 @@
 //! project that uses the generated types depends on this crate alone.
 
 mod act;
+pub mod blocking;
 mod enums;
 mod error;
 mod interval;
+mod record;
 mod redact;
 mod serde_helpers;
 mod sql;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use act::{Actor, act_as, begin_as};
 pub use enums::UnknownValue;
 pub use error::{DbError, DbErrorKind};
 pub use interval::Interval;
+pub use record::{Changes, NewRecord, Param, Record, Values};
 pub use redact::Redacted;
 pub use serde_helpers::double_option;
-pub use sql::{insert_sql, select_by_key_sql, update_sql};
 
 // What the generated code uses, re-exported so that it needs no dependency of its own.
 pub use bytes;
@@ -31,4 +36,6 @@ pub use postgres;
 pub use rust_decimal;
 pub use serde;
 pub use serde_json;
+#[cfg(feature = "tokio")]
+pub use tokio_postgres;
 pub use uuid;

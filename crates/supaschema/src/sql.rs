@@ -1,70 +1,107 @@
-//! The small SQL builders behind the generated `insert`, `update` and `find`.
+//! The statements behind the generated operations, shared by [`blocking`](crate::blocking) and
+//! `tokio`: built from a row type's constants and the values to write.
+
+use crate::record::{Param, Record, Values};
+
+/// `select <select list> from <table> where <key> = $1 …`.
+pub(crate) fn find<R: Record>() -> String {
+    format!(
+        "select {} from {} where {}",
+        R::SELECT_LIST,
+        R::SQL_TABLE,
+        placeholders(R::KEY_COLUMNS, 0, " and ")
+    )
+}
 
 /// `insert into <table> (<columns>) values ($1, …) returning <select list>`; with no columns,
 /// `default values`.
-pub fn insert_sql(table: &str, columns: &[&str], select_list: &str) -> String {
-    if columns.is_empty() {
+pub(crate) fn insert<R: Record>(values: &Values<'_>) -> String {
+    let (table, select_list) = (R::SQL_TABLE, R::SELECT_LIST);
+    if values.columns.is_empty() {
         return format!("insert into {table} default values returning {select_list}");
     }
-    let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+    let numbers: Vec<String> = (1..=values.columns.len()).map(|i| format!("${i}")).collect();
     format!(
         "insert into {table} ({}) values ({}) returning {select_list}",
-        columns.join(", "),
-        placeholders.join(", ")
+        values.columns.join(", "),
+        numbers.join(", ")
     )
 }
 
 /// `update <table> set a = $1, … where <key> = $n … returning <select list>`: the key values
-/// follow the set values in the parameters.
-pub fn update_sql(table: &str, columns: &[&str], keys: &[&str], select_list: &str) -> String {
-    let sets: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ${}", i + 1))
-        .collect();
-    let filter: Vec<String> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("{k} = ${}", columns.len() + i + 1))
-        .collect();
+/// follow the set values in the parameters ([`update_params`]).
+pub(crate) fn update<R: Record>(values: &Values<'_>) -> String {
     format!(
-        "update {table} set {} where {} returning {select_list}",
-        sets.join(", "),
-        filter.join(" and ")
+        "update {} set {} where {} returning {}",
+        R::SQL_TABLE,
+        placeholders(&values.columns, 0, ", "),
+        placeholders(R::KEY_COLUMNS, values.columns.len(), " and "),
+        R::SELECT_LIST
     )
 }
 
-/// `select <select list> from <table> where <key> = $1 …`.
-pub fn select_by_key_sql(table: &str, select_list: &str, keys: &[&str]) -> String {
-    let filter: Vec<String> = keys
+/// The parameters of [`update`]: the values, then the key.
+pub(crate) fn update_params<'a, R: Record>(values: &Values<'a>, key: &'a R::Key) -> Vec<Param<'a>> {
+    let mut params = values.params.clone();
+    params.extend(R::key_params(key));
+    params
+}
+
+/// `a = $1, b = $2`, numbered from `after + 1`.
+fn placeholders(columns: &[&str], after: usize, separator: &str) -> String {
+    let terms: Vec<String> = columns
         .iter()
         .enumerate()
-        .map(|(i, k)| format!("{k} = ${}", i + 1))
+        .map(|(i, c)| format!("{c} = ${}", after + i + 1))
         .collect();
-    format!("select {select_list} from {table} where {}", filter.join(" and "))
+    terms.join(separator)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DbError;
+
+    struct Visit;
+
+    impl TryFrom<&postgres::Row> for Visit {
+        type Error = DbError;
+
+        fn try_from(_: &postgres::Row) -> Result<Visit, DbError> {
+            Ok(Visit)
+        }
+    }
+
+    impl Record for Visit {
+        type Key = (i32, String);
+        const SQL_TABLE: &'static str = "public.t";
+        const SELECT_LIST: &'static str = "a, b";
+        const KEY_COLUMNS: &'static [&'static str] = &["x", "y"];
+
+        fn key_params(key: &Self::Key) -> Vec<Param<'_>> {
+            vec![&key.0, &key.1]
+        }
+    }
 
     #[test]
     fn builds_parameterised_statements() {
+        let (a, b) = (1, 2);
+        let mut values = Values::new();
+        values.set("a", &a);
+        values.set("b", &b);
         assert_eq!(
-            insert_sql("public.t", &["a", "b"], "a, b"),
+            insert::<Visit>(&values),
             "insert into public.t (a, b) values ($1, $2) returning a, b"
         );
         assert_eq!(
-            insert_sql("public.t", &[], "a"),
-            "insert into public.t default values returning a"
+            insert::<Visit>(&Values::new()),
+            "insert into public.t default values returning a, b"
         );
         assert_eq!(
-            update_sql("public.t", &["a"], &["id"], "id, a"),
-            "update public.t set a = $1 where id = $2 returning id, a"
+            update::<Visit>(&values),
+            "update public.t set a = $1, b = $2 where x = $3 and y = $4 returning a, b"
         );
-        assert_eq!(
-            select_by_key_sql("public.t", "id", &["x", "y"]),
-            "select id from public.t where x = $1 and y = $2"
-        );
+        assert_eq!(update_params::<Visit>(&values, &(3, "k".into())).len(), 4);
+        assert_eq!(find::<Visit>(), "select a, b from public.t where x = $1 and y = $2");
     }
 }

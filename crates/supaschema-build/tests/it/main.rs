@@ -6,5 +6,6 @@ mod evolution;
 mod evolution_property;
 mod evolution_safety;
 mod fuzz_schema;
+mod generated_code;
 mod snapshots;
 mod supabase_cli;
