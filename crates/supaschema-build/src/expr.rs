@@ -100,7 +100,8 @@ pub fn calls(expr: &str, name: &str) -> bool {
         let (before, after) = if quoted { (start - 1, end + 1) } else { (start, end) };
         let name_starts = before == 0 || !is_identifier_byte(bytes[before - 1]);
         let rest = expr[after..].trim_start();
-        if name_starts && (quoted || !bytes.get(end).copied().is_some_and(is_identifier_byte)) && rest.starts_with('(') {
+        if name_starts && (quoted || !bytes.get(end).copied().is_some_and(is_identifier_byte)) && rest.starts_with('(')
+        {
             return true;
         }
     }
