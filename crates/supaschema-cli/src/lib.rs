@@ -15,6 +15,7 @@ pub mod cli;
 pub mod database;
 pub mod diff;
 pub mod drift;
+pub mod file_mode;
 pub mod finding;
 pub mod history;
 pub mod init;
@@ -132,24 +133,14 @@ pub enum DeployError {
         paths.join("\n")
     )]
     OutOfOrder { paths: Vec<String> },
-    #[error(
-        "{file}: statement {index} is `{keyword}`, which cannot run inside the transaction push wraps every \
-         migration in.\nhelp: {help}\nNothing was pushed."
-    )]
-    NotTransactional {
-        file: String,
-        index: usize,
-        keyword: String,
-        help: &'static str,
-    },
-    #[error(
-        "applying {file} failed: {failure}\nAt statement: {index}\n{statement}\nThis file was rolled back; files before it stay applied."
-    )]
+    #[error("applying {file} failed: {failure}\nAt statement: {index}\n{statement}\n{consequence}")]
     MigrationFailed {
         file: String,
         index: usize,
         statement: String,
         failure: DbFailure,
+        /// What stays applied: the file was rolled back, or it did not run in one transaction.
+        consequence: &'static str,
     },
 }
 
@@ -160,7 +151,6 @@ impl DeployError {
             DeployError::TamperedMigrations(_)
             | DeployError::RemoteVersionsMissingLocally { .. }
             | DeployError::OutOfOrder { .. }
-            | DeployError::NotTransactional { .. }
             | DeployError::MigrationFailed { .. } => 1,
             _ => EXIT_ERROR,
         }

@@ -1,7 +1,10 @@
-//! `supaschema push`: applies pending migrations like `supabase db push`. Each file runs in one
-//! transaction together with its history row; the transaction first takes an advisory lock
-//! and re-reads the history, so two pushes at once apply every migration once.
+//! `supaschema push`: applies pending migrations like `supabase db push`, each file as the CLI
+//! runs it ([`file_mode`]): normally in one transaction together with its history row. Each
+//! file is applied under an advisory lock after re-reading the history, so two pushes at once
+//! apply every migration once.
 
+use crate::database::DbFailure;
+use crate::file_mode::{self, Step};
 use crate::finding::{self, Finding, Kind};
 use crate::history::{self, PUSH_LOCK_KEY};
 use crate::local::{self, LocalMigration};
@@ -29,10 +32,12 @@ pub struct PushReport {
     pub would_apply: Vec<String>,
 }
 
-/// A migration ready to run: its file and its statements as the CLI splits them.
+/// A migration ready to run: its file, its statements as the CLI splits them, and how the
+/// CLI runs them.
 struct Planned<'a> {
     migration: &'a LocalMigration,
     statements: Vec<String>,
+    plan: file_mode::Plan,
 }
 
 pub fn run(
@@ -71,24 +76,17 @@ pub fn run(
         let _ = writeln!(out, "Remote database is up to date.");
         return Ok(report);
     }
-    // Read and check every file before touching the database: a file that cannot run in a
-    // transaction stops the push before anything is applied.
+    // Read every file before touching the database.
     let mut planned = Vec::new();
     for migration in pending {
-        let statements = migration.statements()?;
-        if let Some((index, keyword, help)) = statements
-            .iter()
-            .enumerate()
-            .find_map(|(i, s)| not_transactional(s).map(|(k, h)| (i, k, h)))
-        {
-            return Err(DeployError::NotTransactional {
-                file: migration.display_path(),
-                index,
-                keyword,
-                help,
-            });
-        }
-        planned.push(Planned { migration, statements });
+        let text = migration.read()?;
+        let statements = crate::split::split_and_trim(&text);
+        let plan = file_mode::plan(&text, &statements);
+        planned.push(Planned {
+            migration,
+            statements,
+            plan,
+        });
     }
     if options.dry_run {
         report.would_apply = planned.iter().map(|f| f.migration.version.clone()).collect();
@@ -116,12 +114,11 @@ pub fn run(
         client
             .batch_execute("RESET ALL")
             .map_err(|e| DeployError::database("cannot reset the session", &e))?;
-        let mut tx = client
-            .transaction()
-            .map_err(|e| DeployError::database("cannot begin a transaction", &e))?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK_KEY])
+        // A session lock for the whole file, which may commit more than once.
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&PUSH_LOCK_KEY])
             .map_err(|e| DeployError::database("cannot take the push lock", &e))?;
-        let applied_now = history::applied_versions(&mut tx)?.unwrap_or_default();
+        let applied_now = history::applied_versions(&mut client)?.unwrap_or_default();
         if applied_now.contains(&migration.version) {
             let _ = writeln!(
                 out,
@@ -129,134 +126,82 @@ pub fn run(
                 migration.file_name
             );
             report.skipped.push(migration.version.clone());
-            continue;
+        } else {
+            let _ = writeln!(out, "Applying migration {}...", migration.file_name);
+            apply(&mut client, file)?;
+            report.applied.push(migration.version.clone());
         }
-        let _ = writeln!(out, "Applying migration {}...", migration.file_name);
-        for (index, statement) in file.statements.iter().enumerate() {
-            if let Err(error) = tx.batch_execute(statement) {
-                let failure = crate::database::DbFailure::from(&error);
-                let _ = tx.rollback();
-                return Err(DeployError::MigrationFailed {
-                    file: migration.display_path(),
-                    index,
-                    statement: statement.clone(),
-                    failure,
-                });
-            }
-        }
-        history::insert(&mut tx, &migration.version, &migration.name, &file.statements)
-            .map_err(|e| DeployError::database(format!("cannot record {} in the history", migration.file_name), &e))?;
-        tx.commit()
-            .map_err(|e| DeployError::database(format!("cannot commit {}", migration.file_name), &e))?;
-        report.applied.push(migration.version.clone());
+        client
+            .execute("SELECT pg_advisory_unlock($1)", &[&PUSH_LOCK_KEY])
+            .map_err(|e| DeployError::database("cannot release the push lock", &e))?;
     }
     let _ = writeln!(out, "Finished supaschema push.");
     Ok(report)
 }
 
-/// Statements that cannot run inside the one transaction push wraps a file in: transaction
-/// control (which makes the CLI run the file statement by statement, without atomicity) and
-/// commands PostgreSQL refuses inside a transaction block. Returns the keyword and a fix.
-pub fn not_transactional(statement: &str) -> Option<(String, &'static str)> {
-    let words = leading_words(statement, 4);
-    let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
-    let first = word(0);
-    const TRANSACTION_HELP: &str = "remove BEGIN/COMMIT: push already runs each file in one transaction";
-    const OWN_FILE_HELP: &str = "run it outside push (psql), or with `supabase db push`, which commits it on its own";
-    match first {
-        "BEGIN" | "COMMIT" | "END" | "ABORT" => Some((first.to_owned(), TRANSACTION_HELP)),
-        "START" if word(1) == "TRANSACTION" => Some(("START TRANSACTION".into(), TRANSACTION_HELP)),
-        "PREPARE" if word(1) == "TRANSACTION" => Some(("PREPARE TRANSACTION".into(), TRANSACTION_HELP)),
-        "ROLLBACK" if word(1) != "TO" => Some(("ROLLBACK".into(), TRANSACTION_HELP)),
-        "VACUUM" | "CLUSTER" => Some((first.to_owned(), OWN_FILE_HELP)),
-        "ALTER" if word(1) == "SYSTEM" => Some(("ALTER SYSTEM".into(), OWN_FILE_HELP)),
-        "CREATE" | "DROP" if matches!(word(1), "DATABASE" | "TABLESPACE" | "SUBSCRIPTION") => {
-            Some((format!("{first} {}", word(1)), OWN_FILE_HELP))
-        }
-        "CREATE" | "DROP" | "REINDEX" if words.iter().any(|w| w == "CONCURRENTLY") => {
-            Some((format!("{first} … CONCURRENTLY"), OWN_FILE_HELP))
-        }
-        _ => None,
-    }
-}
-
-/// The first `count` words of a statement, upper-cased, skipping comments.
-fn leading_words(statement: &str, count: usize) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut rest = statement;
-    while words.len() < count {
-        rest = rest.trim_start();
-        if let Some(after) = rest.strip_prefix("--") {
-            rest = after.split_once('\n').map_or("", |(_, tail)| tail);
-            continue;
-        }
-        if rest.starts_with("/*") {
-            rest = skip_block_comment(rest);
-            continue;
-        }
-        let end = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        if end == 0 {
-            break;
-        }
-        words.push(rest[..end].to_ascii_uppercase());
-        rest = &rest[end..];
-    }
-    words
-}
-
-fn skip_block_comment(text: &str) -> &str {
-    let mut depth = 0usize;
-    let mut index = 0;
-    let bytes = text.as_bytes();
-    while index + 1 < bytes.len() {
-        match (bytes[index], bytes[index + 1]) {
-            (b'/', b'*') => {
-                depth += 1;
-                index += 2;
-            }
-            (b'*', b'/') => {
-                depth = depth.saturating_sub(1);
-                index += 2;
-                if depth == 0 {
-                    return &text[index..];
+/// Runs one file as the Supabase CLI does ([`file_mode`]), its history row included.
+fn apply(client: &mut postgres::Client, file: &Planned<'_>) -> Result<(), DeployError> {
+    let migration = file.migration;
+    let failed = |index: usize, error: &postgres::Error, committed_before: bool| DeployError::MigrationFailed {
+        file: migration.display_path(),
+        index,
+        statement: file
+            .statements
+            .get(index)
+            .cloned()
+            .unwrap_or_else(|| history::INSERT.to_owned()),
+        failure: DbFailure::from(error),
+        consequence: if committed_before {
+            "This file does not run in one transaction (as with `supabase db push`): what ran before this \
+             statement stays applied, and no history row was written."
+        } else {
+            "This file was rolled back; files before it stay applied."
+        },
+    };
+    let mut committed = false;
+    for step in &file.plan.steps {
+        let outcome = match step {
+            Step::Alone(index) => client
+                .batch_execute(&file.statements[*index])
+                .map_err(|e| failed(*index, &e, committed)),
+            Step::History => history::insert(client, &migration.version, &migration.name, &file.statements)
+                .map_err(|e| failed(file.statements.len(), &e, committed)),
+            Step::Transaction {
+                statements,
+                with_history,
+            } => {
+                let mut tx = client
+                    .transaction()
+                    .map_err(|e| DeployError::database("cannot begin a transaction", &e))?;
+                let mut result = Ok(());
+                for index in statements {
+                    if let Err(error) = tx.batch_execute(&file.statements[*index]) {
+                        result = Err(failed(*index, &error, committed));
+                        break;
+                    }
+                }
+                if result.is_ok() && *with_history {
+                    result = history::insert(&mut tx, &migration.version, &migration.name, &file.statements)
+                        .map_err(|e| failed(file.statements.len(), &e, committed));
+                }
+                match result {
+                    Ok(()) => tx
+                        .commit()
+                        .map_err(|e| DeployError::database(format!("cannot commit {}", migration.file_name), &e)),
+                    Err(error) => {
+                        let _ = tx.rollback();
+                        Err(error)
+                    }
                 }
             }
-            _ => index += 1,
+        };
+        if let Err(error) = outcome {
+            if let Some(cleanup) = file.plan.after_failure {
+                let _ = client.batch_execute(cleanup);
+            }
+            return Err(error);
         }
+        committed = true;
     }
-    ""
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_statements_that_cannot_run_in_a_transaction() {
-        for statement in [
-            "begin",
-            "-- note\nCOMMIT",
-            "start transaction isolation level serializable",
-            "rollback",
-            "create index concurrently i on t (a)",
-            "CREATE UNIQUE INDEX CONCURRENTLY i ON t (a)",
-            "drop index concurrently i",
-            "/* x /* y */ */ vacuum t",
-            "alter system set work_mem = '1MB'",
-            "create database other",
-        ] {
-            assert!(not_transactional(statement).is_some(), "{statement}");
-        }
-        for statement in [
-            "rollback to savepoint a",
-            "create table t (concurrently int)",
-            "create function f() returns int language sql begin atomic select 1; end",
-            "select 1",
-            "",
-        ] {
-            assert!(not_transactional(statement).is_none(), "{statement}");
-        }
-    }
+    Ok(())
 }

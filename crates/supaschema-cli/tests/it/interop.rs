@@ -3,7 +3,7 @@
 //! does not apply again, and both record the same statements for the same files.
 
 use crate::common::{fixture_project, supaschema};
-use supaschema_testkit::{Grants, SupabaseCli, TestDb, history_rows};
+use supaschema_testkit::{Grants, SupabaseCli, TempProject, TestDb, history_rows, public_tables};
 
 /// A file exercising every rule of the CLI's statement splitter.
 const TRICKY_MIGRATION: &str = "-- a comment; with a semicolon\n\
@@ -130,4 +130,85 @@ fn both_tools_record_the_same_statements() {
         .expect("call tricky_f1")
         .get(0);
     assert_eq!(value, "semi;colon;");
+}
+
+/// What a push left: tables, indexes (with whether each is valid) and history rows.
+type Outcome = (Vec<String>, Vec<(String, bool)>, Vec<(String, String, Vec<String>)>);
+
+fn outcome(db: &mut TestDb) -> Outcome {
+    let indexes = db
+        .client
+        .query(
+            "select c.relname::text, i.indisvalid from pg_index i join pg_class c on c.oid = i.indexrelid \
+             join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' order by 1",
+            &[],
+        )
+        .expect("list indexes")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let history = if supaschema_testkit::history_exists(&mut db.client) {
+        history_rows(&mut db.client)
+    } else {
+        Vec::new()
+    };
+    (public_tables(&mut db.client), indexes, history)
+}
+
+/// Pushes the project's files with each tool into a fresh database of its own; returns
+/// whether each succeeded and what it left.
+fn push_with_both(project: &TempProject) -> ((bool, Outcome), (bool, Outcome)) {
+    let supabase = SupabaseCli::new();
+    let mut ours_db = TestDb::new(Grants::Explicit);
+    let ours = supaschema(project.path(), &["push", "--db-url", &ours_db.url()], &[]);
+    let mut theirs_db = TestDb::new(Grants::Explicit);
+    let theirs = supabase.run(project.path(), &["db", "push", "--db-url", &theirs_db.url(), "--yes"]);
+    eprintln!("ours:\n{ours}\nthe CLI's:\n{}", theirs.all_output());
+    (
+        (ours.code == Some(0), outcome(&mut ours_db)),
+        (theirs.success(), outcome(&mut theirs_db)),
+    )
+}
+
+/// A concurrent index build, a file marked `-- pg-delta: transaction=false` and a file with its
+/// own BEGIN/COMMIT: both tools apply them with the same result and the same history rows.
+#[test]
+fn files_that_run_outside_one_transaction_are_applied_as_the_cli_applies_them() {
+    let project = fixture_project();
+    project.clear_migrations();
+    project.add_migration(
+        "20240101000000_concurrent.sql",
+        "create table public.t (a int);\ncreate index concurrently t_a_idx on public.t (a);\ncreate table public.t2 (b int);\n",
+    );
+    project.add_migration(
+        "20240102000000_marked.sql",
+        "-- pg-delta: transaction=false\ncreate table public.m (a int);\ncreate unique index concurrently m_a_idx on public.m (a);\n",
+    );
+    project.add_migration(
+        "20240103000000_manual.sql",
+        "begin;\ncreate table public.manual (id int);\ncommit;\n",
+    );
+    let ((ours_ok, ours), (theirs_ok, theirs)) = push_with_both(&project);
+    assert!(ours_ok && theirs_ok, "both pushes succeed");
+    assert_eq!(ours.2.len(), 3, "one history row per file: {ours:?}");
+    assert!(ours.1.iter().all(|(_, valid)| *valid), "{ours:?}");
+    assert_eq!(ours, theirs);
+}
+
+/// A failure after a concurrent index build: what ran before the index stays, the rest of the
+/// file and its history row do not, in both tools.
+#[test]
+fn a_failure_after_a_concurrent_index_leaves_what_the_cli_leaves() {
+    let project = fixture_project();
+    project.clear_migrations();
+    project.add_migration("20240101000000_first.sql", "create table public.first (a int);\n");
+    project.add_migration(
+        "20240102000000_partial.sql",
+        "create table public.t7 (a int);\ncreate index concurrently t7_a_idx on public.t7 (a);\n\
+         create table public.t7b (a int);\nselect 1/0;\n",
+    );
+    let ((ours_ok, ours), (theirs_ok, theirs)) = push_with_both(&project);
+    assert!(!ours_ok && !theirs_ok, "both pushes fail");
+    assert_eq!(ours.0, ["first", "t7"], "{ours:?}");
+    assert_eq!(ours, theirs);
 }

@@ -259,22 +259,6 @@ fn an_edited_generated_migration_is_refused_with_nothing_applied() {
 }
 
 #[test]
-fn a_file_with_transaction_control_is_refused_before_anything_runs() {
-    let project = fixture_project();
-    project.add_migration(
-        "29990101000000_manual.sql",
-        "begin;\ncreate table public.manual (id int);\ncommit;",
-    );
-    let mut db = TestDb::new(Grants::Explicit);
-    let run = supaschema(project.path(), &["push", "--db-url", &db.url()], &[]);
-    assert_eq!(run.code, Some(1), "{run}");
-    assert!(run.stderr.contains("29990101000000_manual.sql"), "{run}");
-    assert!(run.stderr.contains("BEGIN"), "{run}");
-    assert!(public_tables(&mut db.client).is_empty(), "{run}");
-    assert!(!history_exists(&mut db.client), "{run}");
-}
-
-#[test]
 fn two_pushes_at_once_apply_each_migration_once() {
     let project = fixture_project();
     // Slow files widen the window in which both pushes hold the same pending list.
