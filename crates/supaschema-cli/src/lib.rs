@@ -2,7 +2,8 @@
 //! own ([`status`], [`push`], [`check`], [`diff`], [`drift`], [`pgtap`]); [`cli`] parses the
 //! arguments and maps outcomes to exit codes; the rest are the pieces they share: the local
 //! migration files ([`local`]), the Supabase CLI's history table ([`history`]), its statement
-//! splitter ([`split`]) and its pending-migration rules ([`pending`]), and the connection
+//! splitter ([`split`]), its pending-migration rules ([`pending`]) and how it runs a file
+//! ([`file_mode`]), the findings commands report ([`finding`]), and the connection
 //! ([`database`], over [`tls`]).
 //!
 //! Exit codes, for every command: **0** ok; **1** the command ran and found something a script
