@@ -24,28 +24,58 @@ pub fn pool(url: &str) -> Result<deadpool_postgres::Pool, Box<dyn std::error::Er
 }
 
 /// Adds a patient for the doctor and books them tomorrow at this hour, on a pooled connection in
-/// a transaction acting as the doctor; `Ok(None)` when the slot is taken.
+/// a transaction acting as the doctor; `Ok(None)` when the slot is taken. Concurrent bookings can
+/// deadlock or fail to serialize; the server then asks for a retry, which this does, up to three
+/// times.
 pub async fn run(pool: &deadpool_postgres::Pool, doctor_id: Uuid) -> Result<Option<Uuid>, Box<dyn std::error::Error>> {
-    let mut client = pool.get().await?;
     let at = Utc::now() + TimeDelta::days(1);
-    let booked = act_as(&mut client, &Actor::user(doctor_id), async |tx| {
+    let mut attempt = 1;
+    loop {
+        match book(pool, doctor_id, at).await {
+            Err(Booking::Database(error)) if error.kind() == DbErrorKind::RetryTransaction && attempt < 3 => {
+                attempt += 1
+            }
+            Err(Booking::Database(error)) => return Err(error.into()),
+            Err(Booking::Pool(error)) => return Err(error.into()),
+            Ok(booked) => return Ok(booked),
+        }
+    }
+}
+
+/// Why one try at a booking failed.
+enum Booking {
+    Pool(deadpool_postgres::PoolError),
+    Database(DbError),
+}
+
+impl From<DbError> for Booking {
+    fn from(error: DbError) -> Booking {
+        Booking::Database(error)
+    }
+}
+
+async fn book(
+    pool: &deadpool_postgres::Pool,
+    doctor_id: Uuid,
+    at: chrono::DateTime<Utc>,
+) -> Result<Option<Uuid>, Booking> {
+    let mut client = pool.get().await.map_err(Booking::Pool)?;
+    act_as(&mut client, &Actor::user(doctor_id), async |tx| {
         let patient = NewPatient::new(doctor_id, "Ada Lovelace".to_owned()).insert(tx).await?;
         println!("patient: {patient:?}");
         let booking = NewAppointment::new(doctor_id, patient.id, at, at + TimeDelta::minutes(30))
             .with_status(AppointmentStatus::Pending);
-        let savepoint = tx.transaction().await?;
+        let savepoint = tx.transaction().await.map_err(DbError::from)?;
         match booking.insert(&savepoint).await {
             Ok(appointment) => {
-                savepoint.commit().await?;
+                savepoint.commit().await.map_err(DbError::from)?;
                 Ok(Some(appointment.id))
             }
             Err(error) if error.kind() == DbErrorKind::ExclusionViolation => Ok(None),
-            Err(error) => Err(error),
+            Err(error) => Err(error.into()),
         }
     })
     .await
-    .map_err(|error: DbError| Box::new(error) as Box<dyn std::error::Error>)?;
-    Ok(booked)
 }
 
 #[tokio::main]
