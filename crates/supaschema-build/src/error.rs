@@ -293,6 +293,8 @@ pub enum Problem {
     NotNullWithoutDefault { column: String },
     #[error("`{name}` is not `schema.table`")]
     ExternalName { name: String },
+    #[error("`typescript = {path:?}` is not a path inside the project ending in `.ts`")]
+    BadTypescriptPath { path: String },
 }
 
 /// The identifier rules, in one sentence, for every message that needs them.
@@ -375,6 +377,7 @@ impl Problem {
             NarrowingNotAllowed { column, .. } => format!("if that is intended, add `allow_narrowing = [\"{column}\"]` under `[migration]`"),
             NotNullWithoutDefault { .. } => "give it a `default`, or add it with `nullable = true`, fill it, and make it NOT NULL in a later change".into(),
             ExternalName { .. } => "write the external table as `[external.\"auth.users\"]`".into(),
+            BadTypescriptPath { .. } => "write a path relative to the project root, such as `typescript = \"web/src/database.types.ts\"`".into(),
         }
     }
 }

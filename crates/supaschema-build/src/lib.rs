@@ -123,12 +123,14 @@ pub struct Generation {
     pub migrations: Vec<PlannedFile>,
     /// The lock, when its bytes change.
     pub lock: Option<PlannedFile>,
+    /// The supabase-js types at the path `typescript` names, when their bytes change.
+    pub typescript: Option<PlannedFile>,
 }
 
 impl Generation {
     /// Every file the build would write outside `OUT_DIR`, migrations first.
     pub fn files(&self) -> impl Iterator<Item = &PlannedFile> {
-        self.migrations.iter().chain(&self.lock)
+        self.migrations.iter().chain(&self.lock).chain(&self.typescript)
     }
 }
 
@@ -157,11 +159,20 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
     let renderer = Renderer::load(&project.templates_dir)?;
     let rust = renderer.rust(&schema, &project.runtime_path)?;
     let (migrations, lock) = plan_migrations(project, now, &source, &schema, &renderer, history)?;
+    let typescript = match &schema.typescript {
+        Some(path) => Some(PlannedFile {
+            path: project.root.join(path),
+            contents: renderer.typescript(&schema)?,
+        })
+        .filter(|file| !file.is_current()),
+        None => None,
+    };
     Ok(Generation {
         schema,
         rust,
         migrations,
         lock,
+        typescript,
     })
 }
 

@@ -19,6 +19,10 @@ pub struct Schema {
     /// The `[migration]` section: about the next change, so never part of the recorded state.
     #[serde(skip)]
     pub migration: MigrationSettings,
+    /// Where the TypeScript types go, relative to the project root: an output, not database
+    /// state, so not recorded either.
+    #[serde(skip)]
+    pub typescript: Option<String>,
 }
 
 /// What the next generated migration is called and which data it may destroy.

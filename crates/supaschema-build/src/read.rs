@@ -31,6 +31,8 @@ pub struct RawSchema {
     pub tables: IndexMap<Name, Spanned<RawTable>>,
     /// Settings for the next migration the build writes.
     pub migration: Option<Spanned<RawMigration>>,
+    /// Where the build writes the supabase-js `Database` type, relative to the project root.
+    pub typescript: Option<Name>,
 }
 
 /// `[migration]`: what the next generated migration is called and which data it may destroy.

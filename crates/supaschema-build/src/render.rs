@@ -12,6 +12,8 @@ use serde::Serialize;
 use std::path::Path;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
+mod typescript;
+
 /// The templates, loaded once, with the quoting filters registered.
 pub struct Renderer {
     tera: Tera,
@@ -34,6 +36,8 @@ impl Renderer {
         tera.register_filter("signature", filter_signature);
         tera.register_filter("rust_str", filter_rust_str);
         tera.register_filter("doc_comment", filter_doc_comment);
+        tera.register_filter("json_str", filter_json_str);
+        tera.register_filter("ts_key", filter_ts_key);
         tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str())))
             .map_err(|e| {
                 let overrides: Vec<String> = templates
@@ -118,6 +122,15 @@ impl Renderer {
         code.truncate(code.trim_end().len());
         code.push('\n');
         Ok(code)
+    }
+}
+
+impl Renderer {
+    /// The supabase-js `Database` type, as `supabase gen types typescript` writes it.
+    pub fn typescript(&self, schema: &Schema) -> Result<String, Error> {
+        let mut text = trimmed(self.render_value("typescript/database.ts", &typescript::TsSchema::new(schema))?);
+        text.push('\n');
+        Ok(text)
     }
 }
 
@@ -320,6 +333,24 @@ fn filter_signature(value: &Value, _: Kwargs, _: &State) -> TeraResult<String> {
 /// A Rust string literal holding the value, for doc attributes and constants.
 fn filter_rust_str(value: &str, _: Kwargs, _: &State) -> String {
     rust_literal(value)
+}
+
+/// A TypeScript string literal holding the value, as `JSON.stringify` writes it.
+fn filter_json_str(value: &str, _: Kwargs, _: &State) -> String {
+    serde_json::Value::from(value).to_string()
+}
+
+/// A TypeScript property name: bare when it is an identifier, quoted otherwise.
+fn filter_ts_key(value: &str, kwargs: Kwargs, state: &State) -> String {
+    let mut chars = value.chars();
+    let identifier = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    match identifier {
+        true => value.to_owned(),
+        false => filter_json_str(value, kwargs, state),
+    }
 }
 
 /// `value` as Rust's `{:?}` writes it.

@@ -49,6 +49,7 @@ defaults![
     "sql/rename_table.sql",
     "sql/rename_trigger.sql",
     "sql/set_rls.sql",
+    "typescript/database.ts",
 ];
 
 /// A template's name and text, and the project's file it was read from when it overrides the

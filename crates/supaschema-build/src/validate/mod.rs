@@ -15,6 +15,7 @@
 //! - `audit`: the audit table and `audit = true`;
 //! - `external`: extensions and external tables;
 //! - `migration`: the `[migration]` settings.
+//! - `outputs`: where generated files other than migrations go (`typescript`).
 
 mod access;
 mod audit;
@@ -24,6 +25,7 @@ mod functions;
 mod keys;
 mod migration;
 mod names;
+mod outputs;
 mod relations;
 
 use crate::error::{Problem, SchemaError, SourceFile};
@@ -192,8 +194,14 @@ impl Validator<'_> {
             Some(settings) => self.migration_settings(settings.get_ref())?,
             None => MigrationSettings::default(),
         };
+        let typescript = raw
+            .typescript
+            .as_ref()
+            .map(|path| self.typescript_path(path))
+            .transpose()?;
         Ok(Schema {
             migration,
+            typescript,
             extensions,
             audit_table,
             external_tables,

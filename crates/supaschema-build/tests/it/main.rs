@@ -9,3 +9,4 @@ mod fuzz_schema;
 mod generated_code;
 mod snapshots;
 mod supabase_cli;
+mod typescript;

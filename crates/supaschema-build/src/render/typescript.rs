@@ -1,0 +1,148 @@
+//! The schema as the supabase-js `Database` type sees it, in the shape and order `supabase gen
+//! types typescript` (postgres-meta's generator) writes: tables and columns sorted by name,
+//! the same TypeScript type for each column type, relationships only to tables of `public`.
+
+use crate::model::{Schema, Table};
+use crate::sql_type::SqlType;
+use serde::Serialize;
+
+/// What `typescript/database.ts` receives.
+#[derive(Serialize)]
+pub(super) struct TsSchema {
+    tables: Vec<TsTable>,
+    functions: Vec<TsFunction>,
+}
+
+#[derive(Serialize)]
+struct TsTable {
+    name: String,
+    columns: Vec<TsColumn>,
+    relationships: Vec<TsRelationship>,
+}
+
+#[derive(Serialize)]
+struct TsColumn {
+    name: String,
+    /// The TypeScript type, `| null` included for a nullable column.
+    ts_type: String,
+    /// An insert may leave it out: nullable, a default or an identity.
+    optional: bool,
+    /// `generated always as identity`: never written (`?: never`).
+    never: bool,
+}
+
+#[derive(Serialize)]
+struct TsRelationship {
+    name: String,
+    columns: Vec<String>,
+    /// The foreign key's columns are this table's primary key or a unique constraint's.
+    one_to_one: bool,
+    referenced: String,
+    referenced_columns: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct TsFunction {
+    name: String,
+    /// `(name, type)`, sorted by name; none gives `Args: never`.
+    args: Vec<(String, String)>,
+    returns: String,
+}
+
+impl TsSchema {
+    pub(super) fn new(schema: &Schema) -> TsSchema {
+        let mut tables: Vec<TsTable> = schema.tables.iter().map(TsTable::new).collect();
+        tables.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut functions: Vec<TsFunction> = schema
+            .functions
+            .iter()
+            .filter(|f| f.returns != "trigger")
+            .map(|f| {
+                let mut args: Vec<(String, String)> =
+                    f.args.iter().map(|a| (a.name.clone(), ts_type(&a.sql_type))).collect();
+                args.sort();
+                let returns = match f.returns.as_str() {
+                    "void" => "undefined".to_owned(),
+                    other => SqlType::parse(other).map_or_else(|_| "unknown".to_owned(), |t| ts_type(&t)),
+                };
+                TsFunction {
+                    name: f.name.clone(),
+                    args,
+                    returns,
+                }
+            })
+            .collect();
+        functions.sort_by(|a, b| a.name.cmp(&b.name));
+        TsSchema { tables, functions }
+    }
+}
+
+impl TsTable {
+    fn new(table: &Table) -> TsTable {
+        let mut columns: Vec<TsColumn> = table
+            .columns
+            .iter()
+            .map(|c| {
+                let base = ts_type(&c.sql_type);
+                TsColumn {
+                    name: c.name.clone(),
+                    ts_type: if c.nullable && base != "unknown" {
+                        format!("{base} | null")
+                    } else {
+                        base
+                    },
+                    optional: c.fills_itself(),
+                    never: c.identity == Some(crate::model::Identity::Always),
+                }
+            })
+            .collect();
+        columns.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut relationships: Vec<TsRelationship> = table
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.target_schema == crate::model::SCHEMA)
+            .map(|fk| TsRelationship {
+                name: fk.name.clone(),
+                columns: fk.columns.clone(),
+                one_to_one: table.keys().any(|key| same_set(key, &fk.columns)),
+                referenced: fk.target_table.clone(),
+                referenced_columns: fk.target_columns.clone(),
+            })
+            .collect();
+        relationships.sort_by(|a, b| a.name.cmp(&b.name));
+        TsTable {
+            name: table.name.clone(),
+            columns,
+            relationships,
+        }
+    }
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|c| b.contains(c))
+}
+
+/// The TypeScript type postgres-meta gives a column type: `inet` has none there (`unknown`).
+fn ts_type(sql_type: &SqlType) -> String {
+    match sql_type {
+        SqlType::Boolean => "boolean".to_owned(),
+        SqlType::SmallInt
+        | SqlType::Integer
+        | SqlType::BigInt
+        | SqlType::Real
+        | SqlType::DoublePrecision
+        | SqlType::Numeric(_) => "number".to_owned(),
+        SqlType::Uuid
+        | SqlType::Text
+        | SqlType::Varchar(_)
+        | SqlType::Date
+        | SqlType::Time
+        | SqlType::Timestamptz
+        | SqlType::Timestamp
+        | SqlType::Interval
+        | SqlType::Bytea => "string".to_owned(),
+        SqlType::Jsonb | SqlType::Json => "Json".to_owned(),
+        SqlType::Inet => "unknown".to_owned(),
+        SqlType::Array(inner) => format!("{}[]", ts_type(inner)),
+    }
+}
