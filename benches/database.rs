@@ -91,7 +91,7 @@ impl BenchDb {
             .query_one("select exists (select 1 from pg_namespace where nspname = 'auth')", &[])?
             .get(0);
         if !has_auth {
-            execute_file(&mut client, &root.join("tests/fixtures/supabase_stand_in.sql"))?;
+            client.batch_execute(supaschema_testkit::STAND_IN)?;
         }
         let mut migrations: Vec<PathBuf> = std::fs::read_dir(root.join("supabase/migrations"))?
             .filter_map(|e| e.ok().map(|e| e.path()))

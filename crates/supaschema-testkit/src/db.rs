@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 /// The Supabase stand-in: the API roles, schema `auth` with `auth.users` and `auth.uid()`,
 /// `auth.role()`, `auth.jwt()`, schema `extensions`.
-const STAND_IN: &str = include_str!("../sql/supabase_stand_in.sql");
+pub const STAND_IN: &str = include_str!("../sql/supabase_stand_in.sql");
 /// The default privileges of projects created before 2026.
 const LEGACY_GRANTS: &str = include_str!("../sql/legacy_default_grants.sql");
 
