@@ -6,21 +6,7 @@ use supaschema_build::WriteMode;
 use supaschema_build::{Error, Problem};
 use supaschema_testkit::{Grants, TempProject, TestDb};
 
-const SCHEMA: &str = r#"
-[external."auth.users"]
-columns = { id = "uuid" }
-primary_key = ["id"]
-
-[tables.patients]
-owner = { column = "doctor_id" }
-indexes = [{ columns = ["doctor_id"] }]
-
-[tables.patients.columns]
-id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
-doctor_id = { type = "uuid", references = { table = "auth.users", column = "id" }, class = "administrative" }
-full_name = { type = "text", class = "phi" }
-visits = { type = "integer", default = "0", class = "administrative" }
-"#;
+const SCHEMA: &str = patients_schema!("visits = { type = \"integer\", default = \"0\", class = \"administrative\" }\n");
 
 fn apply_all(project: &TempProject, db: &mut TestDb, from: usize) {
     for (file, sql) in &project.migrations()[from..] {

@@ -7,21 +7,7 @@ use supaschema_testkit::{Grants, SupabaseCli, TempProject, TestDb, history_rows}
 /// already on the database, and nothing else.
 #[test]
 fn db_push_applies_each_later_migration_after_the_earlier_ones() {
-    const SCHEMA: &str = r#"
-[external."auth.users"]
-columns = { id = "uuid" }
-primary_key = ["id"]
-
-[tables.patients]
-owner = { column = "doctor_id" }
-indexes = [{ columns = ["doctor_id"] }]
-
-[tables.patients.columns]
-id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
-doctor_id = { type = "uuid", references = { table = "auth.users", column = "id" }, class = "administrative" }
-full_name = { type = "text", class = "phi" }
-fax = { type = "text", nullable = true, class = "administrative" }
-"#;
+    const SCHEMA: &str = patients_schema!("fax = { type = \"text\", nullable = true, class = \"administrative\" }\n");
     let edits = [
         SCHEMA.replace(
             "fax = {",
