@@ -64,6 +64,7 @@ export type Database = {
           id: string
           metadata: Json
           occurred_at: string
+          purpose: string | null
           record_id: string | null
           table_name: string
         }
@@ -75,6 +76,7 @@ export type Database = {
           id?: string
           metadata?: Json
           occurred_at?: string
+          purpose?: string | null
           record_id?: string | null
           table_name: string
         }
@@ -86,6 +88,7 @@ export type Database = {
           id?: string
           metadata?: Json
           occurred_at?: string
+          purpose?: string | null
           record_id?: string | null
           table_name?: string
         }

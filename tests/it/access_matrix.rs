@@ -547,7 +547,8 @@ fn join_reads(w: &mut World, grants: Grants, tally: &mut Tally) {
 /// differently for their real ids than for ids that do not exist.
 fn functions(w: &mut World, grants: Grants, tally: &mut Tally) {
     let functions = w.schema.functions.clone();
-    // The text argument names `patients`, so the ids are patients'.
+    // The table argument names `patients`, so the ids are patients'; a purpose is one of
+    // `audit_logs.purpose`'s values.
     let a_ids: Vec<Uuid> = vec![w.a.patient];
     let b_ids: Vec<Uuid> = vec![w.b.patient];
     let b_patient_name: String =
@@ -566,6 +567,7 @@ fn functions(w: &mut World, grants: Grants, tally: &mut Tally) {
                         ids.iter().map(|i| format!("'{i}'")).collect::<Vec<_>>().join(", ")
                     ),
                     "uuid" => format!("'{}'::uuid", ids[0]),
+                    "text" if a.name == "purpose" => "'treatment'".to_owned(),
                     "text" => "'patients'".to_owned(),
                     other => panic!("no test value for a {other} argument of {}", function.name),
                 })

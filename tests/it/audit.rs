@@ -356,7 +356,7 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
     for foreign in [b.patient, Uuid::new_v4()] {
         let refused = db.act(Actor::user(a.doctor), |tx| {
             tx.execute(
-                "select public.record_phi_access('patients', $1, 'snooping')",
+                "select public.record_phi_access('patients', $1, 'treatment')",
                 &[&vec![a.patient, foreign]],
             )
         });
@@ -372,11 +372,8 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
     let before = audit_count(&mut db);
     let ids = vec![a.patient, second.id, a.patient];
     db.act(Actor::user(a.doctor), |tx| {
-        tx.execute(
-            "select public.record_phi_access('patients', $1, 'treatment planning')",
-            &[&ids],
-        )
-        .expect("record a read")
+        tx.execute("select public.record_phi_access('patients', $1, 'treatment')", &[&ids])
+            .expect("record a read")
     });
     let ids = vec![a.patient, second.id];
     assert_eq!(audit_count(&mut db), before + 2, "one row per distinct record id");
@@ -384,7 +381,7 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
         let rows = db
             .client
             .query(
-                "select actor_id, actor_role, table_name, changed_columns, metadata ->> 'purpose', metadata
+                "select actor_id, actor_role, table_name, changed_columns, purpose, metadata
                    from public.audit_logs where action = 'read' and record_id = $1",
                 &[id],
             )
@@ -395,14 +392,14 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
         assert_eq!(row.get::<_, String>(1), "authenticated");
         assert_eq!(row.get::<_, String>(2), "patients");
         assert!(row.get::<_, Vec<String>>(3).is_empty());
-        assert_eq!(row.get::<_, Option<String>>(4).as_deref(), Some("treatment planning"));
+        assert_eq!(row.get::<_, Option<String>>(4).as_deref(), Some("treatment"));
         let metadata: serde_json::Value = row.get(5);
-        assert_eq!(metadata, serde_json::json!({ "purpose": "treatment planning" }));
+        assert_eq!(metadata, serde_json::json!({}));
     }
     // The backend records its reads too; anon may not call it.
     db.act(Actor::service_role(), |tx| {
         tx.execute(
-            "select public.record_phi_access('messages', $1, 'sent reminder')",
+            "select public.record_phi_access('messages', $1, 'reminder')",
             &[&vec![a.message]],
         )
         .expect("backend read")
@@ -415,7 +412,7 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
     );
     let anon = db.act(Actor::anon(), |tx| {
         tx.execute(
-            "select public.record_phi_access('patients', $1, 'x')",
+            "select public.record_phi_access('patients', $1, 'treatment')",
             &[&vec![a.patient]],
         )
     });
@@ -423,4 +420,121 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
         anon.expect_err("anon may not call it").code(),
         Some(&SqlState::INSUFFICIENT_PRIVILEGE)
     );
+}
+
+/// Free text a careless caller might pass as the purpose: it must never reach the audit log,
+/// nor the error the caller gets back (which the server logs too).
+const FREE_TEXT: &str = "Jane Doe, HIV+";
+
+#[test]
+fn record_phi_access_refuses_a_missing_user_null_ids_and_free_text_purposes() {
+    let mut db = TestDb::new(Grants::Explicit);
+    db.migrate();
+    let a = seed_doctor(&mut db, 9);
+    let b = seed_doctor(&mut db, 10);
+    let no_sub = Actor::user(a.doctor).claim("sub", serde_json::Value::Null);
+    let before = audit_count(&mut db);
+    let own: Vec<Option<Uuid>> = vec![Some(a.patient)];
+    let with_null: Vec<Option<Uuid>> = vec![Some(a.patient), None];
+    let null_array: Option<Vec<Uuid>> = None;
+    type Call<'a> = (
+        &'a Actor,
+        &'a (dyn postgres::types::ToSql + Sync),
+        Option<&'a str>,
+        SqlState,
+    );
+    let cases: [(&str, Call<'_>); 8] = [
+        // `authenticated` without a user used to skip the ownership check: any id was recorded.
+        (
+            "no sub, another doctor's record",
+            (
+                &no_sub,
+                &vec![b.patient],
+                Some("treatment"),
+                SqlState::INSUFFICIENT_PRIVILEGE,
+            ),
+        ),
+        (
+            "no sub, own record",
+            (&no_sub, &own, Some("treatment"), SqlState::INSUFFICIENT_PRIVILEGE),
+        ),
+        (
+            "a null id",
+            (
+                &Actor::user(a.doctor),
+                &with_null,
+                Some("treatment"),
+                SqlState::NULL_VALUE_NOT_ALLOWED,
+            ),
+        ),
+        (
+            "a null id, backend",
+            (
+                &Actor::service_role(),
+                &with_null,
+                Some("treatment"),
+                SqlState::NULL_VALUE_NOT_ALLOWED,
+            ),
+        ),
+        (
+            "a null array",
+            (
+                &Actor::user(a.doctor),
+                &null_array,
+                Some("treatment"),
+                SqlState::NULL_VALUE_NOT_ALLOWED,
+            ),
+        ),
+        (
+            "free text",
+            (
+                &Actor::user(a.doctor),
+                &own,
+                Some(FREE_TEXT),
+                SqlState::INVALID_PARAMETER_VALUE,
+            ),
+        ),
+        (
+            "free text, backend",
+            (
+                &Actor::service_role(),
+                &own,
+                Some(FREE_TEXT),
+                SqlState::INVALID_PARAMETER_VALUE,
+            ),
+        ),
+        (
+            "no purpose",
+            (&Actor::user(a.doctor), &own, None, SqlState::NULL_VALUE_NOT_ALLOWED),
+        ),
+    ];
+    for (case, (actor, ids, purpose, code)) in cases {
+        let refused = db.act(actor, |tx| {
+            tx.execute("select public.record_phi_access('patients', $1, $2)", &[ids, &purpose])
+        });
+        let error = refused.expect_err(case);
+        assert_eq!(error.code(), Some(&code), "{case}: {error:?}");
+        let db_error = error.as_db_error().expect("a server error");
+        let said = format!(
+            "{} {:?} {:?} {:?}",
+            db_error.message(),
+            db_error.detail(),
+            db_error.hint(),
+            db_error.where_()
+        );
+        assert!(
+            !said.contains(FREE_TEXT),
+            "{case}: the error repeats the purpose: {said}"
+        );
+    }
+    assert_eq!(audit_count(&mut db), before, "refused calls write nothing");
+    let free_text: i64 = db
+        .client
+        .query_one(
+            "select count(*) from public.audit_logs a where a::text like '%' || $1 || '%'",
+            &[&FREE_TEXT],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(free_text, 0);
 }
