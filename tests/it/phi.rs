@@ -175,3 +175,24 @@ fn no_phi_column_prints_in_debug_but_every_one_serializes() {
         "every PHI column of the model, and only those, was checked"
     );
 }
+
+/// A patient's handle on a channel, tied to a practice, identifies the patient: it is PHI and
+/// never prints, in any of the three structs.
+#[test]
+fn a_patients_social_handle_is_phi() {
+    let handle = "@phi-handle-7781";
+    let new = NewPatient::new(uuid::Uuid::new_v4(), "A Patient".into()).with_social_handle(handle.into());
+    let patch = PatientPatch {
+        social_handle: Some(Some(handle.into())),
+        ..PatientPatch::default()
+    };
+    for debug in [format!("{new:?}"), format!("{patch:?}")] {
+        assert!(!debug.contains(handle), "the handle prints: {debug}");
+    }
+    let schema = model();
+    let column = schema
+        .table("patients")
+        .and_then(|t| t.column("social_handle"))
+        .expect("patients.social_handle");
+    assert_eq!(column.class, Class::Phi);
+}
