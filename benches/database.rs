@@ -79,6 +79,7 @@ impl BenchDb {
             .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".to_owned());
         let server = Config::from_str(&url)?;
         let name = format!("supaschema_bench_{}", std::process::id());
+        supaschema_testkit::ensure_roles(&server);
         server
             .connect(NoTls)?
             .batch_execute(&format!("create database {name}"))?;

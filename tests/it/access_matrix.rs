@@ -160,7 +160,7 @@ fn row_of(client: &mut Client, table: &Table, doctor: Uuid) -> (Uuid, Value) {
 }
 
 /// Evaluates a policy expression from the model on a row, with the actor's JWT claims set, as
-/// the superuser (who sees the row whatever RLS says).
+/// the migration role (which bypasses RLS, so it sees the row whatever RLS says).
 fn holds(w: &mut World, table: &Table, expr: &str, row: &Value, who: Who) -> bool {
     let claims = w.claims(who);
     let mut tx = w.db.client.transaction().expect("begin");
@@ -294,8 +294,8 @@ fn classify(result: Result<u64, postgres::Error>) -> Outcome {
 /// What one attempt writes or reads.
 enum Attempt<'a> {
     Select(Uuid),
-    /// Replaces the row `Uuid` by `Value` (the superuser takes the old one out first, with
-    /// triggers off, so the insert meets no key or overlap of its own making).
+    /// Replaces the row `Uuid` by `Value` (the migration role takes the old one out first, with
+    /// triggers off as Supabase lets it, so the insert meets no key or overlap of its own making).
     Replace(Uuid, &'a Value),
     /// `update … set <column> = <value> where key = id`; `None` sets the key to itself.
     Update(Uuid, Option<(&'a str, Value)>),

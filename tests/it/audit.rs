@@ -8,6 +8,7 @@ use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
 use postgres::error::SqlState;
 use receptionist::schema::*;
 use supaschema::blocking::*;
+use supaschema_testkit::AUTH_ADMIN_ROLE;
 use uuid::Uuid;
 
 /// Distinctive PHI: none of it may ever appear in the audit log.
@@ -301,11 +302,9 @@ fn audit_rows_outlive_the_audited_rows_and_the_acting_user() {
     assert_eq!(own_delete.len(), 1);
     assert_eq!(own_delete[0].actor_id, Some(gone.doctor));
 
-    // …and then the account is deleted: auth.users cascades to every row of theirs.
-    let deleted = db
-        .client
-        .execute("delete from auth.users where id = $1", &[&gone.doctor])
-        .expect("delete the user");
+    // …and then Supabase Auth deletes the account, as its own role: auth.users cascades to
+    // every row of theirs, and the audit trigger runs for `supabase_auth_admin`.
+    let deleted = db.delete_user(gone.doctor).expect("delete the user");
     assert_eq!(deleted, 1);
     for (table, id) in [
         ("patients", gone.patient),
@@ -324,11 +323,18 @@ fn audit_rows_outlive_the_audited_rows_and_the_acting_user() {
             1,
             "{table}: the insert row stays"
         );
+        let deletes = entries(&mut db, table, id, "delete");
         assert_eq!(
-            entries(&mut db, table, id, "delete").len(),
+            deletes.len(),
             1,
             "{table}: the delete (own or cascaded) is recorded and stays"
         );
+        if table != "messages" {
+            assert_eq!(
+                deletes[0].actor_role, AUTH_ADMIN_ROLE,
+                "{table}: the cascaded delete is recorded as Supabase Auth's"
+            );
+        }
     }
     let by_gone: i64 = db
         .client

@@ -8,17 +8,78 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use supaschema::Actor;
 use uuid::Uuid;
 
-/// The Supabase stand-in: the API roles, schema `auth` with `auth.users` and `auth.uid()`,
-/// `auth.role()`, `auth.jwt()`, schema `extensions`.
+/// The Supabase stand-in for one database: schemas `extensions` and `auth`, `auth.users` as
+/// Supabase Auth leaves it, `auth.uid()`, `auth.role()`, `auth.email()`, `auth.jwt()`, the
+/// grants and per-database role settings, and Supabase's event triggers. Run by a superuser in a
+/// database owned by [`MIGRATION_ROLE`], after the roles exist ([`ensure_roles`]).
 pub const STAND_IN: &str = include_str!("../sql/supabase_stand_in.sql");
+/// The cluster-wide roles the stand-in needs.
+const ROLES: &str = include_str!("../sql/supabase_roles.sql");
 /// The default privileges of projects created before 2026.
 const LEGACY_GRANTS: &str = include_str!("../sql/legacy_default_grants.sql");
 
-/// The server tests use: `DATABASE_URL`, else the local default.
+/// The role tests migrate, push and run as: Supabase's `postgres`, which is not a superuser
+/// there (`NOSUPERUSER CREATEDB CREATEROLE REPLICATION BYPASSRLS`, member of the API roles). The
+/// local bootstrap `postgres` is a superuser and cannot be made otherwise, so the stand-in has
+/// its own role with the attributes and grants Supabase gives `postgres`.
+pub const MIGRATION_ROLE: &str = "supabase_postgres";
+/// Supabase Auth's role: owns `auth.users`; GoTrue creates and deletes users as it.
+pub const AUTH_ADMIN_ROLE: &str = "supabase_auth_admin";
+/// Password of the test kit's login roles when `DATABASE_URL` has none, for servers that check
+/// passwords from localhost (Debian's default). Where `DATABASE_URL` has one, the roles get that.
+const ROLE_PASSWORD: &str = "supaschema-test";
+/// Serialises [`ensure_roles`] across processes (advisory locks are per database, and every
+/// process takes this one in the server's maintenance database).
+const ROLES_LOCK: i64 = 0x5355_5041_5343_4845;
+
+/// The server tests use: `DATABASE_URL`, else the local default. Its user must be a superuser
+/// (it creates databases and the stand-in's roles).
 pub fn server_config() -> Config {
     let url =
         std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".to_owned());
     Config::from_str(&url).expect("DATABASE_URL is a valid connection string")
+}
+
+/// The password of the test kit's login roles ([`MIGRATION_ROLE`], [`AUTH_ADMIN_ROLE`]).
+fn role_password(server: &Config) -> String {
+    match server.get_password() {
+        Some(password) => String::from_utf8_lossy(password).into_owned(),
+        None => ROLE_PASSWORD.to_owned(),
+    }
+}
+
+/// Creates the stand-in's roles (API roles, [`AUTH_ADMIN_ROLE`], [`MIGRATION_ROLE`]) or puts
+/// their attributes back, once per process. Roles are shared by every database of the cluster
+/// and by tests running at the same time in other processes: this runs under an advisory lock
+/// in the maintenance database and retries when a test kit that predates the lock races it.
+pub fn ensure_roles(server: &Config) {
+    static DONE: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut done = DONE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if *done {
+        return;
+    }
+    let mut admin = server.connect(NoTls).expect("PostgreSQL is reachable (DATABASE_URL)");
+    let password = role_password(server).replace('\'', "''");
+    let mut attempt = 0;
+    loop {
+        let outcome = admin.transaction().and_then(|mut tx| {
+            tx.execute("select pg_advisory_xact_lock($1)", &[&ROLES_LOCK])?;
+            tx.batch_execute(ROLES)?;
+            for role in [MIGRATION_ROLE, AUTH_ADMIN_ROLE] {
+                tx.batch_execute(&format!("alter role {role} password '{password}'"))?;
+            }
+            tx.commit()
+        });
+        match outcome {
+            Ok(()) => break,
+            Err(e) if attempt < 5 && e.code() != Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50 * attempt));
+            }
+            Err(e) => panic!("creating the Supabase roles failed (DATABASE_URL must name a superuser): {e:?}"),
+        }
+    }
+    *done = true;
 }
 
 /// Whether new tables in `public` are granted to the API roles automatically.
@@ -30,37 +91,53 @@ pub enum Grants {
     Explicit,
 }
 
-/// A database that exists for one test and is dropped after it.
+/// A database that exists for one test and is dropped after it. `client` is connected as
+/// [`MIGRATION_ROLE`], as a migration or the SQL editor is on Supabase.
 pub struct TestDb {
     pub name: String,
     pub client: Client,
     server: Config,
+    auth_admin: Option<Client>,
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 impl TestDb {
     /// A fresh database with the Supabase stand-in installed (skipped where the `auth` schema
-    /// already exists, as on a real Supabase database) under the given grant regime.
+    /// already exists) under the given grant regime.
     pub fn new(grants: Grants) -> TestDb {
-        let mut db = TestDb::empty();
-        let has_auth: bool = db
-            .client
+        let (name, server) = TestDb::create();
+        let mut admin = TestDb::config_for(&server, &name, None)
+            .connect(NoTls)
+            .expect("connect to test database");
+        let has_auth: bool = admin
             .query_one("select exists (select 1 from pg_namespace where nspname = 'auth')", &[])
             .expect("catalog query")
             .get(0);
         if !has_auth {
-            db.execute(STAND_IN, "the Supabase stand-in");
+            admin
+                .batch_execute(STAND_IN)
+                .unwrap_or_else(|e| panic!("the Supabase stand-in failed: {e:?}"));
         }
         if grants == Grants::Legacy {
-            db.execute(LEGACY_GRANTS, "the legacy default grants");
+            admin
+                .batch_execute(LEGACY_GRANTS)
+                .unwrap_or_else(|e| panic!("the legacy default grants failed: {e:?}"));
         }
-        db
+        TestDb::open(name, server)
     }
 
-    /// A fresh, empty database.
+    /// A fresh, empty database owned by [`MIGRATION_ROLE`].
     pub fn empty() -> TestDb {
+        let (name, server) = TestDb::create();
+        TestDb::open(name, server)
+    }
+
+    /// Creates a database owned by [`MIGRATION_ROLE`] (as Supabase's `postgres` owns its
+    /// database), making sure the roles exist first.
+    fn create() -> (String, Config) {
         let server = server_config();
+        ensure_roles(&server);
         let name = format!(
             "supaschema_test_{}_{}_{}",
             std::process::id(),
@@ -69,38 +146,73 @@ impl TestDb {
         );
         let mut admin = server.connect(NoTls).expect("PostgreSQL is reachable (DATABASE_URL)");
         admin
-            .batch_execute(&format!("create database {name}"))
+            .batch_execute(&format!("create database {name} owner {MIGRATION_ROLE}"))
             .expect("create test database");
-        let mut config = server.clone();
-        config.dbname(&name);
-        let client = config.connect(NoTls).expect("connect to test database");
-        TestDb { name, client, server }
+        (name, server)
     }
 
-    /// A connection string for tools (the Supabase CLI) to reach this database.
+    /// Connects as [`MIGRATION_ROLE`], after the stand-in set its per-database settings.
+    fn open(name: String, server: Config) -> TestDb {
+        let client = TestDb::config_for(&server, &name, Some(MIGRATION_ROLE))
+            .connect(NoTls)
+            .expect("connect to test database");
+        TestDb {
+            name,
+            client,
+            server,
+            auth_admin: None,
+        }
+    }
+
+    /// The connection settings for database `name` as `role` (`None`: the server's superuser).
+    fn config_for(server: &Config, name: &str, role: Option<&str>) -> Config {
+        let mut config = server.clone();
+        config.dbname(name);
+        if let Some(role) = role {
+            config.user(role).password(role_password(server));
+        }
+        config
+    }
+
+    /// A connection string for tools (the Supabase CLI, `supaschema`) to reach this database
+    /// as [`MIGRATION_ROLE`].
     pub fn url(&self) -> String {
         let host = match self.server.get_hosts().first() {
             Some(postgres::config::Host::Tcp(h)) => h.clone(),
             _ => "127.0.0.1".to_owned(),
         };
         let port = self.server.get_ports().first().copied().unwrap_or(5432);
-        let user = self.server.get_user().unwrap_or("postgres");
-        let password = self
-            .server
-            .get_password()
-            .map(|p| format!(":{}", String::from_utf8_lossy(p)))
-            .unwrap_or_default();
+        let password = role_password(&self.server);
+        let password = percent_encoding::utf8_percent_encode(&password, percent_encoding::NON_ALPHANUMERIC);
         format!(
-            "postgresql://{user}{password}@{host}:{port}/{}?sslmode=disable",
+            "postgresql://{MIGRATION_ROLE}:{password}@{host}:{port}/{}?sslmode=disable",
             self.name
         )
     }
 
-    /// Another connection to the same database.
+    /// libpq's environment for tools (`psql`, `pg_prove`) to reach this database as
+    /// [`MIGRATION_ROLE`].
+    pub fn libpq_env(&self) -> Vec<(&'static str, String)> {
+        let host = match self.server.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(h)) => h.clone(),
+            _ => "127.0.0.1".to_owned(),
+        };
+        let port = self.server.get_ports().first().copied().unwrap_or(5432);
+        vec![
+            ("PGHOST", host),
+            ("PGPORT", port.to_string()),
+            ("PGUSER", MIGRATION_ROLE.to_owned()),
+            ("PGPASSWORD", role_password(&self.server)),
+            ("PGDATABASE", self.name.clone()),
+            ("PGSSLMODE", "disable".to_owned()),
+        ]
+    }
+
+    /// Another connection to the same database as [`MIGRATION_ROLE`].
     pub fn connect(&self) -> Client {
-        let mut config = self.server.clone();
-        config.dbname(&self.name);
-        config.connect(NoTls).expect("connect to test database")
+        TestDb::config_for(&self.server, &self.name, Some(MIGRATION_ROLE))
+            .connect(NoTls)
+            .expect("connect to test database")
     }
 
     /// Runs a script of statements; `what` names it in the failure message.
@@ -115,16 +227,38 @@ impl TestDb {
         self.execute(&sql, &path.display().to_string());
     }
 
-    /// A user in `auth.users`, as Supabase Auth would create at sign-up.
+    /// The connection Supabase Auth (GoTrue) uses, as [`AUTH_ADMIN_ROLE`].
+    fn auth_admin(&mut self) -> &mut Client {
+        let (server, name) = (&self.server, &self.name);
+        self.auth_admin.get_or_insert_with(|| {
+            TestDb::config_for(server, name, Some(AUTH_ADMIN_ROLE))
+                .connect(NoTls)
+                .expect("connect to test database as the auth admin")
+        })
+    }
+
+    /// A user in `auth.users`, as Supabase Auth creates one at sign-up: as
+    /// [`AUTH_ADMIN_ROLE`], with the columns GoTrue fills.
     pub fn create_user(&mut self) -> Uuid {
         let id = Uuid::new_v4();
-        self.client
+        self.auth_admin()
             .execute(
-                "insert into auth.users (id, email) values ($1, $2)",
+                "insert into auth.users \
+                   (id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at) \
+                 values ($1, 'authenticated', 'authenticated', $2, \
+                   '{\"provider\": \"email\", \"providers\": [\"email\"]}', '{}', now(), now())",
                 &[&id, &format!("{id}@example.test")],
             )
             .expect("insert auth user");
         id
+    }
+
+    /// Deletes a user the way Supabase Auth does (the dashboard's "Delete user", the admin
+    /// API): as [`AUTH_ADMIN_ROLE`]. Foreign keys cascade, and the triggers they fire run for
+    /// that role. Returns the number of users deleted.
+    pub fn delete_user(&mut self, id: Uuid) -> Result<u64, postgres::Error> {
+        self.auth_admin()
+            .execute("delete from auth.users where id = $1", &[&id])
     }
 
     /// Runs `f` in a transaction as `actor`, the way PostgREST does (see
@@ -135,9 +269,24 @@ impl TestDb {
     }
 }
 
+/// What PostgREST sets on top of [`supaschema::begin_as`]: the search path of an API request
+/// (the exposed schema and `extensions`), then the settings of the role it switches to (such as
+/// `statement_timeout`, 3 s for anon and 8 s for authenticated), for the transaction only.
+const POSTGREST_SETTINGS: &str = "\
+    select set_config('search_path', 'public, extensions', true), \
+           count(set_config(split_part(setting, '=', 1), substr(setting, strpos(setting, '=') + 1), true)) \
+      from (select unnest(s.setconfig) as setting, s.setdatabase \
+              from pg_catalog.pg_db_role_setting s \
+             where s.setrole = to_regrole($1) \
+               and s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database())) \
+             order by s.setdatabase) as settings";
+
 /// [`TestDb::act`] on any connection.
 pub fn act_on<T>(client: &mut Client, actor: impl Borrow<Actor>, f: impl FnOnce(&mut Transaction<'_>) -> T) -> T {
-    let mut tx = supaschema::begin_as(client, actor.borrow()).expect("begin a transaction as the actor");
+    let actor = actor.borrow();
+    let mut tx = supaschema::begin_as(client, actor).expect("begin a transaction as the actor");
+    tx.execute(POSTGREST_SETTINGS, &[&actor.role()])
+        .expect("apply the role's settings as PostgREST does");
     let out = f(&mut tx);
     let _ = tx.commit();
     out
@@ -145,6 +294,7 @@ pub fn act_on<T>(client: &mut Client, actor: impl Borrow<Actor>, f: impl FnOnce(
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        self.auth_admin = None;
         if let Ok(mut admin) = self.server.connect(NoTls) {
             let _ = admin.batch_execute(&format!("drop database if exists {} with (force)", self.name));
         }

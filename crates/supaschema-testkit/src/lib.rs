@@ -10,8 +10,9 @@ mod project;
 mod supabase;
 
 pub use db::{
-    Grants, STAND_IN, TLS_ONLY_ROLE, TestDb, act_on, ensure_tls_only_role, history_exists, history_rows,
-    history_versions, public_tables, server_config, unreachable_url,
+    AUTH_ADMIN_ROLE, Grants, MIGRATION_ROLE, STAND_IN, TLS_ONLY_ROLE, TestDb, act_on, ensure_roles,
+    ensure_tls_only_role, history_exists, history_rows, history_versions, public_tables, server_config,
+    unreachable_url,
 };
 pub use package::{CargoPackage, CargoRun};
 pub use project::{TempProject, assert_same_as_fresh, comparable, copy_tree};

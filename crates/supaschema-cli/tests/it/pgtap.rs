@@ -6,7 +6,7 @@
 use crate::common::{fixture_project, supaschema};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use supaschema_testkit::{Grants, TempProject, TestDb, fixture, server_config};
+use supaschema_testkit::{Grants, TempProject, TestDb, fixture};
 
 /// Runs `pg_prove` on `files` against the test database; panics with its output on failure.
 fn pg_prove(db: &TestDb, files: &[PathBuf]) -> String {
@@ -16,33 +16,13 @@ fn pg_prove(db: &TestDb, files: &[PathBuf]) -> String {
     text
 }
 
-/// Runs `pg_prove` and returns whether it passed and what it printed.
+/// Runs `pg_prove` as the role migrations run as and returns whether it passed and what it
+/// printed.
 fn run_pg_prove(db: &TestDb, files: &[PathBuf]) -> (bool, String) {
-    let server = server_config();
-    let host = match server.get_hosts().first() {
-        Some(postgres::config::Host::Tcp(host)) => host.clone(),
-        _ => "127.0.0.1".to_owned(),
-    };
-    let port = server.get_ports().first().copied().unwrap_or(5432).to_string();
-    let user = server.get_user().unwrap_or("postgres").to_owned();
-    let mut command = Command::new("pg_prove");
-    command
-        .args([
-            "--host",
-            &host,
-            "--port",
-            &port,
-            "--username",
-            &user,
-            "--dbname",
-            &db.name,
-        ])
+    let output = Command::new("pg_prove")
+        .envs(db.libpq_env())
         .args(["--ext", ".sql", "--verbose"])
-        .args(files);
-    if let Some(password) = server.get_password() {
-        command.env("PGPASSWORD", String::from_utf8_lossy(password).into_owned());
-    }
-    let output = command
+        .args(files)
         .output()
         .expect("run pg_prove (Debian: postgresql-15-pgtap, libtap-parser-sourcehandler-pgtap-perl)");
     let text = format!(
@@ -53,6 +33,7 @@ fn run_pg_prove(db: &TestDb, files: &[PathBuf]) -> (bool, String) {
     (output.status.success(), text)
 }
 
+/// As `supabase test db` does, as the role migrations run as (pgTAP needs no superuser).
 fn install_pgtap(db: &mut TestDb) {
     db.client
         .batch_execute("create extension if not exists pgtap with schema extensions")
