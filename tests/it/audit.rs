@@ -1,14 +1,13 @@
 //! The audit trail: one row per insert, update and delete on the audited tables, with who,
 //! what, which record and the names of changed columns, never a PHI value; rows nobody can
-//! rewrite, that outlive the audited rows and the acting user; and one 'read' row per record for
-//! every recorded PHI access.
+//! rewrite (that they outlive the acting user is in `retention.rs`); and one 'read' row per
+//! record for every recorded PHI access.
 
 use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor};
 use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
 use postgres::error::SqlState;
 use receptionist::schema::*;
 use supaschema::blocking::*;
-use supaschema_testkit::AUTH_ADMIN_ROLE;
 use uuid::Uuid;
 
 /// Distinctive PHI: none of it may ever appear in the audit log.
@@ -285,69 +284,6 @@ fn audit_rows_cannot_be_rewritten_by_the_api_roles() {
             .get(0);
         assert_eq!((audit_count(&mut db), forged), (before, 0), "{grants:?}");
     }
-}
-
-#[test]
-fn audit_rows_outlive_the_audited_rows_and_the_acting_user() {
-    let mut db = TestDb::new(Grants::Explicit);
-    db.migrate();
-    let gone = seed_doctor(&mut db, 9);
-    let stays = seed_doctor(&mut db, 9);
-    // The doctor deletes one of their rows themselves…
-    db.act(Actor::user(gone.doctor), |tx| {
-        tx.execute("delete from public.messages where id = $1", &[&gone.message])
-            .expect("delete own message")
-    });
-    let own_delete = entries(&mut db, "messages", gone.message, "delete");
-    assert_eq!(own_delete.len(), 1);
-    assert_eq!(own_delete[0].actor_id, Some(gone.doctor));
-
-    // …and then Supabase Auth deletes the account, as its own role: auth.users cascades to
-    // every row of theirs, and the audit trigger runs for `supabase_auth_admin`.
-    let deleted = db.delete_user(gone.doctor).expect("delete the user");
-    assert_eq!(deleted, 1);
-    for (table, id) in [
-        ("patients", gone.patient),
-        ("appointments", gone.appointment),
-        ("conversations", gone.conversation),
-        ("messages", gone.message),
-    ] {
-        let still_there: i64 = db
-            .client
-            .query_one(&format!("select count(*) from public.{table} where id = $1"), &[&id])
-            .expect("count")
-            .get(0);
-        assert_eq!(still_there, 0, "{table} row cascaded away");
-        assert_eq!(
-            entries(&mut db, table, id, "insert").len(),
-            1,
-            "{table}: the insert row stays"
-        );
-        let deletes = entries(&mut db, table, id, "delete");
-        assert_eq!(
-            deletes.len(),
-            1,
-            "{table}: the delete (own or cascaded) is recorded and stays"
-        );
-        if table != "messages" {
-            assert_eq!(
-                deletes[0].actor_role, AUTH_ADMIN_ROLE,
-                "{table}: the cascaded delete is recorded as Supabase Auth's"
-            );
-        }
-    }
-    let by_gone: i64 = db
-        .client
-        .query_one(
-            "select count(*) from public.audit_logs where actor_id = $1",
-            &[&gone.doctor],
-        )
-        .expect("count")
-        .get(0);
-    assert_eq!(by_gone, 1, "the gone doctor's own delete stays attributed to them");
-    // The other doctor's trail is untouched.
-    assert_eq!(entries(&mut db, "patients", stays.patient, "delete").len(), 0);
-    assert_eq!(entries(&mut db, "patients", stays.patient, "insert").len(), 1);
 }
 
 #[test]

@@ -260,7 +260,7 @@ indexes = [{ columns = ["user_id"] }]
 
 [tables.notes.columns]
 id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
-user_id = { type = "uuid", references = { table = "auth.users", column = "id", on_delete = "cascade" }, class = "administrative" }
+user_id = { type = "uuid", references = { table = "auth.users", column = "id", on_delete = "cascade" }, class = "administrative", allow = ["cascade_phi"] }
 body = { type = "text", class = "phi" }
 
 [tables.tags]

@@ -14,6 +14,7 @@ mod examples;
 mod lints;
 mod phi;
 mod races;
+mod retention;
 mod rls;
 mod supabase_cli;
 mod types;

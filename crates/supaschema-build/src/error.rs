@@ -293,6 +293,8 @@ pub enum Problem {
     NotNullWithoutDefault { column: String },
     #[error("`{name}` is not `schema.table`")]
     ExternalName { name: String },
+    #[error("deleting a row of `{target}` would delete PHI: the delete cascades {path}")]
+    CascadeErasesPhi { target: String, path: String },
     #[error("`typescript = {path:?}` is not a path inside the project ending in `.ts`")]
     BadTypescriptPath { path: String },
 }
@@ -318,7 +320,7 @@ impl Problem {
             RuleVarchar { .. } => "write `type = \"text\"` and a `check = \"char_length(col) <= n\"`, or add `allow = [\"varchar\"]` to this column".into(),
             RuleTimestamp { .. } => "write `type = \"timestamptz\"`, or add `allow = [\"timestamp\"]` to this column".into(),
             RuleJson => "write `type = \"jsonb\"`, or add `allow = [\"json\"]` to this column".into(),
-            UnknownAllow { .. } => "allow one of \"varchar\", \"timestamp\", \"json\", \"non_uuid_key\"".into(),
+            UnknownAllow { .. } => "allow one of \"varchar\", \"timestamp\", \"json\", \"non_uuid_key\", \"cascade_phi\"".into(),
             MissingClass { .. } => "add `class = \"public\"`, `class = \"administrative\"` or `class = \"phi\"`".into(),
             NoPrimaryKey { .. } => "add `primary_key = true` to a column, or `primary_key = [\"a\", \"b\"]` to the table".into(),
             TwoPrimaryKeys { .. } => "keep either the column's `primary_key = true` or the table's `primary_key = [...]`".into(),
@@ -377,6 +379,7 @@ impl Problem {
             NarrowingNotAllowed { column, .. } => format!("if that is intended, add `allow_narrowing = [\"{column}\"]` under `[migration]`"),
             NotNullWithoutDefault { .. } => "give it a `default`, or add it with `nullable = true`, fill it, and make it NOT NULL in a later change".into(),
             ExternalName { .. } => "write the external table as `[external.\"auth.users\"]`".into(),
+            CascadeErasesPhi { .. } => "write `on_delete = \"restrict\"`, so the delete is refused while such rows exist (the README's \"Retention\" says how to offboard a user), or add `allow = [\"cascade_phi\"]` to this column if the rows are to be erased with it".into(),
             BadTypescriptPath { .. } => "write a path relative to the project root, such as `typescript = \"web/src/database.types.ts\"`".into(),
         }
     }

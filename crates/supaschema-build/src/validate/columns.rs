@@ -13,7 +13,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 /// Rules a column may opt out of with `allow = [...]`.
-const ALLOWABLE: &[&str] = &["varchar", "timestamp", "json", "non_uuid_key"];
+const ALLOWABLE: &[&str] = &["varchar", "timestamp", "json", "non_uuid_key", "cascade_phi"];
 
 impl Validator<'_> {
     pub(super) fn sql_type(&self, name: &Name) -> Result<SqlType> {

@@ -15,6 +15,7 @@
 //! - `audit`: the audit table and `audit = true`;
 //! - `external`: extensions and external tables;
 //! - `migration`: the `[migration]` settings.
+//! - `retention`: PHI outlives deletes in external tables (`auth.users`).
 //! - `outputs`: where generated files other than migrations go (`typescript`).
 
 mod access;
@@ -27,6 +28,7 @@ mod migration;
 mod names;
 mod outputs;
 mod relations;
+mod retention;
 
 use crate::error::{Problem, SchemaError, SourceFile};
 use crate::expr::expression_problem;
@@ -188,6 +190,7 @@ impl Validator<'_> {
         }
         self.unique_relation_names(&finished, raw)?;
         self.unique_rust_names(&finished, raw)?;
+        self.phi_outlives_external_deletes(raw, &finished)?;
         self.builtin_functions(raw, &builtins, &mut functions)?;
 
         let migration = match &raw.migration {

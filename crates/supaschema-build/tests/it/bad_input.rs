@@ -46,7 +46,7 @@ triggers = [{ name = "notes_stamp", timing = "before", events = ["insert"], func
 
 [tables.notes.columns]
 id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
-user_id = { type = "uuid", references = { table = "auth.users", column = "id", on_delete = "cascade" }, class = "administrative" }
+user_id = { type = "uuid", references = { table = "auth.users", column = "id", on_delete = "cascade" }, class = "administrative", allow = ["cascade_phi"] }
 body = { type = "text", class = "phi" }
 status = { type = "text", values = ["draft", "sent"], default = "'draft'", class = "administrative" }
 created_at = { type = "timestamptz", default = "now()", class = "administrative" }

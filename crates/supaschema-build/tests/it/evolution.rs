@@ -26,7 +26,7 @@ indexes = [{ columns = ["owner_id"] }]
 
 [tables.clinics.columns]
 id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
-owner_id = { type = "uuid", references = { table = "auth.users", column = "id", on_delete = "cascade" }, class = "administrative" }
+owner_id = { type = "uuid", references = { table = "auth.users", column = "id", on_delete = "cascade" }, class = "administrative", allow = ["cascade_phi"] }
 title = { type = "text", class = "public", check = "char_length(title) < 200" }
 seats = { type = "integer", default = "1", class = "administrative" }
 fax = { type = "text", nullable = true, class = "administrative" }
