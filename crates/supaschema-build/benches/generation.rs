@@ -120,7 +120,7 @@ indexes = [{{ columns = ["doctor_id", "starts_at"] }}{previous_index}]
 
 [tables.{t}.columns]
 id = {{ type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }}
-doctor_id = {{ type = "uuid", references = {{ table = "auth.users", column = "id", on_delete = "cascade" }}, class = "administrative" }}
+doctor_id = {{ type = "uuid", references = {{ table = "auth.users", column = "id", on_delete = "restrict" }}, class = "administrative" }}
 "#,
             previous_index = if i > 0 { ", { columns = [\"previous_id\"] }" } else { "" },
         );
@@ -175,7 +175,7 @@ export const {t} = pgTable(
   "{t}",
   {{
     id: uuid("id").primaryKey().defaultRandom(),
-    doctorId: uuid("doctor_id").notNull().references(() => authUsers.id, {{ onDelete: "cascade" }}),
+    doctorId: uuid("doctor_id").notNull().references(() => authUsers.id, {{ onDelete: "restrict" }}),
 {previous}    fullName: text("full_name").notNull(),
     status: text("status", {{ enum: ["pending", "confirmed", "cancelled"] }}).notNull().default("pending"),
     startsAt: timestamp("starts_at", {{ withTimezone: true }}).notNull(),
