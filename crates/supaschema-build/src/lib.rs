@@ -183,6 +183,37 @@ pub fn verify_history(project: &Project) -> Result<(), Error> {
     History::read(project).map(|_| ())
 }
 
+/// The lock for a project adopted from a live database: it records `source` (a `schema.toml`
+/// describing what the database already holds) as deployed, together with every generated
+/// migration already in the migrations folder, so the next build writes no migration and later
+/// changes become incremental ones. Hand-written migrations are left out, as the build leaves
+/// them out. Returns the validated schema and the lock file to write; touches no file.
+pub fn adopted_lock(project: &Project, source: &SourceFile) -> Result<(Schema, PlannedFile), Error> {
+    let schema = validate::load(source)?;
+    let mut recorded = Vec::new();
+    for file in write::migration_files(&project.migrations_dir)? {
+        let generated = lock::is_generated(&file.path).map_err(|source| Error::Read {
+            path: file.path.clone(),
+            source,
+        })?;
+        if generated {
+            let contents = fs::read_to_string(&file.path).map_err(|source| Error::Read {
+                path: file.path.clone(),
+                source,
+            })?;
+            recorded.push(lock::LockedMigration::new(file.file_name(), &contents));
+        }
+    }
+    let contents = lock::to_text(&recorded, &schema);
+    Ok((
+        schema,
+        PlannedFile {
+            path: project.lock_path.clone(),
+            contents,
+        },
+    ))
+}
+
 /// What earlier builds left: the migration files and the lock, its checksums verified, with
 /// the lock's text as read.
 struct History {

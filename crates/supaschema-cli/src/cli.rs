@@ -2,7 +2,7 @@
 //! its own module; this one only parses, dispatches and prints.
 
 use crate::finding::{self, Finding};
-use crate::{DeployError, EXIT_ERROR, Outcome, check, diff, drift, init, pgtap, push, status};
+use crate::{DeployError, EXIT_ERROR, Outcome, check, diff, drift, init, pgtap, pull, push, status};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
@@ -51,6 +51,16 @@ pub enum Command {
         /// versions, to try it before release.
         #[arg(long, value_name = "CHECKOUT")]
         path: Option<PathBuf>,
+    },
+    /// Reads a live database (schema public, and the auth tables it references) and writes
+    /// schema.toml and the lock recording it as deployed, so the next `cargo build` writes no
+    /// migration. Lists on stderr what schema.toml cannot say. Keeps supabase/migrations/ as it is.
+    Pull {
+        #[command(flatten)]
+        database: Database,
+        /// Replace an existing schema.toml (and the lock).
+        #[arg(long)]
+        force: bool,
     },
     /// Lists local migrations against those applied to the database (Local | Remote | Time (UTC)).
     Status {
@@ -146,6 +156,31 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
                 out,
                 "\nNext: cd {} && cargo build   # writes supabase/migrations/<version>_initial_schema.sql and the types",
                 dir.display()
+            );
+            Ok(Outcome::Ok)
+        }
+        Command::Pull { database, force } => {
+            let url = crate::database::require_url(database.db_url.as_deref())?;
+            let report = pull::run(&project, url, *force)?;
+            for file in &report.written {
+                let _ = writeln!(out, "wrote {}", cli.project.join(file).display());
+            }
+            for item in &report.left_out {
+                let _ = writeln!(err, "left out: {}: {}", item.object, item.reason);
+            }
+            for finding in &report.differences {
+                let _ = writeln!(err, "differs: {finding}");
+            }
+            if let Some(reason) = &report.unchecked {
+                let _ = writeln!(
+                    err,
+                    "warning: could not compare the pulled schema.toml with the database ({reason}); run `supaschema drift`"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "\nNext: review every `# review:` mark in schema.toml (each column's class is a guess), then cargo build \
+                 (it writes no migration until schema.toml changes)"
             );
             Ok(Outcome::Ok)
         }

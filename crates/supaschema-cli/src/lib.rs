@@ -1,5 +1,5 @@
 //! Deploying: the `supaschema` command line's library half. Each command has a module of its
-//! own ([`status`], [`push`], [`check`], [`diff`], [`drift`], [`pgtap`]); [`cli`] parses the
+//! own ([`status`], [`push`], [`check`], [`diff`], [`drift`], [`pgtap`], [`pull`]); [`cli`] parses the
 //! arguments and maps outcomes to exit codes; the rest are the pieces they share: the local
 //! migration files ([`local`]), the Supabase CLI's history table ([`history`]), its statement
 //! splitter ([`split`]), its pending-migration rules ([`pending`]) and how it runs a file
@@ -23,6 +23,7 @@ pub mod init;
 pub mod local;
 pub mod pending;
 pub mod pgtap;
+pub mod pull;
 pub mod push;
 pub mod split;
 pub mod status;
@@ -69,6 +70,19 @@ pub enum DeployError {
          schema.toml, build.rs or src/lib.rs yet; nothing was written", path.display()
     )]
     ProjectExists { path: PathBuf },
+    #[error(
+        "{} exists: `supaschema pull` does not overwrite it.\n\
+         help: pass --force to replace it and supabase/schema.lock.json with what the database holds (the \
+         migrations in supabase/migrations/ are kept), or pull into a new folder; nothing was written", path.display()
+    )]
+    SchemaExists { path: PathBuf },
+    #[error(
+        "the database holds something the generator's rules refuse, so the pulled schema.toml would not build:\n\
+         {message}\n\
+         help: change that in the database (or describe it in a hand-written migration) and pull again; nothing \
+         was written"
+    )]
+    PulledSchemaRefused { message: String },
     #[error(
         "{} is not a checkout of the supaschema workspace (no crates/supaschema there).\n\
          help: pass --path the folder that holds the workspace's Cargo.toml and crates/, or leave --path out to \

@@ -10,6 +10,7 @@ mod drift;
 mod init;
 mod interop;
 mod pgtap;
+mod pull;
 mod push;
 mod status;
 mod tls;

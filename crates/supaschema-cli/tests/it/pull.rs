@@ -1,0 +1,189 @@
+//! `supaschema pull`: a database built by migrations is pulled into an empty project; the build
+//! then writes nothing, and a fresh database built from the pulled schema.toml equals the
+//! original object by object, through the catalog `drift` compares.
+
+use crate::common::{Run, supaschema};
+use supaschema_testkit::{FIXTURES, Grants, TempProject, TestDb, assert_same_as_fresh, fixture, workspace_root};
+
+/// Pulls `db` into `project`; the pull must succeed and find no difference it could not name.
+fn pull(project: &TempProject, db: &TestDb, extra: &[&str]) -> Run {
+    let mut args = vec!["pull", "--db-url"];
+    let url = db.url();
+    args.push(&url);
+    args.extend_from_slice(extra);
+    let run = supaschema(project.path(), &args, &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(!run.stderr.contains("differs:"), "{run}");
+    assert!(!run.stderr.contains("warning:"), "{run}");
+    run
+}
+
+/// The round trip for a database `original` reached through `source`'s migrations.
+fn round_trip(original: &mut TestDb, context: &str) -> (TempProject, Run) {
+    let mut pulled = TempProject::empty();
+    let run = pull(&pulled, original, &[]);
+    let text = std::fs::read_to_string(pulled.path().join("schema.toml")).expect("pull wrote schema.toml");
+    assert!(pulled.project().lock_path.exists(), "{context}: pull wrote the lock");
+    let before = pulled.snapshot();
+    let wrote = pulled
+        .rebuild()
+        .unwrap_or_else(|e| panic!("{context}: the pulled schema.toml does not build: {e}\n{text}"));
+    assert!(
+        wrote.is_empty(),
+        "{context}: the build after pull wrote {wrote:?}\n{text}"
+    );
+    assert_eq!(pulled.snapshot(), before, "{context}: the build changed supabase/");
+    assert!(pulled.migration_files().is_empty(), "{context}");
+    assert_same_as_fresh(&pulled, original, &text, context);
+    (pulled, run)
+}
+
+#[test]
+fn every_fixture_schema_round_trips() {
+    for name in FIXTURES {
+        let source = TempProject::new(&fixture(name));
+        let mut original = TestDb::new(Grants::Explicit);
+        source.migrate(&mut original);
+        let (_, run) = round_trip(&mut original, name);
+        assert!(
+            !run.stderr.contains("left out:"),
+            "{name}: nothing of a fixture is beyond the format\n{run}"
+        );
+    }
+}
+
+#[test]
+fn the_receptionist_schema_round_trips_and_keeps_its_migrations() {
+    let source = TempProject::copy_of(&workspace_root());
+    let mut original = TestDb::new(Grants::Explicit);
+    source.migrate(&mut original);
+    let (_, run) = round_trip(&mut original, "receptionist");
+    assert!(!run.stderr.contains("left out:"), "{run}");
+
+    // Pulled over the project itself (--force), the migrations stay byte for byte, the lock
+    // records them, and the build writes nothing.
+    let mut project = TempProject::copy_of(&workspace_root());
+    let migrations = project.migrations();
+    pull(&project, &original, &["--force"]);
+    assert_eq!(
+        project.migrations(),
+        migrations,
+        "pull keeps supabase/migrations/ as it is"
+    );
+    let lock = std::fs::read_to_string(project.project().lock_path).expect("lock");
+    for (file, _) in &migrations {
+        assert!(lock.contains(file.as_str()), "the lock records {file}");
+    }
+    let wrote = project.rebuild().unwrap_or_else(|e| panic!("builds: {e}"));
+    assert!(wrote.is_empty(), "{wrote:?}");
+}
+
+#[test]
+fn a_later_edit_becomes_one_incremental_migration() {
+    let source = TempProject::new(&fixture("minimal"));
+    let mut original = TestDb::new(Grants::Explicit);
+    source.migrate(&mut original);
+    let (mut pulled, _) = round_trip(&mut original, "minimal");
+    let text = std::fs::read_to_string(pulled.path().join("schema.toml")).expect("schema.toml");
+    let edited = text.replacen(
+        "[tables.notes.columns]\n",
+        "[tables.notes.columns]\ntitle = { type = \"text\", nullable = true, class = \"public\" }\n",
+        1,
+    );
+    assert_ne!(edited, text);
+    pulled.build(&edited).unwrap_or_else(|e| panic!("builds: {e}"));
+    let migrations = pulled.migrations();
+    assert_eq!(migrations.len(), 1, "{migrations:?}");
+    let (name, sql) = &migrations[0];
+    assert!(name.ends_with("_add_notes_title.sql"), "{name}");
+    assert!(!sql.contains("create table"), "only the difference:\n{sql}");
+    pulled.migrate(&mut original);
+    assert_same_as_fresh(&pulled, &mut original, &edited, "minimal, edited after pull");
+}
+
+#[test]
+fn an_existing_schema_is_refused_without_force() {
+    let source = TempProject::new(&fixture("minimal"));
+    let mut original = TestDb::new(Grants::Explicit);
+    source.migrate(&mut original);
+    let before = std::fs::read_to_string(source.path().join("schema.toml")).expect("schema.toml");
+    let snapshot = source.snapshot();
+    let run = supaschema(source.path(), &["pull", "--db-url", &original.url()], &[]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("schema.toml exists"), "{run}");
+    assert!(run.stderr.contains("--force"), "{run}");
+    assert_eq!(run.stderr.matches("error:").count(), 1, "one error:\n{run}");
+    let after = std::fs::read_to_string(source.path().join("schema.toml")).expect("schema.toml");
+    assert_eq!(after, before, "nothing was written");
+    assert_eq!(source.snapshot(), snapshot, "nothing was written");
+}
+
+#[test]
+fn columns_get_a_class_and_guesses_are_marked() {
+    let source = TempProject::new(&fixture("multi_tenant"));
+    let mut original = TestDb::new(Grants::Explicit);
+    source.migrate(&mut original);
+    let (pulled, _) = round_trip(&mut original, "multi_tenant");
+    let text = std::fs::read_to_string(pulled.path().join("schema.toml")).expect("schema.toml");
+    let columns: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("type = \""))
+        .filter(|l| l.contains("class = "))
+        .collect();
+    assert!(!columns.is_empty());
+    for line in text
+        .lines()
+        .filter(|l| l.contains(" = { type = ") && !l.starts_with("args"))
+    {
+        if line.starts_with("columns = ") {
+            continue;
+        }
+        assert!(line.contains("class = \""), "every column has a class: {line}");
+        assert!(
+            line.contains("# review: guessed"),
+            "every class is marked as a guess: {line}"
+        );
+    }
+    let notes = text.lines().find(|l| l.starts_with("notes = ")).expect("tasks.notes");
+    assert!(notes.contains("class = \"phi\""), "free text is guessed PHI: {notes}");
+    let status = text
+        .lines()
+        .find(|l| l.starts_with("plan = "))
+        .expect("workspaces.plan");
+    assert!(
+        status.contains("values = [\"free\", \"team\", \"enterprise\"]"),
+        "{status}"
+    );
+}
+
+#[test]
+fn what_the_format_cannot_say_is_listed_and_left_out() {
+    let source = TempProject::new(&fixture("minimal"));
+    let mut original = TestDb::new(Grants::Explicit);
+    source.migrate(&mut original);
+    original.execute(
+        "create view public.note_bodies as select id, body from public.notes;
+         create type public.mood as enum ('happy', 'sad');
+         alter table public.notes add column mood public.mood;
+         create schema private;
+         create function private.stamp() returns trigger language plpgsql as 'begin return new; end';
+         create trigger notes_stamp before insert on public.notes for each row execute function private.stamp();
+         create index notes_lower_body_idx on public.notes (lower(body));",
+        "objects beyond the format",
+    );
+    let project = TempProject::empty();
+    let run = supaschema(project.path(), &["pull", "--db-url", &original.url()], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    for expected in [
+        "left out: view note_bodies",
+        "left out: enum type mood",
+        "left out: column notes.mood: its type `public.mood` is an enum type",
+        "left out: trigger notes.notes_stamp: it calls `private.stamp`, a function in another schema",
+        "left out: index notes.notes_lower_body_idx",
+    ] {
+        assert!(run.stderr.contains(expected), "missing `{expected}`:\n{run}");
+    }
+    assert!(!run.stderr.contains("differs:"), "{run}");
+    let text = std::fs::read_to_string(project.path().join("schema.toml")).expect("schema.toml");
+    assert!(!text.contains("mood") && !text.contains("notes_stamp"), "{text}");
+}
