@@ -11,6 +11,7 @@
 
 pub mod introspect;
 pub mod map;
+pub mod refine;
 pub mod write;
 
 use crate::catalog::{expected_catalog, read_catalog};
@@ -61,12 +62,7 @@ pub fn run(project: &Project, url: &str, force: bool) -> Result<Report, DeployEr
     let mut grant_notes: Vec<LeftOut> = Vec::new();
     let mut text = String::new();
     for round in 0..ROUNDS {
-        text = write::render(&pulled);
-        let schema = load_schema(&SourceFile::new("schema.toml", text.clone())).map_err(|error| {
-            DeployError::PulledSchemaRefused {
-                message: error.to_string(),
-            }
-        })?;
+        let schema = accepted(&mut pulled, &mut text)?;
         grant_notes.clear();
         if explicit_grants(&mut pulled, &schema, &live, &mut grant_notes) {
             continue;
@@ -121,6 +117,34 @@ pub fn run(project: &Project, url: &str, force: bool) -> Result<Report, DeployEr
         .map(|o| PathBuf::from(project.relative(&o.path)))
         .collect();
     Ok(report)
+}
+
+/// Renders the file into `text` until the generator accepts it, setting aside each object it
+/// refuses ([`refine`]); stops with the generator's error when that points at nothing that can be
+/// set aside.
+fn accepted(pulled: &mut Pulled, text: &mut String) -> Result<Schema, DeployError> {
+    // Each round sets one object aside, so this bounds the work on a hostile catalog.
+    let limit = 1000
+        + pulled
+            .tables
+            .iter()
+            .map(|t| t.columns.len() + t.policies.len() + 8)
+            .sum::<usize>();
+    for _ in 0..limit {
+        *text = write::render(pulled);
+        match load_schema(&SourceFile::new("schema.toml", text.clone())) {
+            Ok(schema) => return Ok(schema),
+            Err(error) if refine::set_aside(pulled, text, &error) => {}
+            Err(error) => {
+                return Err(DeployError::PulledSchemaRefused {
+                    message: error.to_string(),
+                });
+            }
+        }
+    }
+    Err(DeployError::PulledSchemaRefused {
+        message: "the generator kept refusing the pulled file".to_owned(),
+    })
 }
 
 /// A difference about something inside an object that was left out (a column of a table that

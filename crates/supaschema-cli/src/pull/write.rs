@@ -144,6 +144,9 @@ fn table_table(table: &PulledTable) -> Table {
     if let Some(comment) = &table.comment {
         out["comment"] = toml_edit::value(comment.as_str());
     }
+    if let Some(rust_name) = &table.rust_name {
+        out["rust_name"] = toml_edit::value(rust_name.as_str());
+    }
     if table.rls_off {
         out["rls"] = toml_edit::value(false);
     }
