@@ -37,6 +37,9 @@ pub struct Report {
     pub unchecked: Option<String>,
 }
 
+/// What the generator's errors call the file while it is checked, before it is written.
+const PULLED_NAME: &str = "schema.toml (as pulled, not written)";
+
 /// How many times the file is rebuilt while the checks refine it (explicit grants, an owner
 /// rule that turned out different).
 const ROUNDS: usize = 6;
@@ -132,7 +135,7 @@ fn accepted(pulled: &mut Pulled, text: &mut String) -> Result<Schema, DeployErro
             .sum::<usize>();
     for _ in 0..limit {
         *text = write::render(pulled);
-        match load_schema(&SourceFile::new("schema.toml", text.clone())) {
+        match load_schema(&SourceFile::new(PULLED_NAME, text.clone())) {
             Ok(schema) => return Ok(schema),
             Err(error) if refine::set_aside(pulled, text, &error) => {}
             Err(error) => {

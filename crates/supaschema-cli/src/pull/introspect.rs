@@ -240,6 +240,62 @@ pub fn read(client: &mut impl GenericClient) -> Result<Live, postgres::Error> {
             format!("schema.toml cannot describe a {kind}; keep it in a hand-written migration"),
         ));
     }
+    // Properties of the pulled objects that schema.toml has no word for.
+    for row in client.query(
+        "select 'constraint ' || c.relname || '.' || k.conname, 'its comment'
+           from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = $1 and obj_description(k.oid, 'pg_constraint') is not null
+         union all
+         select 'index ' || t.relname || '.' || i.relname, 'its comment'
+           from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid
+           join pg_namespace n on n.oid = t.relnamespace
+          where n.nspname = $1 and obj_description(i.oid, 'pg_class') is not null
+         union all
+         select 'trigger ' || c.relname || '.' || g.tgname, 'its comment'
+           from pg_trigger g join pg_class c on c.oid = g.tgrelid join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = $1 and not g.tgisinternal and obj_description(g.oid, 'pg_trigger') is not null
+         union all
+         select 'policy ' || c.relname || '.' || p.polname, 'its comment'
+           from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = $1 and obj_description(p.oid, 'pg_policy') is not null
+         union all
+         select 'table ' || c.relname, 'it is unlogged; pulled as a logged table'
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = $1 and c.relkind = 'r' and c.relpersistence = 'u'
+         union all
+         select 'table ' || c.relname, 'its storage parameters (' || array_to_string(c.reloptions, ', ') || ')'
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = $1 and c.relkind = 'r' and c.reloptions is not null
+         union all
+         select 'column ' || c.relname || '.' || a.attname, 'its column privileges'
+           from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = $1 and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped and a.attacl is not null
+         union all
+         select distinct 'table ' || c.relname, 'privileges of `' || g.grantee::regrole::text || '`'
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) g
+          where n.nspname = $1 and c.relkind = 'r' and g.grantee <> c.relowner and g.grantee <> 0
+            and g.grantee::regrole::text <> all($2)
+         union all
+         select distinct 'table ' || c.relname, 'privileges of PUBLIC'
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) g
+          where n.nspname = $1 and c.relkind = 'r' and g.grantee = 0
+         union all
+         select 'table ' || c.relname, 'its membership in publication `' || p.pubname || '` (realtime)'
+           from pg_publication_rel r join pg_publication p on p.oid = r.prpubid join pg_class c on c.oid = r.prrelid
+           join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = $1
+         order by 1, 2",
+        &[&SCHEMA, &api_roles()],
+    )? {
+        let object: String = row.get(0);
+        let what: String = row.get(1);
+        let reason = if what.starts_with("it ") {
+            what
+        } else {
+            format!("{what} cannot be described in schema.toml; pulled without")
+        };
+        live.other_objects.push((object, reason));
+    }
     let mut targets: BTreeSet<(String, String)> = BTreeSet::new();
     for table in &live.tables {
         for fk in table.constraints.iter().filter_map(|c| c.foreign.as_ref()) {

@@ -172,7 +172,8 @@ fn what_the_format_cannot_say_is_listed_and_left_out() {
          create schema private;
          create function private.stamp() returns trigger language plpgsql as 'begin return new; end';
          create trigger notes_stamp before insert on public.notes for each row execute function private.stamp();
-         create index notes_lower_body_idx on public.notes (lower(body));",
+         create index notes_lower_body_idx on public.notes (lower(body));
+         comment on index public.notes_user_id_idx is 'Every foreign key has one.';",
         "objects beyond the format",
     );
     let project = TempProject::empty();
@@ -184,6 +185,7 @@ fn what_the_format_cannot_say_is_listed_and_left_out() {
         "left out: column notes.mood: its type `public.mood` is an enum type",
         "left out: trigger notes.notes_stamp: it calls `private.stamp`, a function in another schema",
         "left out: index notes.notes_lower_body_idx",
+        "left out: index notes.notes_user_id_idx: its comment cannot be described",
     ] {
         assert!(run.stderr.contains(expected), "missing `{expected}`:\n{run}");
     }
@@ -272,4 +274,26 @@ fn a_hand_written_schema_pulls_and_drift_names_exactly_what_was_left_out() {
         text.contains("grants = { authenticated = [\"select\", \"insert\"]"),
         "the privileges the database grants are kept:\n{text}"
     );
+}
+
+#[test]
+fn a_pull_that_cannot_write_writes_nothing() {
+    let source = TempProject::new(&fixture("minimal"));
+    let mut original = TestDb::new(Grants::Explicit);
+    source.migrate(&mut original);
+
+    // The lock cannot be written (supabase/ is a file): no schema.toml either.
+    let project = TempProject::empty();
+    std::fs::write(project.path().join("supabase"), "not a folder").expect("write");
+    let run = supaschema(project.path(), &["pull", "--db-url", &original.url()], &[]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("cannot write"), "{run}");
+    assert!(!project.path().join("schema.toml").exists(), "{run}");
+
+    // schema.toml cannot be replaced (it is a folder): the lock written before it is taken back.
+    let project = TempProject::empty();
+    std::fs::create_dir_all(project.path().join("schema.toml")).expect("mkdir");
+    let run = supaschema(project.path(), &["pull", "--force", "--db-url", &original.url()], &[]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(!project.project().lock_path.exists(), "the lock was taken back\n{run}");
 }
