@@ -229,7 +229,8 @@ pub fn map(live: &Live, renderer: &Renderer) -> Pulled {
     let set_updated_at = is_builtin(Builtin::SetUpdatedAt.function_name(), Builtin::SetUpdatedAt, "");
     let reject_change = is_builtin(Builtin::RejectChange.function_name(), Builtin::RejectChange, "");
 
-    // Functions first: triggers may only call what the file declares.
+    // Tables first, so the functions the short forms stand for are known; then the functions,
+    // and the general triggers may only call what the file declares.
     let mut declared: BTreeSet<String> = BTreeSet::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut builtins_used: BTreeSet<&'static str> = BTreeSet::new();

@@ -297,3 +297,29 @@ fn a_pull_that_cannot_write_writes_nothing() {
     assert_eq!(run.code, Some(2), "{run}");
     assert!(!project.project().lock_path.exists(), "the lock was taken back\n{run}");
 }
+
+#[test]
+fn a_database_the_generator_refuses_as_a_whole_is_one_clear_error() {
+    let source = TempProject::new(&fixture("everything"));
+    let mut original = TestDb::new(Grants::Explicit);
+    source.migrate(&mut original);
+    // The audit trail can now be rewritten: the generator refuses an audit table that is not
+    // append-only, and that is about the whole schema, not one object pull could leave out.
+    original.execute(
+        "drop trigger events_append_only on public.events; drop trigger events_no_truncate on public.events;",
+        "make the audit table writable",
+    );
+    let project = TempProject::empty();
+    let run = supaschema(project.path(), &["pull", "--db-url", &original.url()], &[]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.starts_with("error: the database holds something"), "{run}");
+    assert!(run.stderr.contains("would not build"), "{run}");
+    assert!(
+        run.stderr.contains("the audit table `events` is not append-only"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("schema.toml (as pulled, not written):"), "{run}");
+    assert!(run.stderr.contains("nothing was written"), "{run}");
+    assert!(!project.path().join("schema.toml").exists(), "{run}");
+    assert!(!project.project().lock_path.exists(), "{run}");
+}
