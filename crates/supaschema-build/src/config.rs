@@ -13,6 +13,14 @@ use std::path::{Path, PathBuf};
 /// migration holds yet (for CI).
 pub const CHECK_ENV: &str = "SUPASCHEMA_CHECK";
 
+/// What the runtime's build script publishes to its dependents: `true` when its `serde` feature
+/// is on.
+const SERDE_ENV: &str = "DEP_SUPASCHEMA_SERDE";
+
+/// The cfg the generated serde derives are gated on, so they cost nothing to compile unless the
+/// project asks for them (the runtime's `serde` feature).
+const SERDE_CFG: &str = "supaschema_serde";
+
 /// How a build may treat the source tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WriteMode {
@@ -143,8 +151,10 @@ impl Config {
         }
     }
 
-    /// For `build.rs`: tells cargo what to watch, generates, and reports every file written
-    /// as a `cargo:warning` line. Nothing is written when generation fails.
+    /// For `build.rs`: tells cargo what to watch, sets the `supaschema_serde` cfg when the
+    /// runtime's `serde` feature is on (the generated serde derives are gated on it), generates,
+    /// and reports every file written as a `cargo:warning` line. Nothing is written when
+    /// generation fails.
     pub fn compile(&self) -> Result<(), Error> {
         let project = self.project();
         for path in [&project.schema_path, &project.migrations_dir, &project.lock_path] {
@@ -155,8 +165,12 @@ impl Config {
         if project.templates_dir.exists() {
             println!("cargo:rerun-if-changed={}", project.templates_dir.display());
         }
-        for var in [CHECK_ENV, "SOURCE_DATE_EPOCH", "DOCS_RS"] {
+        for var in [CHECK_ENV, "SOURCE_DATE_EPOCH", "DOCS_RS", SERDE_ENV] {
             println!("cargo:rerun-if-env-changed={var}");
+        }
+        println!("cargo::rustc-check-cfg=cfg({SERDE_CFG})");
+        if env::var(SERDE_ENV).is_ok_and(|on| on == "true") {
+            println!("cargo::rustc-cfg={SERDE_CFG}");
         }
         for line in self.run()? {
             println!("cargo:warning={line}");

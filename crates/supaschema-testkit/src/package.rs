@@ -12,6 +12,15 @@ pub struct CargoPackage {
     dir: tempfile::TempDir,
 }
 
+/// The part of `supaschema_build::Config::compile` that the generated code relies on, for a
+/// package that includes generated code without running the generator: the `supaschema_serde`
+/// cfg when the runtime's `serde` feature is on.
+const BUILD_SCRIPT: &str = "fn main() {\n    \
+    println!(\"cargo::rustc-check-cfg=cfg(supaschema_serde)\");\n    \
+    if std::env::var(\"DEP_SUPASCHEMA_SERDE\").is_ok_and(|on| on == \"true\") {\n        \
+        println!(\"cargo::rustc-cfg=supaschema_serde\");\n    \
+    }\n}\n";
+
 /// What a cargo command did.
 pub struct CargoRun {
     pub success: bool,
@@ -44,6 +53,7 @@ impl CargoPackage {
         );
         let package = CargoPackage { dir };
         package.write("Cargo.toml", &manifest);
+        package.write("build.rs", BUILD_SCRIPT);
         std::fs::copy(workspace_root().join("Cargo.lock"), package.path().join("Cargo.lock")).expect("copy Cargo.lock");
         package
     }

@@ -19,10 +19,28 @@ impl fmt::Display for UnknownValue {
 impl StdError for UnknownValue {}
 
 /// Makes a generated enum with `as_str` and `FromStr` readable from and writable to a `text`
-/// column, and printable.
+/// column, and printable; with the `supaschema_serde` cfg (the `serde` feature), serde reads and
+/// writes it as the stored text. The cfg is evaluated in the crate that holds the generated
+/// code, whose build script sets it.
 #[macro_export]
 macro_rules! text_enum {
     ($name:ident) => {
+        #[cfg(supaschema_serde)]
+        impl $crate::serde::Serialize for $name {
+            fn serialize<S: $crate::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        #[cfg(supaschema_serde)]
+        impl<'de> $crate::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <::std::string::String as $crate::serde::Deserialize>::deserialize(deserializer)?;
+                text.parse()
+                    .map_err(<D::Error as $crate::serde::de::Error>::custom)
+            }
+        }
+
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())

@@ -7,7 +7,9 @@
 //!
 //! The generated code names this crate (`::supaschema` unless the build configures another
 //! path) and reaches serde, postgres and the value types through the re-exports below, so a
-//! project that uses the generated types depends on this crate alone.
+//! project that uses the generated types depends on this crate alone. The `serde` feature
+//! derives `Serialize` and `Deserialize` on the generated types; it is off by default because
+//! the derives are most of their compile time.
 
 mod act;
 pub mod blocking;

@@ -7,7 +7,10 @@
     Record, NewRecord and Changes impls, so each table adds little to compile.
     Names the runtime crate only through `runtime` (default `::supaschema`), which re-exports
     serde, postgres and the value types, so the generated code needs no other dependency; every
-    item allows dead code, for a crate that uses part of the schema.
+    item allows dead code, for a crate that uses part of the schema. The serde derives are
+    gated on the `supaschema_serde` cfg, which the build sets when the runtime's `serde` feature
+    is on: they are most of the compile time. serde names a field by its Rust name, so a rename
+    is written only where that differs from the column.
     Receives: runtime; tables (list of: table, module, sql_name, struct_name, doc, fields, keys, enums,
     select_list, append_only, required (the fields an insert must be given); a field has column, sql_name, column_literal and sql_name_literal
     (the two as Rust string literals), field, bare_field (without `r#`), value_type, nullable,
@@ -19,12 +22,10 @@
 {%- for e in t.enums %}
 {{ ("The values `" ~ t.table ~ "." ~ e.column ~ "` may hold.") | doc_comment(indent=0) }}
 #[allow(dead_code)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, {{ runtime }}::serde::Serialize, {{ runtime }}::serde::Deserialize)]
-#[serde(crate = "{{ runtime }}::serde")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum {{ e.name }} {
     {%- for v in e.variants %}
     {{ ("`" ~ v[1] ~ "`") | doc_comment(indent=4) }}
-    #[serde(rename = {{ v[1] | rust_str }})]
     {{ v[0] }},
     {%- endfor %}
 }
@@ -65,12 +66,14 @@ impl ::std::str::FromStr for {{ e.name }} {
 {{ ("A row of `" ~ t.table ~ "`.") | doc_comment(indent=0) }}
 {%- endif %}
 #[allow(dead_code)]
-#[derive(Clone, PartialEq, {{ runtime }}::serde::Serialize, {{ runtime }}::serde::Deserialize)]
-#[serde(crate = "{{ runtime }}::serde")]
+#[derive(Clone, PartialEq)]
+#[cfg_attr(supaschema_serde, derive({{ runtime }}::serde::Serialize, {{ runtime }}::serde::Deserialize), serde(crate = "{{ runtime }}::serde"))]
 pub struct {{ t.struct_name }} {
     {%- for f in t.fields %}
     {{ f.doc | doc_comment(indent=4) }}
-    #[serde(rename = {{ f.column_literal }})]
+    {%- if f.bare_field != f.column %}
+    #[cfg_attr(supaschema_serde, serde(rename = {{ f.column_literal }}))]
+    {%- endif %}
     pub {{ f.field }}: {% if f.nullable %}Option<{{ f.value_type }}>{% else %}{{ f.value_type }}{% endif %},
     {%- endfor %}
 }
@@ -119,16 +122,18 @@ impl ::std::convert::TryFrom<&{{ runtime }}::postgres::Row> for {{ t.struct_name
 {{ ("A new row of `" ~ t.table ~ "`: [`New" ~ t.struct_name ~ "::new`] takes the columns that must be given, and a `with_` method sets each column that has a default or may be null, so a call site keeps compiling when such a column is added.") | doc_comment(indent=0) }}
 #[allow(dead_code)]
 #[non_exhaustive]
-#[derive(Clone, PartialEq, {{ runtime }}::serde::Serialize, {{ runtime }}::serde::Deserialize)]
-#[serde(crate = "{{ runtime }}::serde")]
+#[derive(Clone, PartialEq)]
+#[cfg_attr(supaschema_serde, derive({{ runtime }}::serde::Serialize, {{ runtime }}::serde::Deserialize), serde(crate = "{{ runtime }}::serde"))]
 pub struct New{{ t.struct_name }} {
     {%- for f in t.fields %}{% if f.insert != "never" %}
     {{ f.doc | doc_comment(indent=4) }}
     {%- if f.insert == "required" %}
-    #[serde(rename = {{ f.column_literal }})]
+    {%- if f.bare_field != f.column %}
+    #[cfg_attr(supaschema_serde, serde(rename = {{ f.column_literal }}))]
+    {%- endif %}
     pub {{ f.field }}: {{ f.value_type }},
     {%- else %}
-    #[serde(rename = {{ f.column_literal }}, default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(supaschema_serde, serde({% if f.bare_field != f.column %}rename = {{ f.column_literal }}, {% endif %}skip_serializing_if = "Option::is_none"))]
     pub {{ f.field }}: Option<{{ f.value_type }}>,
     {%- endif %}{% endif %}{% endfor %}
 }
@@ -184,16 +189,16 @@ impl {{ runtime }}::NewRecord for New{{ t.struct_name }} {
 
 {{ ("A change to a row of `" ~ t.table ~ "`: only the fields that are `Some` are written; for a nullable column `Some(None)` sets NULL.") | doc_comment(indent=0) }}
 #[allow(dead_code)]
-#[derive(Clone, Default, PartialEq, {{ runtime }}::serde::Serialize, {{ runtime }}::serde::Deserialize)]
-#[serde(crate = "{{ runtime }}::serde")]
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(supaschema_serde, derive({{ runtime }}::serde::Serialize, {{ runtime }}::serde::Deserialize), serde(crate = "{{ runtime }}::serde"))]
 pub struct {{ t.struct_name }}Patch {
     {%- for f in t.fields %}{% if f.insert != "never" %}
     {{ f.doc | doc_comment(indent=4) }}
     {%- if f.nullable %}
-    #[serde(rename = {{ f.column_literal }}, default, skip_serializing_if = "Option::is_none", with = "{{ runtime }}::double_option")]
+    #[cfg_attr(supaschema_serde, serde({% if f.bare_field != f.column %}rename = {{ f.column_literal }}, {% endif %}default, skip_serializing_if = "Option::is_none", with = "{{ runtime }}::double_option"))]
     pub {{ f.field }}: Option<Option<{{ f.value_type }}>>,
     {%- else %}
-    #[serde(rename = {{ f.column_literal }}, default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(supaschema_serde, serde({% if f.bare_field != f.column %}rename = {{ f.column_literal }}, {% endif %}skip_serializing_if = "Option::is_none"))]
     pub {{ f.field }}: Option<{{ f.value_type }}>,
     {%- endif %}
     {%- endif %}{% endfor %}

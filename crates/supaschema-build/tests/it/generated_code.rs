@@ -42,7 +42,7 @@ fn find_program(name: &str, schema: &Schema) -> String {
 
 #[test]
 fn every_fixture_compiles_documented_and_runs() {
-    let package = CargoPackage::new("fixtures", &[]);
+    let package = CargoPackage::new("fixtures", &["serde"]);
     let mut lib = String::from("//! The types of the fixture schemas.\n#![deny(missing_docs, warnings)]\n");
     let mut databases = Vec::new();
     for name in FIXTURES {
