@@ -7,7 +7,7 @@
 # links the types, in the "before" layout). Each round writes a new migration, as the real loop
 # does; the script checks that it did. Prints medians and ranges as a Markdown table.
 #
-#   scripts/bench_edit_loop.sh [ROUNDS] [SIZES] [LAYOUTS]   # defaults: 3  8,100,500  before,after
+#   scripts/bench_edit_loop.sh [ROUNDS] [SIZES] [LAYOUTS]   # defaults: 3  8,100,500  before,after,diesel
 #
 # SIZES: 8 is the receptionist's own schema.toml (8 tables, with its committed migration and
 # lock where the layout has them); any other N is the synthetic schema of the generation bench
@@ -22,6 +22,12 @@
 #           untracked files, not ignored ones), or from AFTER_REV when set. Measured on a project
 #           made by `supaschema init --path <that checkout>` with its schema.toml replaced (what a
 #           user has), and, at 8 tables, on the receptionist root of the workspace itself.
+#   diesel  the peer: the same synthetic tables as diesel 2 code (`table!`, `joinable!` and
+#           row, insert and patch structs with diesel's derives), a package written by the
+#           generation bench (`--write-diesel N DIR K`); its edit rewrites the package with one
+#           more nullable column on the first table, as a regenerated `schema.rs` and a new
+#           struct field would. Not at 8 tables (the synthetic schema only). Its "types crate
+#           compile" is the compile of that package, side by side with the init project's.
 #
 # Everything happens in a scratch folder under /tmp (WORK, default a fresh mktemp -d): copies
 # made with `git archive` (no worktree is registered in this repository) or of the working tree,
@@ -35,7 +41,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rounds=${1:-3}
 sizes=${2:-8,100,500}
-layouts=${3:-before,after}
+layouts=${3:-before,after,diesel}
 before_rev=${BEFORE_REV:-c68db2b}
 after_rev=${AFTER_REV:-}
 
@@ -46,7 +52,7 @@ die() {
 
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive number, not '$rounds'"
 [[ $sizes =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "SIZES must be numbers separated by commas, not '$sizes'"
-[[ $layouts =~ ^(before|after)(,(before|after))*$ ]] || die "LAYOUTS must be before, after or both, not '$layouts'"
+[[ $layouts =~ ^(before|after|diesel)(,(before|after|diesel))*$ ]] || die "LAYOUTS must be before, after or diesel, separated by commas, not '$layouts'"
 command -v python3 >/dev/null || die "needs python3"
 IFS=, read -r -a size_list <<<"$sizes"
 has_layout() { [[ ,$layouts, == *,$1,* ]]; }
@@ -151,7 +157,10 @@ package_name() {
     || die "no package name in $1"
 }
 
-migrations() { find "$1/supabase/migrations" -name '*.sql' | wc -l; }
+# The number of migrations of project $1 (0 for the diesel package, which has none).
+migrations() {
+  if [ -d "$1/supabase/migrations" ]; then find "$1/supabase/migrations" -name '*.sql' | wc -l; else echo 0; fi
+}
 
 # The "after" checkout, untouched: the path dependencies of the init projects, the CLI that makes
 # them and the bench that writes the synthetic schemas, built in a target folder of their own.
@@ -159,7 +168,7 @@ after_src=$work/after-src
 tools_target=$work/targets/tools
 needs_synthetic=0
 for n in "${size_list[@]}"; do [ "$n" = 8 ] || needs_synthetic=1; done
-if has_layout after || [ $needs_synthetic = 1 ]; then
+if has_layout after || has_layout diesel || [ $needs_synthetic = 1 ]; then
   if [ -n "$after_rev" ]; then extract_rev "$after_rev" "$after_src"; else extract_worktree "$after_src"; fi
 fi
 if [ $needs_synthetic = 1 ]; then
@@ -225,13 +234,29 @@ setup_size() {
       keys+=("$key")
     fi
   fi
+  if has_layout diesel && [ "$n" != 8 ]; then
+    key=diesel-$n
+    dir=$work/$key
+    write_diesel "$n" "$dir" 0
+    dir_of[$key]=$dir
+    label_of[$key]="diesel 2: table! + Queryable, Selectable, Identifiable, Insertable, AsChangeset"
+    keys+=("$key")
+  fi
   for key in "${keys[@]}"; do
     added_to[$key]=0
     package_of[$key]=$(package_name "${dir_of[$key]}/Cargo.toml")
     printf '%s tables, %s: warming %s\n' "$n" "$key" "$work/targets/$key" >&2
     cargo_in "${dir_of[$key]}" "$work/targets/$key" build
-    [ "$(migrations "${dir_of[$key]}")" -ge 1 ] || die "$key: the warm-up build wrote no migration"
+    is_diesel "$key" || [ "$(migrations "${dir_of[$key]}")" -ge 1 ] || die "$key: the warm-up build wrote no migration"
   done
+}
+
+is_diesel() { [[ $1 == diesel-* ]]; }
+
+# The diesel package of $1 tables into folder $2, with $3 added columns on the first table.
+write_diesel() {
+  cargo_in "$after_src" "$tools_target" test -q -p supaschema-build --bench generation -- \
+    --write-diesel "$1" "$2" "$3"
 }
 
 # One round on project $1 at $2 tables, round $3: add a column, build, check, record.
@@ -239,14 +264,23 @@ measure() {
   local key=$1 n=$2 round=$3 dir=${dir_of[$1]} target=$work/targets/$1 column table before start end times
   added_to[$key]=$((added_to[$key] + 1))
   column=edit_loop_column_${added_to[$key]}
-  table=$(add_column "$dir/schema.toml" "$column")
+  if is_diesel "$key"; then
+    write_diesel "$n" "$dir" "${added_to[$key]}"
+    table=table_0000
+  else
+    table=$(add_column "$dir/schema.toml" "$column")
+  fi
   before=$(migrations "$dir")
   rm -rf "$target/cargo-timings"
   start=$(date +%s%N)
   cargo_in "$dir" "$target" build --timings
   end=$(date +%s%N)
-  [ "$(migrations "$dir")" -eq $((before + 1)) ] || die "$key: adding $table.$column did not write one migration"
-  grep -q 'supaschema: wrote' "$log" || die "$key: the build did not report the migration it wrote"
+  if is_diesel "$key"; then
+    grep -q "Compiling ${package_of[$key]}" "$log" || die "$key: the build did not recompile the package"
+  else
+    [ "$(migrations "$dir")" -eq $((before + 1)) ] || die "$key: adding $table.$column did not write one migration"
+    grep -q 'supaschema: wrote' "$log" || die "$key: the build did not report the migration it wrote"
+  fi
   times=$(unit_times "$target" "${package_of[$key]}")
   printf '%s\t%s\t%s\t%s\t%s\n' "$key" "$n" "$round" "$(((end - start) / 1000000))" "${times// /$'\t'}" >>"$work/results.tsv"
   printf '%s tables, %s, round %s: wall %s ms; build script, types crate, other units: %s s (%s.%s)\n' \
@@ -290,8 +324,19 @@ print(f"Edit→build loop: add one column to schema.toml, `cargo build` (debug);
 print()
 print("| tables | layout | wall | build script run | types crate compile | other units |")
 print("|---:|---|---:|---:|---:|---:|")
-order = {"before": 0, "init": 1, "receptionist": 2}
+order = {"before": 0, "init": 1, "receptionist": 2, "diesel": 3}
 for (tables, key), samples in sorted(rows.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1].split("-")[0], 9))):
     columns = list(zip(*samples))
     print(f"| {tables} | {label[key]} | " + " | ".join(cell(list(c)) for c in columns) + " |")
+print()
+for tables in sorted({t for t, _ in rows}):
+    ours, diesel = rows.get((tables, f"init-{tables}")), rows.get((tables, f"diesel-{tables}"))
+    if ours and diesel:
+        ratio = statistics.median(s[2] for s in ours) / statistics.median(s[2] for s in diesel)
+        verdict = "met" if ratio <= 0.10 else "MISSED"
+        print(f"{tables} tables: types crate compile, supaschema / diesel = {ratio:.3f} (target <= 0.10: {verdict})")
+receptionist = rows.get((8, "receptionist-8"))
+if receptionist:
+    wall = statistics.median(s[0] for s in receptionist)
+    print(f"receptionist loop: {wall:.2f} s wall (target <= 1.5 s: {'met' if wall <= 1.5 else 'MISSED'})")
 EOF

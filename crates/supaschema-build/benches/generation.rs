@@ -12,6 +12,7 @@
 //! cargo bench -p supaschema-build --bench generation -- --smoke           # small sizes, one round (CI)
 //! cargo bench -p supaschema-build --bench generation -- --sizes 500,2000  # chosen sizes only
 //! cargo bench -p supaschema-build --bench generation -- --write-schema 500 DIR  # DIR/schema.toml, DIR/schema.ts (Drizzle)
+//! cargo bench -p supaschema-build --bench generation -- --write-diesel 500 DIR 1  # a diesel package, 1 added column
 //! cargo bench -p supaschema-build --bench generation -- --one-shot SCHEMA OUT   # generate once, as a whole process
 //! cargo bench -p supaschema-build --bench generation -- --one-shot-sql SCHEMA OUT  # the same, only the SQL
 //! ```
@@ -201,6 +202,106 @@ export const {t} = pgTable(
         );
     }
     out
+}
+
+/// The diesel version of the compile-cost comparison (`scripts/bench_edit_loop.sh`, layout
+/// `diesel`).
+const DIESEL: &str = "=2.3.14";
+
+/// The same tables as diesel 2 code, as `diesel print-schema` and the usual derives have it: a
+/// `table!` and `joinable!` per table, then a row struct (`Queryable`, `Selectable`,
+/// `Identifiable`), an insert struct (`Insertable`, defaulted columns optional) and a patch
+/// struct (`AsChangeset`, `Some(None)` writes NULL): what our generated row, insert and patch
+/// structs do. `extra_columns` nullable text columns go on the first table, as the edit loop adds
+/// them to `schema.toml`. `allow_tables_to_appear_in_same_query!` is left out: it grows with the
+/// square of the table count, and leaving it out only makes diesel faster.
+fn synthetic_diesel(tables: usize, extra_columns: usize) -> String {
+    let mut schema = String::new();
+    let mut models = String::new();
+    for i in 0..tables {
+        let t = table_name(i);
+        let ty = format!("Table{i:04}");
+        let mut columns: Vec<(String, &str, &str, bool)> = vec![("doctor_id".into(), "Uuid", "Uuid", false)];
+        if i > 0 {
+            columns.push(("previous_id".into(), "Nullable<Uuid>", "Option<Uuid>", false));
+        }
+        columns.extend([
+            ("full_name".into(), "Text", "String", false),
+            ("status".into(), "Text", "String", true),
+            ("starts_at".into(), "Timestamptz", "DateTime<Utc>", false),
+            ("ends_at".into(), "Timestamptz", "DateTime<Utc>", false),
+            ("updated_at".into(), "Timestamptz", "DateTime<Utc>", true),
+        ]);
+        if i == 0 {
+            for k in 1..=extra_columns {
+                columns.push((
+                    format!("edit_loop_column_{k}"),
+                    "Nullable<Text>",
+                    "Option<String>",
+                    false,
+                ));
+            }
+        }
+        let _ = writeln!(
+            schema,
+            "    diesel::table! {{\n        {t} (id) {{\n            id -> Uuid,"
+        );
+        for (name, sql, _, _) in &columns {
+            let _ = writeln!(schema, "            {name} -> {sql},");
+        }
+        schema.push_str("        }\n    }\n\n");
+        if i > 0 {
+            let _ = writeln!(
+                schema,
+                "    diesel::joinable!({t} -> {} (previous_id));\n",
+                table_name(i - 1)
+            );
+        }
+        let fields = |row: &dyn Fn(&str, &str, bool) -> String| -> String {
+            columns
+                .iter()
+                .map(|(name, _, rust, defaulted)| row(name, rust, *defaulted))
+                .collect()
+        };
+        let _ = write!(
+            models,
+            "#[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]\n\
+             #[diesel(table_name = schema::{t})]\npub struct {ty} {{\n    pub id: Uuid,\n{}}}\n\n\
+             #[derive(Insertable, Debug, Clone, PartialEq)]\n\
+             #[diesel(table_name = schema::{t})]\npub struct New{ty} {{\n    pub id: Option<Uuid>,\n{}}}\n\n\
+             #[derive(AsChangeset, Default, Debug, Clone, PartialEq)]\n\
+             #[diesel(table_name = schema::{t})]\npub struct {ty}Patch {{\n{}}}\n\n",
+            fields(&|name, rust, _| format!("    pub {name}: {rust},\n")),
+            fields(&|name, rust, defaulted| {
+                if defaulted {
+                    format!("    pub {name}: Option<{rust}>,\n")
+                } else {
+                    format!("    pub {name}: {rust},\n")
+                }
+            }),
+            fields(&|name, rust, _| format!("    pub {name}: Option<{rust}>,\n")),
+        );
+    }
+    format!(
+        "//! {tables} tables as diesel code, for the compile-cost comparison.\n\n\
+         use chrono::{{DateTime, Utc}};\nuse diesel::prelude::*;\nuse uuid::Uuid;\n\n\
+         pub mod schema {{\n{schema}}}\n\n{models}"
+    )
+}
+
+/// `--write-diesel N DIR K`: a cargo package of the diesel side, outside any workspace.
+fn write_diesel(tables: usize, dir: &Path, extra_columns: usize) -> BenchResult<()> {
+    std::fs::create_dir_all(dir.join("src"))?;
+    let manifest = format!(
+        "[package]\nname = \"diesel_types\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\n\
+         diesel = {{ version = \"{DIESEL}\", default-features = false, features = [\"postgres_backend\", \"uuid\", \"chrono\"] }}\n\
+         uuid = \"1\"\nchrono = {{ version = \"0.4\", default-features = false, features = [\"std\", \"clock\"] }}\n\n\
+         [workspace]\n"
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest)?;
+    std::fs::write(dir.join("src/lib.rs"), synthetic_diesel(tables, extra_columns))?;
+    Ok(())
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -463,6 +564,7 @@ fn main() -> BenchResult<()> {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["--write-schema", n, dir, ..] => write_schema(n.parse()?, Path::new(dir)),
+        ["--write-diesel", n, dir, extra, ..] => write_diesel(n.parse()?, Path::new(dir), extra.parse()?),
         ["--one-shot", schema, out, ..] => one_shot(Path::new(schema), Path::new(out), true),
         ["--one-shot-sql", schema, out, ..] => one_shot(Path::new(schema), Path::new(out), false),
         rest => {
