@@ -93,6 +93,7 @@ struct Phases {
     rename_others: Vec<Step>,
     drop_tables: Vec<Step>,
     create_extensions: Vec<Step>,
+    default_grants: Vec<Step>,
     /// Functions that column defaults and checks call, created before the tables and columns.
     early_functions: Vec<Step>,
     create_tables: Vec<Step>,
@@ -125,6 +126,7 @@ impl Phases {
             self.rename_others,
             self.drop_tables,
             self.create_extensions,
+            self.default_grants,
             self.early_functions,
             self.create_tables,
             self.columns,
@@ -322,6 +324,11 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
         if !new.extensions.contains(name) {
             phases.drop_extensions.push(Step::DropExtension { name: name.clone() });
         }
+    }
+    if old.revoke_default_grants != new.revoke_default_grants {
+        phases.default_grants.push(Step::SetDefaultGrants {
+            revoke: new.revoke_default_grants,
+        });
     }
     Ok(phases.into_steps())
 }

@@ -348,6 +348,7 @@ fn describe(steps: &[plan::Step]) -> String {
             GrantTable { table, .. } => (3, format!("grants_{table}")),
             CommentOn { .. } => (4, "comments".to_owned()),
             CreateExtension { name } | DropExtension { name } => (4, format!("extension_{name}")),
+            SetDefaultGrants { .. } => (4, "default_grants".to_owned()),
             GrantFunction { function } => (4, format!("grants_{}", function.name)),
         };
         if !names.iter().any(|(_, name)| *name == named.1) {

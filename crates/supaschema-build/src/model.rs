@@ -16,6 +16,11 @@ pub struct Schema {
     pub external_tables: Vec<ExternalTable>,
     pub functions: Vec<Function>,
     pub tables: Vec<Table>,
+    /// Whether the API roles' default privileges on objects created later in `public` are
+    /// revoked, so that a hand-written table is reachable through the API only once granted.
+    /// Not written to the lock while false, so older locks read and compare unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub revoke_default_grants: bool,
     /// The `[migration]` section: about the next change, so never part of the recorded state.
     #[serde(skip)]
     pub migration: MigrationSettings,

@@ -35,6 +35,10 @@ pub enum Step {
     DropExtension {
         name: String,
     },
+    /// Revokes (or gives back) what the API roles get on objects created later in `public`.
+    SetDefaultGrants {
+        revoke: bool,
+    },
     CreateTable {
         table: NewTable,
         constraints: Vec<TableConstraint>,
@@ -210,6 +214,7 @@ impl Step {
         match self {
             Step::CreateExtension { .. } => "sql/create_extension.sql",
             Step::DropExtension { .. } => "sql/drop_extension.sql",
+            Step::SetDefaultGrants { .. } => "sql/set_default_grants.sql",
             Step::CreateTable { .. } => "sql/create_table.sql",
             Step::DropTable { .. } => "sql/drop_table.sql",
             Step::RenameTable { .. } => "sql/rename_table.sql",
@@ -239,7 +244,7 @@ impl Step {
 }
 
 /// Every statement that builds `schema` in an empty database, in dependency order: extensions,
-/// tables (foreign-key targets first), cycle-closing foreign keys, functions, indexes,
+/// default grants, tables (foreign-key targets first), cycle-closing foreign keys, functions, indexes,
 /// comments, RLS, grants, policies, triggers.
 pub fn initial(schema: &Schema) -> Vec<Step> {
     let mut steps: Vec<Step> = schema
@@ -247,6 +252,9 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
         .iter()
         .map(|name| Step::CreateExtension { name: name.clone() })
         .collect();
+    if schema.revoke_default_grants {
+        steps.push(Step::SetDefaultGrants { revoke: true });
+    }
     // Functions that defaults and checks call come before the tables; the rest after them, as
     // a `language sql` body is checked against the tables it reads.
     let (early, late): (Vec<&Function>, Vec<&Function>) =

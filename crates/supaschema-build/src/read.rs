@@ -33,6 +33,8 @@ pub struct RawSchema {
     pub migration: Option<Spanned<RawMigration>>,
     /// Where the build writes the supabase-js `Database` type, relative to the project root.
     pub typescript: Option<Name>,
+    /// Revoke the API roles' default privileges on objects created later in `public`.
+    pub revoke_default_grants: Option<Spanned<bool>>,
 }
 
 /// `[migration]`: what the next generated migration is called and which data it may destroy.

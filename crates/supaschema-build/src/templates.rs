@@ -48,6 +48,7 @@ defaults![
     "sql/rename_relation.sql",
     "sql/rename_table.sql",
     "sql/rename_trigger.sql",
+    "sql/set_default_grants.sql",
     "sql/set_rls.sql",
     "typescript/database.ts",
 ];

@@ -205,6 +205,7 @@ impl Validator<'_> {
         Ok(Schema {
             migration,
             typescript,
+            revoke_default_grants: raw.revoke_default_grants.as_ref().is_some_and(|on| *on.get_ref()),
             extensions,
             audit_table,
             external_tables,

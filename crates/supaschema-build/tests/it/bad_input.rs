@@ -452,7 +452,7 @@ fn rule_cases() -> Vec<Case> {
             "schema = \"public\"",
             unknown_field(
                 "schema",
-                "one of `extensions`, `audit_table`, `external`, `functions`, `tables`, `migration`, `typescript`",
+                "one of `extensions`, `audit_table`, `external`, `functions`, `tables`, `migration`, `typescript`, `revoke_default_grants`",
             ),
         ),
         case(

@@ -26,6 +26,7 @@ full_name = { type = "text", class = "phi" }
 }
 
 mod bad_input;
+mod default_grants;
 mod evolution;
 mod evolution_property;
 mod evolution_safety;
