@@ -192,6 +192,8 @@ pub enum Problem {
     EmptyValues,
     #[error("`{value}` is not a usable value for a closed set")]
     BadValue { value: String },
+    #[error("the default `{default}` is not one of the column's values")]
+    DefaultOutsideValues { default: String, values: Vec<String> },
     #[error("values `{first}` and `{second}` both become the Rust variant `{variant}`")]
     DuplicateVariant {
         first: String,
@@ -335,6 +337,11 @@ impl Problem {
             IdentityWithDefault => "remove `default`; the identity supplies the value".into(),
             ValuesNotText { .. } => "make the column `text`".into(),
             EmptyValues => "list the allowed values, e.g. `values = [\"pending\", \"confirmed\"]`".into(),
+            DefaultOutsideValues { values, .. } => format!(
+                "make the default one of {}, e.g. `default = \"'{}'\"`, or add it to `values`",
+                values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "),
+                values.first().map(String::as_str).unwrap_or_default()
+            ),
             BadValue { .. } => "use 1 to 63 characters from letters, digits, `_`, `-`, `.` and spaces, and not `self`, whose Rust variant would be the keyword `Self`".into(),
             DuplicateVariant { .. } => "make the values differ in more than case and punctuation".into(),
             UnsafeExpression { .. } => "write a single SQL expression: no `;`, no `--` or `/*` comments, balanced quotes and parentheses, `''` inside strings instead of `E'…'`, no `$function$`".into(),

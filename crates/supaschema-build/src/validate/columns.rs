@@ -176,6 +176,19 @@ impl Validator<'_> {
             Some(values) => Some(self.closed_set(struct_name, &column_name, &sql_type, raw, values)?),
             None => None,
         };
+        if let (Some(set), Some(literal), Some(raw_default)) =
+            (&values, default.as_deref().and_then(text_literal), &raw.default)
+        {
+            if !set.values.iter().any(|v| *v == literal) {
+                return Err(self.error(
+                    raw_default.span(),
+                    Problem::DefaultOutsideValues {
+                        default: literal,
+                        values: set.values.clone(),
+                    },
+                ));
+            }
+        }
         let rust_name = self.field_name(&column_name, name, raw)?;
         Ok(Column {
             renamed_from: self.optional_identifier(&raw.renamed_from, "column")?,
@@ -247,6 +260,18 @@ impl Validator<'_> {
             values: out,
         })
     }
+}
+
+/// The text of a default that is a plain string literal (`'pending'`, `'it''s'`, optionally
+/// cast to `text`); `None` for any other expression, which only the database can evaluate.
+fn text_literal(default: &str) -> Option<String> {
+    let trimmed = default.trim();
+    let literal = trimmed.strip_suffix("::text").unwrap_or(trimmed).trim_end();
+    let inner = literal.strip_prefix('\'')?.strip_suffix('\'')?;
+    if inner.replace("''", "").contains('\'') {
+        return None;
+    }
+    Some(inner.replace("''", "'"))
 }
 
 #[cfg(test)]
@@ -348,6 +373,32 @@ state = { type = "text", values = ["no_show", "2fa"], class = "administrative" }
             3,
             Problem::IdentityWithDefault,
         );
+    }
+
+    #[test]
+    fn a_closed_set_default_must_be_one_of_its_values() {
+        let column = |default: &str| {
+            with_column(&format!(
+                r#"type = "text", values = ["draft", "sent"], default = "{default}", class = "public""#
+            ))
+        };
+        for accepted in ["'sent'", "'draft'::text", "nullif('x', 'x')"] {
+            accepts(&column(accepted));
+        }
+        for (refused, literal) in [
+            ("'archived'", "archived"),
+            ("'Sent'::text", "Sent"),
+            ("'it''s'", "it's"),
+        ] {
+            rejects(
+                &column(refused),
+                3,
+                Problem::DefaultOutsideValues {
+                    default: literal.into(),
+                    values: vec!["draft".into(), "sent".into()],
+                },
+            );
+        }
     }
 
     #[test]

@@ -903,6 +903,15 @@ fn rule_cases() -> Vec<Case> {
             },
         ),
         case(
+            "default outside the value set",
+            edit(&[(r#"default = "'draft'""#, r#"default = "'archived'""#)]),
+            "status = {",
+            Problem::DefaultOutsideValues {
+                default: "archived".into(),
+                values: vec!["draft".into(), "sent".into()],
+            },
+        ),
+        case(
             "value of punctuation only",
             edit(&[(r#"values = ["draft", "sent"]"#, r#"values = ["draft", "--"]"#)]),
             "status = {",
@@ -1771,8 +1780,8 @@ fn accepted() -> Vec<(&'static str, String)> {
         (
             "quotes, semicolons and comment markers inside strings",
             edit(&[(
-                r#"default = "'draft'""#,
-                r#"default = "'it''s; fine -- really /* no comment */ $$ \\ E'""#,
+                r#"body = { type = "text", class = "phi" }"#,
+                r#"body = { type = "text", default = "'it''s; fine -- really /* no comment */ $$ \\ E'", class = "phi" }"#,
             )]),
         ),
         (
