@@ -310,7 +310,10 @@ impl Problem {
     pub fn help(&self) -> String {
         use Problem::*;
         match self {
-            Syntax { .. } => "fix the TOML here; the README's schema reference lists every key and value".into(),
+            Syntax { message } => match closest_field(message) {
+                Some(key) => format!("did you mean `{key}`? The README's schema reference lists every key"),
+                None => "fix the TOML here; the README's schema reference lists every key and value".into(),
+            },
             TooLarge { .. } => "split the schema or remove generated bulk; a real schema is far smaller".into(),
             UnsafeIdentifier { name, .. } => {
                 let suggestion = suggest_identifier(name);
@@ -390,6 +393,21 @@ impl Problem {
             BadTypescriptPath { .. } => "write a path relative to the project root, such as `typescript = \"web/src/database.types.ts\"`".into(),
         }
     }
+}
+
+/// For the TOML reader's "unknown field `clas`, expected one of `type`, `class`, …": the
+/// expected key closest to the typo, when one is close enough to be what was meant.
+fn closest_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (found, expected) = rest.split_once('`')?;
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|key| (strsim::damerau_levenshtein(found, key), key))
+        .filter(|(distance, key)| *distance <= 2.min(key.len() / 2))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, key)| key)
 }
 
 /// A safe spelling of a rejected name, to show in the help.
@@ -513,6 +531,19 @@ mod tests {
         assert!(rendered.contains("schema.toml:2:8"), "{rendered}");
         assert!(rendered.contains("^^^^^^^^^^"), "{rendered}");
         assert!(rendered.contains("e.g. `bad_name`"), "{rendered}");
+    }
+
+    #[test]
+    fn suggests_the_key_a_typo_meant() {
+        let typo = "unknown field `clas`, expected one of `type`, `nullable`, `class`, `comment`";
+        assert_eq!(closest_field(typo), Some("class"));
+        let help = Problem::Syntax { message: typo.into() }.help();
+        assert!(help.starts_with("did you mean `class`?"), "{help}");
+        assert_eq!(
+            closest_field("unknown field `schema`, expected one of `extensions`, `tables`"),
+            None
+        );
+        assert_eq!(closest_field("invalid type: integer `1`, expected a string"), None);
     }
 
     #[test]
