@@ -181,7 +181,12 @@ pub enum Problem {
     #[error("the foreign key has {columns} column(s) but references {targets}")]
     ReferenceArity { columns: usize, targets: usize },
     #[error("foreign key `{table}({columns})` has no index that starts with its columns")]
-    UnindexedForeignKey { table: String, columns: String },
+    UnindexedForeignKey {
+        table: String,
+        columns: String,
+        /// Whether the table already has an `indexes` list, which the help then extends.
+        has_indexes: bool,
+    },
     #[error("an identity column must be smallint, integer or bigint, not `{found}`")]
     IdentityType { found: String },
     #[error("an identity column cannot also have a default")]
@@ -335,7 +340,14 @@ impl Problem {
             ReferenceTypeMismatch { target_type, .. } => format!("make this column `{target_type}`"),
             ReferenceNotKey { columns, .. } => format!("reference the primary key, or add `unique = [[{columns}]]` to the referenced table"),
             ReferenceArity { .. } => "list as many referenced columns as columns".into(),
-            UnindexedForeignKey { columns, .. } => format!("add `indexes = [{{ columns = [{columns}] }}]` to the table, so deletes in the parent and policy checks do not scan it"),
+            UnindexedForeignKey { columns, has_indexes, .. } => {
+                let add = if *has_indexes {
+                    format!("add `{{ columns = [{columns}] }}` to the table's `indexes` list")
+                } else {
+                    format!("add `indexes = [{{ columns = [{columns}] }}]` to the table")
+                };
+                format!("{add}, so deletes in the parent and policy checks do not scan it")
+            }
             IdentityType { .. } => "make the column `bigint`".into(),
             IdentityWithDefault => "remove `default`; the identity supplies the value".into(),
             ValuesNotText { .. } => "make the column `text`".into(),

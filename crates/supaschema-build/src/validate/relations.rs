@@ -330,6 +330,7 @@ impl Validator<'_> {
                     Problem::UnindexedForeignKey {
                         table: table.name.clone(),
                         columns: quoted,
+                        has_indexes: !raw.indexes.is_empty(),
                     },
                 ));
             }
@@ -382,14 +383,15 @@ note_id = { type = "uuid", class = "public", references = { table = "notes", col
 
     #[test]
     fn refuses_a_foreign_key_without_an_index_that_starts_with_it() {
-        let unindexed = Problem::UnindexedForeignKey {
+        let unindexed = |has_indexes| Problem::UnindexedForeignKey {
             table: "replies".into(),
             columns: "\"note_id\"".into(),
+            has_indexes,
         };
         rejects(
             &replies_with(REPLIES_INDEX, "comment = \"no index\""),
             9,
-            unindexed.clone(),
+            unindexed(false),
         );
         // A partial index does not serve every lookup.
         rejects(
@@ -398,7 +400,18 @@ note_id = { type = "uuid", class = "public", references = { table = "notes", col
                 r#"indexes = [{ columns = ["note_id"], where = "id is not null" }]"#,
             ),
             9,
-            unindexed,
+            unindexed(true),
+        );
+        // The help extends an existing list instead of writing a second `indexes` key.
+        assert!(
+            unindexed(true)
+                .help()
+                .starts_with("add `{ columns = [\"note_id\"] }` to the table's `indexes` list")
+        );
+        assert!(
+            unindexed(false)
+                .help()
+                .starts_with("add `indexes = [{ columns = [\"note_id\"] }]` to the table")
         );
         // A key that starts with the column does.
         let keyed = replies_with(REPLIES_INDEX, r#"primary_key = ["note_id", "id"]"#).replacen(

@@ -832,6 +832,7 @@ fn rule_cases() -> Vec<Case> {
             Problem::UnindexedForeignKey {
                 table: "replies".into(),
                 columns: "\"note_id\"".into(),
+                has_indexes: false,
             },
         ),
         case(
@@ -844,6 +845,7 @@ fn rule_cases() -> Vec<Case> {
             Problem::UnindexedForeignKey {
                 table: "replies".into(),
                 columns: "\"note_id\"".into(),
+                has_indexes: true,
             },
         ),
         case(
@@ -853,6 +855,7 @@ fn rule_cases() -> Vec<Case> {
             Problem::UnindexedForeignKey {
                 table: "notes".into(),
                 columns: "\"user_id\"".into(),
+                has_indexes: true,
             },
         ),
         // Identity columns.
