@@ -298,8 +298,9 @@ fn plan_migrations(
     Ok((migrations, lock))
 }
 
-/// Points a refused change at its table in `schema.toml` (or at the top of the file when the
-/// table is gone).
+/// Points a refused change at its table in `schema.toml`; when the table is gone, at the
+/// `[migration]` section the fix goes into, or at the file's last line, after which it would
+/// be written.
 fn locate(source: &SourceFile, refusal: diff::Refusal) -> Error {
     let span = refusal
         .table
@@ -313,8 +314,15 @@ fn locate(source: &SourceFile, refusal: diff::Refusal) -> Error {
             .find_map(|header| source.text.find(header.as_str()).map(|at| at..at + header.len()))
         })
         .or_else(|| source.text.find("[migration]").map(|at| at..at + "[migration]".len()))
-        .unwrap_or(0..0);
+        .unwrap_or_else(|| last_line(&source.text));
     source.error(span, *refusal.problem).into()
+}
+
+/// The span of the last line that is not blank (empty at the start of an empty file).
+fn last_line(text: &str) -> std::ops::Range<usize> {
+    let end = text.trim_end().len();
+    let start = text[..end].rfind('\n').map_or(0, |newline| newline + 1);
+    start..end
 }
 
 /// A short name for a migration from what it does: `add_patients_fax`,

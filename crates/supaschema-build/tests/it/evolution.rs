@@ -125,6 +125,15 @@ fn drop_table() {
         matches!(&error, Error::Schema(e) if *e.problem() == Problem::DropNotAllowed { what: "table", name: "notes".into() }),
         "{error}"
     );
+    // The table is gone from the file, so the error points where `[migration]` would go: the
+    // last line, not the top of the file.
+    let Error::Schema(located) = &error else { unreachable!() };
+    assert_eq!(located.line(), BASE.trim_end().lines().count(), "{error}");
+    assert_eq!(
+        project.migrations().len(),
+        1,
+        "nothing was written for the refused drop"
+    );
     assert_eq!(
         project
             .build(&allow(BASE, "allow_drop", "notes"))
