@@ -212,6 +212,8 @@ pub enum Problem {
     #[error("policies `{first}` and `{second}` are both permissive for `{role}` on `{command}`")]
     MultiplePermissive {
         first: String,
+        /// Whether `first` is one of the `owner` short form's policies, not a written one.
+        first_from_owner: bool,
         second: String,
         role: String,
         command: String,
@@ -361,6 +363,9 @@ impl Problem {
             DuplicateVariant { .. } => "make the values differ in more than case and punctuation".into(),
             UnsafeExpression { .. } => "write a single SQL expression: no `;`, no `--` or `/*` comments, balanced quotes and parentheses, `''` inside strings instead of `E'…'`, no `$function$`".into(),
             AuthCallNotWrapped { call } => format!("write `(select {call})` so PostgreSQL evaluates it once per query"),
+            MultiplePermissive { first, first_from_owner: true, command, .. } => format!(
+                "`{first}` comes from the table's `owner` short form; to narrow who may {command}, make this one `restrictive = true`; to let more rows through, replace `owner` with the four policies it stands for (README, \"Ownership and policies\") and join this condition into the {command} one with `or`"
+            ),
             MultiplePermissive { .. } => "merge them into one policy joined with `or`, or make one `restrictive = true`".into(),
             PolicyWithoutRls { .. } | PhiWithoutRls { .. } => "remove `rls = false` from the table".into(),
             GrantWithoutRls { role, .. } => format!("remove `rls = false` and add a policy for `{role}`, or remove `{role}` from `grants`"),

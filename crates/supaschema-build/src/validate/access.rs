@@ -20,6 +20,7 @@ impl Validator<'_> {
         if let Some(owner) = &raw.owner {
             self.owner_policies(context, table, owner, &mut policy_spans)?;
         }
+        let from_owner = table.policies.len();
         for policy in &raw.policies {
             let built = self.policy(policy)?;
             if table.policies.iter().any(|p| p.name == built.name) {
@@ -40,7 +41,7 @@ impl Validator<'_> {
                 Problem::PolicyWithoutRls { table: table_name },
             ));
         }
-        self.single_permissive_policy(table, &policy_spans)?;
+        self.single_permissive_policy(table, &policy_spans, from_owner)?;
         self.phi(name, raw, table, &policy_spans)?;
 
         table.grants = self.grants(raw, table);
@@ -234,20 +235,24 @@ impl Validator<'_> {
     }
 
     /// Supabase's `multiple_permissive_policies` lint: each (role, command) gets at most one
-    /// permissive policy, because PostgreSQL evaluates every one of them for every row.
-    fn single_permissive_policy(&self, table: &Table, spans: &[Range<usize>]) -> Result<()> {
-        let mut seen: HashMap<(Role, Command), &str> = HashMap::new();
-        for (policy, span) in table.policies.iter().zip(spans) {
+    /// permissive policy, because PostgreSQL evaluates every one of them for every row. The
+    /// first `from_owner` policies are the `owner` short form's, which the user did not write.
+    fn single_permissive_policy(&self, table: &Table, spans: &[Range<usize>], from_owner: usize) -> Result<()> {
+        let mut seen: HashMap<(Role, Command), (&str, bool)> = HashMap::new();
+        for (i, (policy, span)) in table.policies.iter().zip(spans).enumerate() {
             if !policy.permissive {
                 continue;
             }
             for role in &policy.roles {
                 for command in policy.command.expand() {
-                    if let Some(first) = seen.insert((*role, *command), &policy.name) {
+                    if let Some((first, first_from_owner)) =
+                        seen.insert((*role, *command), (&policy.name, i < from_owner))
+                    {
                         return Err(self.error(
                             span.clone(),
                             Problem::MultiplePermissive {
                                 first: first.to_owned(),
+                                first_from_owner,
                                 second: policy.name.clone(),
                                 role: role.sql().into(),
                                 command: command.sql().into(),
@@ -504,10 +509,23 @@ note_id = {{ type = "uuid", class = "public", references = {{ table = "notes", c
             9,
             Problem::MultiplePermissive {
                 first: "notes_owner_select".into(),
+                first_from_owner: true,
                 second: "notes_read".into(),
                 role: "authenticated".into(),
                 command: "select".into(),
             },
+        );
+        let help = Problem::MultiplePermissive {
+            first: "notes_owner_select".into(),
+            first_from_owner: true,
+            second: "notes_read".into(),
+            role: "authenticated".into(),
+            command: "select".into(),
+        }
+        .help();
+        assert!(
+            help.starts_with("`notes_owner_select` comes from the table's `owner` short form"),
+            "{help}"
         );
         // A restrictive one narrows the permissive one instead.
         accepts(&text.replace("using = ", "restrictive = true\nusing = "));

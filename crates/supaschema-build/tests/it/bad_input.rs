@@ -1029,6 +1029,7 @@ fn rule_cases() -> Vec<Case> {
             "[[tables.tags.policies]]\nname = \"tags_read_too\"",
             Problem::MultiplePermissive {
                 first: "tags_read".into(),
+                first_from_owner: false,
                 second: "tags_read_too".into(),
                 role: "authenticated".into(),
                 command: "select".into(),
@@ -1043,6 +1044,7 @@ fn rule_cases() -> Vec<Case> {
             "[[tables.tags.policies]]\nname = \"tags_add\"",
             Problem::MultiplePermissive {
                 first: "tags_read".into(),
+                first_from_owner: false,
                 second: "tags_add".into(),
                 role: "authenticated".into(),
                 command: "select".into(),
@@ -1059,6 +1061,7 @@ fn rule_cases() -> Vec<Case> {
             "policies = [",
             Problem::MultiplePermissive {
                 first: "notes_owner_delete".into(),
+                first_from_owner: true,
                 second: "notes_delete_drafts".into(),
                 role: "authenticated".into(),
                 command: "delete".into(),
