@@ -179,7 +179,7 @@ impl Validator<'_> {
         if let (Some(set), Some(literal), Some(raw_default)) =
             (&values, default.as_deref().and_then(text_literal), &raw.default)
         {
-            if !set.values.iter().any(|v| *v == literal) {
+            if !set.values.contains(&literal) {
                 return Err(self.error(
                     raw_default.span(),
                     Problem::DefaultOutsideValues {
