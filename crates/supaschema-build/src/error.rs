@@ -306,6 +306,15 @@ pub enum Problem {
     CascadeErasesPhi { target: String, path: String },
     #[error("`typescript = {path:?}` is not a path inside the project ending in `.ts`")]
     BadTypescriptPath { path: String },
+    #[error(
+        "table `{table}` is append-only, but its foreign key `{name}` would {action} its rows when `{target}` changes, which the append-only trigger refuses"
+    )]
+    AppendOnlyCascade {
+        table: String,
+        name: String,
+        target: String,
+        action: &'static str,
+    },
 }
 
 /// The identifier rules, in one sentence, for every message that needs them.
@@ -407,6 +416,7 @@ impl Problem {
             NotNullWithoutDefault { .. } => "give it a `default`, or add it with `nullable = true`, fill it, and make it NOT NULL in a later change".into(),
             ExternalName { .. } => "write the external table as `[external.\"auth.users\"]`".into(),
             CascadeErasesPhi { .. } => "write `on_delete = \"restrict\"`, so the delete is refused while such rows exist (the README's \"Retention\" says how to offboard a user), or add `allow = [\"cascade_phi\"]` to this column if the rows are to be erased with it".into(),
+            AppendOnlyCascade { .. } => "write `on_delete = \"restrict\"` (and no `on_update`), so the parent row is kept while this table refers to it; or keep the id as a plain column without `references`, so these rows outlive it".into(),
             BadTypescriptPath { .. } => "write a path relative to the project root, such as `typescript = \"web/src/database.types.ts\"`".into(),
         }
     }

@@ -230,6 +230,7 @@ impl Validator<'_> {
         self.exclusions(raw, &mut table)?;
         self.indexes(raw, &mut table)?;
         self.indexed_foreign_keys(name, raw, &table)?;
+        self.append_only_foreign_keys(name, raw, &table)?;
         self.access(context, name, raw, &mut table)?;
         self.updated_at_trigger(raw, &mut table, builtins)?;
         self.audit_trigger(raw, &mut table, audit_table, builtins)?;

@@ -337,6 +337,35 @@ impl Validator<'_> {
         }
         Ok(())
     }
+
+    /// An append-only table's rows are never updated or deleted, not even by a foreign key's
+    /// action: one that cascades, sets null or sets a default would make every delete (or key
+    /// update) of the parent fail on the append-only trigger.
+    pub(super) fn append_only_foreign_keys(&self, name: &Name, raw: &RawTable, table: &Table) -> Result<()> {
+        if !raw.append_only.as_ref().is_some_and(|a| *a.get_ref()) {
+            return Ok(());
+        }
+        for fk in &table.foreign_keys {
+            let action = match (fk.on_delete, fk.on_update) {
+                (ReferentialAction::Cascade, _) => "delete",
+                (ReferentialAction::SetNull | ReferentialAction::SetDefault, _) => "update",
+                (_, ReferentialAction::Cascade | ReferentialAction::SetNull | ReferentialAction::SetDefault) => {
+                    "update"
+                }
+                _ => continue,
+            };
+            return Err(self.error(
+                self.foreign_key_span(raw, fk).unwrap_or_else(|| name.span()),
+                Problem::AppendOnlyCascade {
+                    table: table.name.clone(),
+                    name: fk.name.clone(),
+                    target: format!("{}.{}", fk.target_schema, fk.target_table),
+                    action,
+                },
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -362,6 +391,33 @@ note_id = { type = "uuid", class = "public", references = { table = "notes", col
     fn replies_with(from: &str, to: &str) -> String {
         assert_eq!(REPLIES.matches(from).count(), 1, "`{from}`");
         REPLIES.replacen(from, to, 1)
+    }
+
+    #[test]
+    fn an_append_only_table_refuses_a_foreign_key_that_would_change_its_rows() {
+        let append_only = |action: &str| {
+            replies_with("[tables.replies]\n", "[tables.replies]\nappend_only = true\n")
+                .replace(r#"on_delete = "cascade""#, action)
+        };
+        let refused = |action| Problem::AppendOnlyCascade {
+            table: "replies".into(),
+            name: "replies_note_id_fkey".into(),
+            target: "public.notes".into(),
+            action,
+        };
+        rejects(&append_only(r#"on_delete = "cascade""#), 10, refused("delete"));
+        rejects(&append_only(r#"on_delete = "set_null""#), 10, refused("update"));
+        rejects(
+            &append_only(r#"on_delete = "restrict", on_update = "cascade""#),
+            10,
+            refused("update"),
+        );
+        // Kept rows: the parent cannot go while they refer to it.
+        for kept in [r#"on_delete = "restrict""#, r#"on_delete = "no_action""#] {
+            accepts(&append_only(kept));
+        }
+        // A table that is not append-only may cascade.
+        accepts(REPLIES);
     }
 
     #[test]
