@@ -218,6 +218,10 @@ pub enum Problem {
         role: String,
         command: String,
     },
+    #[error(
+        "policy `{policy}` reads its own table `{table}`, so every query on it would fail with \"infinite recursion detected in policy\""
+    )]
+    PolicyReadsItsTable { policy: String, table: String },
     #[error("table `{table}` has policies but row level security is off")]
     PolicyWithoutRls { table: String },
     #[error("table `{table}` grants `{role}` access but row level security is off, so every row is open to it")]
@@ -376,6 +380,7 @@ impl Problem {
                 "`{first}` comes from the table's `owner` short form; to narrow who may {command}, make this one `restrictive = true`; to let more rows through, replace `owner` with the four policies it stands for (README, \"Ownership and policies\") and join this condition into the {command} one with `or`"
             ),
             MultiplePermissive { .. } => "merge them into one policy joined with `or`, or make one `restrictive = true`".into(),
+            PolicyReadsItsTable { .. } => "do the lookup in a function under `[functions]` with `security = \"definer\"` (it reads the table without its policies; every function gets `set search_path = ''`), give `execute` to the roles the policy is for, and call it in the policy as `(select the_function(…))`".into(),
             PolicyWithoutRls { .. } | PhiWithoutRls { .. } => "remove `rls = false` from the table".into(),
             GrantWithoutRls { role, .. } => format!("remove `rls = false` and add a policy for `{role}`, or remove `{role}` from `grants`"),
             DuplicateKey { .. } => "remove it: the key is unique already".into(),

@@ -164,6 +164,36 @@ pub fn unwrapped_auth_call(expr: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether a policy expression reads `table` itself (`from table`, `join public.table`):
+/// PostgreSQL then applies the table's policies inside its own policy, and every query on the
+/// table fails with "infinite recursion detected in policy". Words inside string literals do
+/// not count.
+pub fn reads_table(expr: &str, table: &str) -> bool {
+    let spelled = auth_call_spelling(expr).to_ascii_lowercase();
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut in_string = false;
+    for c in spelled.chars() {
+        if in_string {
+            in_string = c != '\'';
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+            word.push(c);
+            continue;
+        }
+        in_string = c == '\'';
+        if !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+    }
+    words.push(word);
+    let qualified = format!("{}.{table}", crate::model::SCHEMA);
+    words
+        .windows(2)
+        .any(|pair| matches!(pair[0].as_str(), "from" | "join") && (pair[1] == table || pair[1] == qualified))
+}
+
 /// A policy expression spelled the way PostgreSQL prints it back, as far as the search for
 /// auth calls is concerned: outside string literals, identifier quotes are dropped and blanks
 /// around `.` and before `(` removed, so `"auth".uid()` and `auth . uid ()` are found like
@@ -202,6 +232,26 @@ fn auth_call_spelling(expr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_a_policy_that_reads_its_own_table() {
+        for reads in [
+            "exists (select 1 from members m where m.org_id = org_id)",
+            "org_id in (SELECT org_id FROM public.members)",
+            "exists (select 1 from orgs join \"members\" on true)",
+            "exists (select 1 from public . members)",
+        ] {
+            assert!(reads_table(reads, "members"), "{reads}");
+        }
+        for other in [
+            "exists (select 1 from members_archive)",
+            "note <> 'from members'",
+            "(select auth.uid()) = user_id",
+            "exists (select 1 from other.members)",
+        ] {
+            assert!(!reads_table(other, "members"), "{other}");
+        }
+    }
 
     #[test]
     fn finds_calls_of_a_function_by_name() {

@@ -3,7 +3,7 @@
 
 use super::{Context, Result, Validator};
 use crate::error::Problem;
-use crate::expr::unwrapped_auth_call;
+use crate::expr::{reads_table, unwrapped_auth_call};
 use crate::ident::quote_identifier;
 use crate::model::*;
 use crate::read::{Name, RawOwner, RawPolicy, RawTable};
@@ -23,6 +23,19 @@ impl Validator<'_> {
         let from_owner = table.policies.len();
         for policy in &raw.policies {
             let built = self.policy(policy)?;
+            let recursive = [&built.using, &built.with_check]
+                .into_iter()
+                .flatten()
+                .any(|expr| reads_table(expr, &table_name));
+            if recursive {
+                return Err(self.error(
+                    policy.span(),
+                    Problem::PolicyReadsItsTable {
+                        policy: built.name,
+                        table: table_name,
+                    },
+                ));
+            }
             if table.policies.iter().any(|p| p.name == built.name) {
                 return Err(self.error(
                     policy.get_ref().name.span(),
@@ -496,6 +509,20 @@ note_id = {{ type = "uuid", class = "public", references = {{ table = "notes", c
             &with_policy("command = \"delete\"\nroles = [\"authenticated\"]"),
             4,
             Problem::PolicyWithoutExpression,
+        );
+    }
+
+    #[test]
+    fn refuses_a_policy_that_reads_its_own_table() {
+        rejects(
+            &with_policy(
+                "command = \"select\"\nroles = [\"authenticated\"]\nusing = \"exists (select 1 from public.notes n where n.id = id)\"",
+            ),
+            4,
+            Problem::PolicyReadsItsTable {
+                policy: "notes_read".into(),
+                table: "notes".into(),
+            },
         );
     }
 
