@@ -7,7 +7,9 @@
 use crate::error::Problem;
 use crate::model::*;
 use crate::order::table_order;
-use crate::plan::{ColumnChange, CommentTarget, NewTable, Step, TableConstraint, access, comments, create_function};
+use crate::plan::{
+    ColumnChange, CommentTarget, NewTable, Step, TableConstraint, access, comments, create_function, identity_columns,
+};
 use crate::sql_type::SqlType;
 use std::collections::{BTreeSet, HashMap};
 
@@ -565,10 +567,12 @@ fn table_changes(
             force: table.rls.forced,
         });
     }
-    if previous.grants != table.grants {
+    let sequences = identity_columns(table);
+    if previous.grants != table.grants || identity_columns(previous) != sequences {
         phases.access.push(Step::GrantTable {
             table: name.clone(),
             grants: table.grants.clone(),
+            sequences,
         });
     }
 

@@ -110,9 +110,11 @@ pub enum Step {
         set_force: bool,
         force: bool,
     },
+    /// `sequences`: the identity columns, whose sequences the API roles lose too.
     GrantTable {
         table: String,
         grants: Vec<Grant>,
+        sequences: Vec<String>,
     },
     CreatePolicy {
         table: String,
@@ -241,6 +243,17 @@ impl Step {
             Step::RenameTrigger { .. } => "sql/rename_trigger.sql",
         }
     }
+}
+
+/// The table's identity columns: each has a sequence that projects created before 2026 grant to
+/// the API roles by default. An identity column's inserts do not need that grant.
+pub(crate) fn identity_columns(table: &Table) -> Vec<String> {
+    table
+        .columns
+        .iter()
+        .filter(|c| c.identity.is_some())
+        .map(|c| c.name.clone())
+        .collect()
 }
 
 /// Every statement that builds `schema` in an empty database, in dependency order: extensions,
@@ -380,6 +393,7 @@ pub fn access(table: &Table) -> Vec<Step> {
     steps.push(Step::GrantTable {
         table: table.name.clone(),
         grants: table.grants.clone(),
+        sequences: identity_columns(table),
     });
     for policy in &table.policies {
         steps.push(Step::CreatePolicy {

@@ -1,7 +1,8 @@
 //! `revoke_default_grants`: on a project whose defaults grant every new object in `public` to
 //! the API roles (Supabase before 2026), a table and a function made by hand after the migration
 //! are reachable through the API without it, and not with it; turning it on and off later each
-//! writes one migration, and off leaves the defaults of projects since 2026.
+//! writes one migration, and off leaves the defaults of projects since 2026. Identity columns'
+//! sequences are revoked from the API roles whatever the setting.
 
 use supaschema::Actor;
 use supaschema_build::{SourceFile, render_schema};
@@ -101,4 +102,62 @@ fn turning_it_on_and_off_each_writes_one_migration() {
     });
     let calls = db.act(Actor::anon(), |tx| tx.query("select public.later_count()", &[]).is_ok());
     assert_eq!((reads, calls), (false, true));
+}
+
+/// A user-owned table with an identity key, for the sequence grants.
+const COUNTERS: &str = r#"
+[external."auth.users"]
+columns = { id = "uuid" }
+primary_key = ["id"]
+
+[tables.counters]
+owner = { column = "user_id" }
+indexes = [{ columns = ["user_id"] }]
+
+[tables.counters.columns]
+id = { type = "bigint", identity = "always", primary_key = true, allow = ["non_uuid_key"], class = "administrative" }
+user_id = { type = "uuid", references = { table = "auth.users", column = "id" }, class = "administrative" }
+"#;
+
+/// Whether `role` has any privilege on the sequence of `table.column`.
+fn sequence_reachable(db: &mut TestDb, role: &str, table: &str, column: &str) -> bool {
+    db.client
+        .query_one(
+            "select has_sequence_privilege($1, pg_get_serial_sequence($2, $3), 'usage, select, update')",
+            &[&role, &format!("public.{table}"), &column],
+        )
+        .expect("privilege query")
+        .get(0)
+}
+
+#[test]
+fn identity_sequences_are_revoked_from_the_api_roles_and_inserts_still_work() {
+    let (_, sql, _) =
+        render_schema(&SourceFile::new("schema.toml", COUNTERS.to_owned()), None).unwrap_or_else(|e| panic!("{e}"));
+    let mut db = TestDb::new(Grants::Legacy);
+    db.execute(&sql, "the generated migration");
+    // The control: an identity table made by hand gets the older regime's sequence grants.
+    db.execute(
+        "create table public.hand_made (id bigint generated always as identity primary key)",
+        "a hand-made identity table",
+    );
+    assert!(sequence_reachable(&mut db, "anon", "hand_made", "id"));
+    for role in ["anon", "authenticated", "service_role"] {
+        assert!(
+            !sequence_reachable(&mut db, role, "counters", "id"),
+            "{role} keeps the counters sequence"
+        );
+    }
+    let user = db.create_user();
+    let inserted = db.act(Actor::user(user), |tx| {
+        tx.query_one(
+            "insert into public.counters (user_id) values ($1) returning id",
+            &[&user],
+        )
+        .map(|row| row.get::<_, i64>(0))
+    });
+    assert_eq!(
+        inserted.expect("an owner's insert numbers the row without the sequence grant"),
+        1
+    );
 }
