@@ -29,6 +29,9 @@ pub struct TableCatalog {
     pub policies: BTreeMap<String, PolicyCatalog>,
     /// Privileges of the API roles: role → `SELECT`, `INSERT`, …
     pub grants: BTreeMap<String, BTreeSet<String>>,
+    /// Privileges of the API roles on the sequences of the table's identity and serial
+    /// columns, as (column, role, privilege). The generator revokes them all, so none is expected.
+    pub sequence_grants: BTreeSet<(String, String, String)>,
     /// Triggers by name, with the server's definition text.
     pub triggers: BTreeMap<String, String>,
 }
@@ -186,6 +189,19 @@ fn read_table(
     )? {
         grants.entry(r.get(0)).or_default().insert(r.get(1));
     }
+    let mut sequence_grants = BTreeSet::new();
+    for r in client.query(
+        "select a.attname::text, g.grantee::regrole::text, g.privilege_type
+           from pg_depend d
+           join pg_class s on s.oid = d.objid and s.relkind = 'S'
+           join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+          cross join aclexplode(s.relacl) g
+          where d.classid = 'pg_class'::regclass and d.refobjid = $1 and d.deptype in ('a', 'i')
+            and g.grantee::regrole::text = any($2)",
+        &[&oid, &api_roles().to_vec()],
+    )? {
+        sequence_grants.insert((r.get(0), r.get(1), r.get(2)));
+    }
     Ok(TableCatalog {
         comment,
         columns,
@@ -195,6 +211,7 @@ fn read_table(
         rls_forced,
         policies,
         grants,
+        sequence_grants,
         triggers,
     })
 }

@@ -122,6 +122,15 @@ fn compare_table(table: &str, expected: &TableCatalog, live: &TableCatalog, foun
     compare_definitions(table, "index", &expected.indexes, &live.indexes, found);
     compare_definitions(table, "trigger", &expected.triggers, &live.triggers, found);
     compare_policies(table, &expected.policies, &live.policies, found);
+    for (column, role, privilege) in live.sequence_grants.difference(&expected.sequence_grants) {
+        found.push(Finding::new(
+            Kind::Unexpected,
+            format!("grant {table}.{column} sequence to {role}"),
+            format!(
+                "`{role}` holds {privilege} on the sequence of `{table}.{column}`, which schema.toml never grants (a default grant of projects created before 2026)"
+            ),
+        ));
+    }
     for role in api_roles() {
         let empty = BTreeSet::new();
         let want = expected.grants.get(role).unwrap_or(&empty);

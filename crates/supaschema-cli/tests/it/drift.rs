@@ -48,6 +48,7 @@ fn every_kind_of_drift_is_reported() {
              create policy sneaky on public.projects for select to anon using (true);
              grant select on public.activity to anon;
              revoke insert on public.tags from authenticated;
+             grant usage on sequence public.tags_id_seq to anon;
              alter table public.workspaces add column note text;
              alter table public.projects drop column archived;
              alter table public.tasks alter column priority type integer;
@@ -69,6 +70,7 @@ fn every_kind_of_drift_is_reported() {
         "table `projects`: policy `sneaky` exists in the database but not in schema.toml",
         "`anon` holds SELECT on table `activity`, which schema.toml does not grant",
         "`authenticated` lacks INSERT on table `tags`, which schema.toml grants",
+        "`anon` holds USAGE on the sequence of `tags.id`, which schema.toml never grants (a default grant of projects created before 2026)",
         "table `workspaces`: column `note` exists in the database but not in schema.toml",
         "table `projects`: column `archived` is missing",
         "table `tasks`: column `priority` is `integer` in the database; schema.toml says `smallint`",
@@ -108,6 +110,7 @@ fn every_kind_of_drift_is_reported() {
         ("missing", "policy task_tags.task_tags_owner_delete"),
         ("unexpected", "grant activity to anon"),
         ("missing", "grant tags to authenticated"),
+        ("unexpected", "grant tags.id sequence to anon"),
         ("unexpected", "column workspaces.note"),
         ("different", "column tasks.priority"),
         ("unexpected", "index task_tags.stray_idx"),
