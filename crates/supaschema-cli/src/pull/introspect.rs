@@ -14,6 +14,9 @@ pub struct Live {
     pub functions: Vec<LiveFunction>,
     /// Installed extensions: name and schema.
     pub extensions: Vec<(String, String)>,
+    /// Whether the pulling role's new functions lose PUBLIC's EXECUTE by default, the mark
+    /// `revoke_default_grants = true` leaves (PostgreSQL itself always grants it).
+    pub revokes_default_grants: bool,
     /// Tables outside `public` that foreign keys of `public` reference, by `schema.table`.
     pub external: BTreeMap<String, LiveExternal>,
     /// Objects of `public` that `schema.toml` cannot describe at all (views, types, sequences,
@@ -200,6 +203,16 @@ pub fn read(client: &mut impl GenericClient) -> Result<Live, postgres::Error> {
         live.tables.push(table);
     }
     live.functions = read_functions(client)?;
+    live.revokes_default_grants = client
+        .query_one(
+            "select exists (select 1 from pg_default_acl d
+                             where d.defaclrole = current_user::regrole and d.defaclnamespace = 0
+                               and d.defaclobjtype = 'f'
+                               and not exists (select 1 from aclexplode(d.defaclacl) a
+                                                where a.grantee = 0 and a.privilege_type = 'EXECUTE'))",
+            &[],
+        )?
+        .get(0);
     live.extensions = client
         .query(
             "select e.extname::text, n.nspname::text from pg_extension e join pg_namespace n on n.oid = e.extnamespace

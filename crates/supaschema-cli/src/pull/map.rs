@@ -13,6 +13,7 @@ use supaschema_build::{Renderer, SqlType, quote_identifier};
 #[derive(Clone, Debug, Default)]
 pub struct Pulled {
     pub extensions: Vec<String>,
+    pub revoke_default_grants: bool,
     pub audit_table: Option<String>,
     pub external: Vec<PulledExternal>,
     pub functions: Vec<PulledFunction>,
@@ -183,7 +184,10 @@ const API_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
 /// generator's own trigger functions, so that only a function whose body is exactly one of them
 /// is taken for it.
 pub fn map(live: &Live, renderer: &Renderer) -> Pulled {
-    let mut pulled = Pulled::default();
+    let mut pulled = Pulled {
+        revoke_default_grants: live.revokes_default_grants,
+        ..Pulled::default()
+    };
     let left_out = &mut pulled.left_out;
     let mut leave = |object: String, reason: String| left_out.push(LeftOut { object, reason });
 

@@ -25,6 +25,9 @@ pub fn render(pulled: &Pulled) -> String {
     if let Some(audit) = &pulled.audit_table {
         doc["audit_table"] = toml_edit::value(audit.as_str());
     }
+    if pulled.revoke_default_grants {
+        doc["revoke_default_grants"] = toml_edit::value(true);
+    }
     if !pulled.external.is_empty() {
         let mut external = Table::new();
         external.set_implicit(true);

@@ -57,6 +57,27 @@ fn every_fixture_schema_round_trips() {
 }
 
 #[test]
+fn revoked_default_grants_are_pulled_back() {
+    let schema = format!("revoke_default_grants = true\n{}", fixture("minimal"));
+    let source = TempProject::new(&schema);
+    let mut original = TestDb::new(Grants::Legacy);
+    source.migrate(&mut original);
+    let (pulled, _) = round_trip(&mut original, "revoke_default_grants");
+    let text = std::fs::read_to_string(pulled.path().join("schema.toml")).expect("schema.toml");
+    assert!(
+        text.lines().any(|line| line == "revoke_default_grants = true"),
+        "{text}"
+    );
+
+    // The control: without the setting, the pulled file does not claim it.
+    let mut plain = TestDb::new(Grants::Legacy);
+    TempProject::new(&fixture("minimal")).migrate(&mut plain);
+    let (pulled, _) = round_trip(&mut plain, "minimal");
+    let text = std::fs::read_to_string(pulled.path().join("schema.toml")).expect("schema.toml");
+    assert!(!text.contains("revoke_default_grants"), "{text}");
+}
+
+#[test]
 fn the_receptionist_schema_round_trips_and_keeps_its_migrations() {
     let source = TempProject::copy_of(&workspace_root());
     let mut original = TestDb::new(Grants::Explicit);
