@@ -63,7 +63,9 @@ pub struct Outcome {
 /// transaction acting as the doctor; commits.
 pub fn run(settings: &Settings) -> Result<Outcome, Box<dyn std::error::Error>> {
     let mut client = postgres::Client::connect(&settings.database_url, postgres::NoTls)?;
-    let doctor = Actor::user(settings.doctor_id);
+    // The claims of the doctor's verified access token: the backend marked them as a doctor
+    // (`app_metadata.role`), which the owner rules of schema.toml require.
+    let doctor = Actor::user(settings.doctor_id).app_metadata("role", "doctor".into());
     let at = Utc::now() + TimeDelta::days(1);
     let outcome = act_as(&mut client, &doctor, |tx| {
         let patient = NewPatient::new(settings.doctor_id, "Ada Lovelace".to_owned())

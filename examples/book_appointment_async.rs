@@ -60,7 +60,9 @@ async fn book(
     at: chrono::DateTime<Utc>,
 ) -> Result<Option<Uuid>, Booking> {
     let mut client = pool.get().await.map_err(Booking::Pool)?;
-    act_as(&mut client, &Actor::user(doctor_id), async |tx| {
+    // The doctor's token carries the mark the backend set in `app_metadata`.
+    let doctor = Actor::user(doctor_id).app_metadata("role", "doctor".into());
+    act_as(&mut client, &doctor, async |tx| {
         let patient = NewPatient::new(doctor_id, "Ada Lovelace".to_owned()).insert(tx).await?;
         println!("patient: {patient:?}");
         let booking = NewAppointment::new(doctor_id, patient.id, at, at + TimeDelta::minutes(30))

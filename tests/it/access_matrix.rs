@@ -1,12 +1,13 @@
-//! The whole access matrix: every table × {anon, owning doctor, other doctor, service_role} ×
-//! {select, insert, update, delete}, under both grant regimes. The expected outcome of each case
+//! The whole access matrix: every table × {anon, owning doctor, other doctor, service_role, the
+//! owner's id without the doctor claim, the owner's id signed in anonymously} × {select, insert,
+//! update, delete}, under both grant regimes. The expected outcome of each case
 //! is derived from the validated model (grants, RLS flag, policies and their expressions,
 //! append-only triggers), never typed by hand; the observed outcome comes from attempting the
 //! operation on a real row as the real role. Tenant attacks (rows naming another doctor, moving
 //! a row, links to another doctor's rows, reads through joins and functions) follow the same
 //! pattern. Every case runs in a transaction that is rolled back, so all see the same rows.
 
-use crate::common::{Actor, DoctorRows, Grants, Migrate, OWNED_TABLES, TestDb, project_root, seed_doctor};
+use crate::common::{Actor, DoctorRows, Grants, Migrate, OWNED_TABLES, TestDb, as_doctor, project_root, seed_doctor};
 use postgres::Client;
 use serde_json::Value;
 use std::fmt;
@@ -26,9 +27,21 @@ enum Who {
     OwningDoctor,
     OtherDoctor,
     ServiceRole,
+    /// The owning doctor's `sub`, but a token without `app_metadata.role = doctor`; it claims
+    /// `user_metadata.role = doctor`, which any user can write.
+    UnmarkedOwner,
+    /// The owning doctor's `sub` and claim, in an anonymous sign-in's token.
+    AnonymousOwner,
 }
 
-const WHO: [Who; 4] = [Who::Anon, Who::OwningDoctor, Who::OtherDoctor, Who::ServiceRole];
+const WHO: [Who; 6] = [
+    Who::Anon,
+    Who::OwningDoctor,
+    Who::OtherDoctor,
+    Who::ServiceRole,
+    Who::UnmarkedOwner,
+    Who::AnonymousOwner,
+];
 const COMMANDS: [Command; 4] = [Command::Select, Command::Insert, Command::Update, Command::Delete];
 
 /// What happened, or should happen, to one attempt.
@@ -93,27 +106,26 @@ impl World {
 
     fn doctor(&self, who: Who) -> Option<Uuid> {
         match who {
-            Who::OwningDoctor => Some(self.a.doctor),
+            Who::OwningDoctor | Who::UnmarkedOwner | Who::AnonymousOwner => Some(self.a.doctor),
             Who::OtherDoctor => Some(self.b.doctor),
             _ => None,
         }
     }
 
     fn actor(&self, who: Who) -> Actor {
+        let doctor = || self.doctor(who).expect("a doctor");
         match who {
             Who::Anon => Actor::anon(),
             Who::ServiceRole => Actor::service_role(),
-            _ => Actor::user(self.doctor(who).expect("a doctor")),
+            Who::UnmarkedOwner => Actor::user(doctor()).user_metadata("role", Value::String("doctor".into())),
+            Who::AnonymousOwner => as_doctor(Actor::anonymous(doctor())),
+            Who::OwningDoctor | Who::OtherDoctor => as_doctor(Actor::user(doctor())),
         }
     }
 
+    /// The actor's JWT claims, as `request.jwt.claims` holds them.
     fn claims(&self, who: Who) -> String {
-        match who {
-            Who::Anon => serde_json::json!({ "role": "anon" }),
-            Who::ServiceRole => serde_json::json!({ "role": "service_role" }),
-            _ => serde_json::json!({ "sub": self.doctor(who), "role": "authenticated" }),
-        }
-        .to_string()
+        Value::Object(self.actor(who).claims().clone()).to_string()
     }
 }
 
@@ -382,7 +394,11 @@ fn matrix(w: &mut World, grants: Grants, tally: &mut Tally) {
                 let label = format!("{grants:?} {} {who:?} {}", table.name, command.sql());
                 // The spec's own words, on top of the model: a doctor never touches another
                 // doctor's rows, anon gets nothing.
-                if matches!(who, Who::OtherDoctor | Who::Anon) && !owner_columns(table).is_empty() {
+                // Nor may a user the backend did not mark as a doctor, nor an anonymous sign-in
+                // write.
+                let owned = !owner_columns(table).is_empty();
+                let anonymous_write = who == Who::AnonymousOwner && command != Command::Select;
+                if owned && (matches!(who, Who::OtherDoctor | Who::Anon | Who::UnmarkedOwner) || anonymous_write) {
                     tally.refused(label.clone(), seen);
                 }
                 tally.check(label, want, seen);
@@ -528,7 +544,7 @@ fn join_reads(w: &mut World, grants: Grants, tally: &mut Tally) {
         }
     }
     for (what, sql) in queries {
-        let seen: Result<Vec<Uuid>, postgres::Error> = w.db.act(Actor::user(w.a.doctor), |tx| {
+        let seen: Result<Vec<Uuid>, postgres::Error> = w.db.act(as_doctor(Actor::user(w.a.doctor)), |tx| {
             tx.query(&sql, &[]).map(|rows| rows.iter().map(|r| r.get(0)).collect())
         });
         tally.cases += 1;
@@ -686,6 +702,24 @@ fn the_derived_expectations_say_what_the_spec_says() {
             assert!(
                 all(&mut w, Who::OtherDoctor).iter().all(|o| *o != Outcome::Affected),
                 "{}",
+                table.name
+            );
+            assert!(
+                all(&mut w, Who::UnmarkedOwner).iter().all(|o| *o != Outcome::Affected),
+                "a user the backend did not mark as a doctor gets nothing of {}",
+                table.name
+            );
+            assert_eq!(
+                all(&mut w, Who::AnonymousOwner)[0],
+                Outcome::Affected,
+                "an anonymous sign-in reads its own rows of {}",
+                table.name
+            );
+            assert!(
+                all(&mut w, Who::AnonymousOwner)[1..]
+                    .iter()
+                    .all(|o| *o != Outcome::Affected),
+                "an anonymous sign-in writes nothing of {}",
                 table.name
             );
             assert_eq!(

@@ -3,7 +3,7 @@
 //! rewrite (that they outlive the acting user is in `retention.rs`); and one 'read' row per
 //! record for every recorded PHI access.
 
-use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor};
+use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor, signed_in_doctor};
 use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
 use postgres::error::SqlState;
 use receptionist::schema::*;
@@ -105,7 +105,7 @@ fn every_write_is_audited_once_and_no_phi_reaches_the_log() {
     let mut db = TestDb::new(Grants::Explicit);
     db.migrate();
     let doctor = db.create_user();
-    let me = Actor::user(doctor);
+    let me = signed_in_doctor(doctor);
     let at = Utc.with_ymd_and_hms(2032, 1, 5, 10, 0, 0).single().expect("valid time");
 
     let (patient, _) = audited(
@@ -252,7 +252,7 @@ fn audit_rows_cannot_be_rewritten_by_the_api_roles() {
         let a = seed_doctor(&mut db, 9);
         let before = audit_count(&mut db);
         assert!(before > 0);
-        for actor in [Actor::service_role(), Actor::user(a.doctor)] {
+        for actor in [Actor::service_role(), signed_in_doctor(a.doctor)] {
             for sql in [
                 "update public.audit_logs set actor_role = 'forged' where record_id = $1",
                 "delete from public.audit_logs where record_id = $1",
@@ -296,7 +296,7 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
     // A doctor can record reads of their own records only: another doctor's id, or one that
     // does not exist, is refused alike and writes nothing, so the trail cannot be padded.
     for foreign in [b.patient, Uuid::new_v4()] {
-        let refused = db.act(Actor::user(a.doctor), |tx| {
+        let refused = db.act(signed_in_doctor(a.doctor), |tx| {
             tx.execute(
                 "select public.record_phi_access('patients', $1, 'treatment')",
                 &[&vec![a.patient, foreign]],
@@ -313,7 +313,7 @@ fn record_phi_access_writes_one_read_row_per_record_with_the_purpose() {
     });
     let before = audit_count(&mut db);
     let ids = vec![a.patient, second.id, a.patient];
-    db.act(Actor::user(a.doctor), |tx| {
+    db.act(signed_in_doctor(a.doctor), |tx| {
         tx.execute("select public.record_phi_access('patients', $1, 'treatment')", &[&ids])
             .expect("record a read")
     });
@@ -374,7 +374,7 @@ fn record_phi_access_refuses_a_missing_user_null_ids_and_free_text_purposes() {
     db.migrate();
     let a = seed_doctor(&mut db, 9);
     let b = seed_doctor(&mut db, 10);
-    let no_sub = Actor::user(a.doctor).claim("sub", serde_json::Value::Null);
+    let no_sub = signed_in_doctor(a.doctor).claim("sub", serde_json::Value::Null);
     let before = audit_count(&mut db);
     let own: Vec<Option<Uuid>> = vec![Some(a.patient)];
     let with_null: Vec<Option<Uuid>> = vec![Some(a.patient), None];
@@ -403,7 +403,7 @@ fn record_phi_access_refuses_a_missing_user_null_ids_and_free_text_purposes() {
         (
             "a null id",
             (
-                &Actor::user(a.doctor),
+                &signed_in_doctor(a.doctor),
                 &with_null,
                 Some("treatment"),
                 SqlState::NULL_VALUE_NOT_ALLOWED,
@@ -421,7 +421,7 @@ fn record_phi_access_refuses_a_missing_user_null_ids_and_free_text_purposes() {
         (
             "a null array",
             (
-                &Actor::user(a.doctor),
+                &signed_in_doctor(a.doctor),
                 &null_array,
                 Some("treatment"),
                 SqlState::NULL_VALUE_NOT_ALLOWED,
@@ -430,7 +430,7 @@ fn record_phi_access_refuses_a_missing_user_null_ids_and_free_text_purposes() {
         (
             "free text",
             (
-                &Actor::user(a.doctor),
+                &signed_in_doctor(a.doctor),
                 &own,
                 Some(FREE_TEXT),
                 SqlState::INVALID_PARAMETER_VALUE,
@@ -447,7 +447,12 @@ fn record_phi_access_refuses_a_missing_user_null_ids_and_free_text_purposes() {
         ),
         (
             "no purpose",
-            (&Actor::user(a.doctor), &own, None, SqlState::NULL_VALUE_NOT_ALLOWED),
+            (
+                &signed_in_doctor(a.doctor),
+                &own,
+                None,
+                SqlState::NULL_VALUE_NOT_ALLOWED,
+            ),
         ),
     ];
     for (case, (actor, ids, purpose, code)) in cases {

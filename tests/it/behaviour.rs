@@ -1,7 +1,7 @@
 //! What the database enforces on its own: no overlapping active appointments, `updated_at`,
 //! the audit trail with column names only, and an audit log nobody can rewrite.
 
-use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor};
+use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor, signed_in_doctor};
 use chrono::{TimeDelta, TimeZone, Utc};
 use receptionist::schema::*;
 use supaschema::blocking::*;
@@ -27,7 +27,7 @@ fn overlapping_active_appointments_are_rejected() {
     db.migrate();
     let a = seed_doctor(&mut db, 8);
     let other = seed_doctor(&mut db, 8);
-    let doctor = Actor::user(a.doctor);
+    let doctor = signed_in_doctor(a.doctor);
     db.act(&doctor, |tx| {
         appointment(a.doctor, a.patient, 10, 60, AppointmentStatus::Confirmed).insert(tx)
     })
@@ -52,7 +52,7 @@ fn overlapping_active_appointments_are_rejected() {
         appointment(a.doctor, a.patient, 10, 30, AppointmentStatus::Cancelled).insert(tx)
     })
     .expect("cancelled one");
-    db.act(Actor::user(other.doctor), |tx| {
+    db.act(signed_in_doctor(other.doctor), |tx| {
         appointment(other.doctor, other.patient, 10, 60, AppointmentStatus::Confirmed).insert(tx)
     })
     .expect("another doctor's booking");
@@ -71,7 +71,7 @@ fn updated_at_advances_on_update() {
     let mut db = TestDb::new(Grants::Explicit);
     db.migrate();
     let a = seed_doctor(&mut db, 9);
-    let doctor = Actor::user(a.doctor);
+    let doctor = signed_in_doctor(a.doctor);
     let before = db
         .act(&doctor, |tx| Patient::find(tx, &a.patient))
         .expect("find")
@@ -103,7 +103,7 @@ fn a_patient_update_is_audited_by_column_name_only() {
     let a = seed_doctor(&mut db, 9);
     let secret_name = "Zebediah Quux-Phi";
     let secret_phone = "+4917700000001";
-    db.act(Actor::user(a.doctor), |tx| {
+    db.act(signed_in_doctor(a.doctor), |tx| {
         PatientPatch {
             full_name: Some(secret_name.into()),
             phone: Some(Some(secret_phone.into())),
@@ -142,7 +142,7 @@ fn audit_rows_cannot_be_changed_deleted_or_truncated() {
     let mut db = TestDb::new(Grants::Legacy);
     db.migrate();
     seed_doctor(&mut db, 9);
-    for actor in [Actor::service_role(), Actor::user(uuid::Uuid::new_v4())] {
+    for actor in [Actor::service_role(), signed_in_doctor(uuid::Uuid::new_v4())] {
         for sql in [
             "update public.audit_logs set actor_role = 'x'",
             "delete from public.audit_logs",

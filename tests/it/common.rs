@@ -7,6 +7,17 @@ pub use supaschema_testkit::{Grants, TestDb, act_on, history_rows};
 use std::path::PathBuf;
 use uuid::Uuid;
 
+/// `actor` with the claim the backend gives a doctor (`app_metadata.role = "doctor"`, see
+/// [`seed_doctor`]): the receptionist's owner rules require it.
+pub fn as_doctor(actor: Actor) -> Actor {
+    actor.app_metadata("role", serde_json::Value::String("doctor".into()))
+}
+
+/// A doctor's token: a signed-in, non-anonymous user with the doctor claim.
+pub fn signed_in_doctor(id: Uuid) -> Actor {
+    as_doctor(Actor::user(id))
+}
+
 /// The receptionist project: this repository's root.
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -86,6 +97,8 @@ pub fn seed_doctor(db: &mut TestDb, hour: u32) -> DoctorRows {
     use receptionist::schema::*;
     use supaschema::blocking::*;
     let doctor = db.create_user();
+    // The backend marks the user as a doctor (the auth admin API's `app_metadata`).
+    db.set_app_metadata(doctor, "role", serde_json::Value::String("doctor".into()));
     db.act(Actor::service_role(), |tx| {
         let patient = NewPatient::new(doctor, format!("Patient of {doctor}"))
             .with_phone("+4915112345678".into())

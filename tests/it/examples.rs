@@ -11,7 +11,7 @@ mod book_appointment;
 #[path = "../../examples/book_appointment_async.rs"]
 mod book_appointment_async;
 
-use crate::common::{Actor, Grants, Migrate, TestDb};
+use crate::common::{Actor, Grants, Migrate, TestDb, signed_in_doctor};
 use book_appointment::BookingError;
 use book_appointment::settings::Settings;
 use uuid::Uuid;
@@ -59,7 +59,7 @@ fn the_blocking_example_books_once_as_the_doctor() {
     );
 
     let other = db.create_user();
-    let seen_by_other = db.act(Actor::user(other), |tx| {
+    let seen_by_other = db.act(signed_in_doctor(other), |tx| {
         tx.query_one("select count(*) from public.patients", &[])
             .expect("count")
             .get::<_, i64>(0)

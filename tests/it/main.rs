@@ -10,6 +10,7 @@ mod apply;
 mod audit;
 mod behaviour;
 mod catalog;
+mod doctors;
 mod examples;
 mod lints;
 mod phi;

@@ -3,7 +3,7 @@
 //! one active appointment per overlapping set, one claim per webhook. Counts and timings are
 //! printed (timings are numbers to report, never asserted).
 
-use crate::common::{Actor, Grants, Migrate, TestDb, act_on, seed_doctor};
+use crate::common::{Actor, Grants, Migrate, TestDb, act_on, seed_doctor, signed_in_doctor};
 use chrono::{TimeDelta, TimeZone, Utc};
 use receptionist::schema::*;
 use std::collections::BTreeMap;
@@ -50,7 +50,7 @@ fn concurrent_overlapping_bookings_leave_exactly_one_per_overlapping_set() {
                             AppointmentStatus::Pending
                         });
                     barrier.wait();
-                    let result = act_on(&mut client, Actor::user(doctor), |tx| booking.insert(tx));
+                    let result = act_on(&mut client, signed_in_doctor(doctor), |tx| booking.insert(tx));
                     (set, booking, result.map(|row| row.id).map_err(|e| e.kind()))
                 })
             })
@@ -65,7 +65,7 @@ fn concurrent_overlapping_bookings_leave_exactly_one_per_overlapping_set() {
             .map(|(set, booking, result)| match result {
                 Err(DbErrorKind::RetryTransaction) => {
                     *outcomes.entry("retried after a deadlock".into()).or_default() += 1;
-                    let retried = db.act(Actor::user(a.doctor), |tx| booking.insert(tx));
+                    let retried = db.act(signed_in_doctor(a.doctor), |tx| booking.insert(tx));
                     (set, retried.map(|row| row.id).map_err(|e| e.kind()))
                 }
                 other => (set, other),

@@ -6,7 +6,7 @@
 //! Users are deleted as Supabase Auth deletes them (`supabase_auth_admin`); every row is read
 //! and written as the API roles.
 
-use crate::common::{Actor, DoctorRows, Grants, Migrate, OWNED_TABLES, TestDb, seed_doctor};
+use crate::common::{Actor, DoctorRows, Grants, Migrate, OWNED_TABLES, TestDb, seed_doctor, signed_in_doctor};
 use postgres::error::SqlState;
 use uuid::Uuid;
 
@@ -68,7 +68,7 @@ fn deleting_a_doctor_who_has_records_is_refused_and_loses_nothing() {
         assert_eq!(rows_of(&mut db, table, a.doctor), 1, "{table}");
     }
     let still: Option<Uuid> = db
-        .act(Actor::user(a.doctor), |tx| {
+        .act(signed_in_doctor(a.doctor), |tx| {
             tx.query_opt("select id from public.patients where id = $1", &[&a.patient])
                 .expect("read")
         })
@@ -115,7 +115,7 @@ fn offboarding_by_transfer_moves_every_record_to_the_new_doctor_then_the_login_c
         ("messages", message),
     ] {
         let owner: Option<Uuid> = db
-            .act(Actor::user(successor.doctor), |tx| {
+            .act(signed_in_doctor(successor.doctor), |tx| {
                 tx.query_opt(&format!("select doctor_id from public.{table} where id = $1"), &[&id])
                     .expect("read")
             })
@@ -133,7 +133,7 @@ fn offboarding_by_archive_deletes_the_records_and_the_audit_trail_outlives_them_
     let gone = seed_doctor(&mut db, 9);
     let stays = seed_doctor(&mut db, 9);
     // The doctor deletes one of their rows themselves…
-    db.act(Actor::user(gone.doctor), |tx| {
+    db.act(signed_in_doctor(gone.doctor), |tx| {
         tx.execute("delete from public.messages where id = $1", &[&gone.message])
             .expect("delete own message")
     });

@@ -1,7 +1,7 @@
 //! Row level security as the real roles: a doctor sees and changes only their own rows, `anon`
 //! gets nothing, `service_role` everything, under both grant regimes.
 
-use crate::common::{Actor, DoctorRows, Grants, Migrate, OWNED_TABLES, TestDb, seed_doctor};
+use crate::common::{Actor, DoctorRows, Grants, Migrate, OWNED_TABLES, TestDb, seed_doctor, signed_in_doctor};
 use postgres::error::SqlState;
 use supaschema::{DbError, DbErrorKind};
 
@@ -25,7 +25,7 @@ fn a_doctor_reads_and_changes_only_their_own_rows() {
     for grants in [Grants::Legacy, Grants::Explicit] {
         let (mut db, a, b) = two_doctors(grants);
         for table in OWNED_TABLES {
-            let visible: Vec<uuid::Uuid> = db.act(Actor::user(a.doctor), |tx| {
+            let visible: Vec<uuid::Uuid> = db.act(signed_in_doctor(a.doctor), |tx| {
                 tx.query(&format!("select id from public.{table}"), &[])
                     .expect("select")
                     .iter()
@@ -35,7 +35,7 @@ fn a_doctor_reads_and_changes_only_their_own_rows() {
             assert_eq!(visible, vec![a.id_in(table)], "{table} as doctor A ({grants:?})");
 
             let theirs = b.id_in(table);
-            let updated = db.act(Actor::user(a.doctor), |tx| {
+            let updated = db.act(signed_in_doctor(a.doctor), |tx| {
                 tx.execute(
                     &format!("update public.{table} set doctor_id = doctor_id where id = $1"),
                     &[&theirs],
@@ -43,7 +43,7 @@ fn a_doctor_reads_and_changes_only_their_own_rows() {
                 .expect("update")
             });
             assert_eq!(updated, 0, "A updated B's row in {table}");
-            let deleted = db.act(Actor::user(a.doctor), |tx| {
+            let deleted = db.act(signed_in_doctor(a.doctor), |tx| {
                 tx.execute(&format!("delete from public.{table} where id = $1"), &[&theirs])
                     .expect("delete")
             });
@@ -51,7 +51,7 @@ fn a_doctor_reads_and_changes_only_their_own_rows() {
 
             // Moving an own row to the other doctor fails the `with check`.
             let mine = a.id_in(table);
-            let moved = db.act(Actor::user(a.doctor), |tx| {
+            let moved = db.act(signed_in_doctor(a.doctor), |tx| {
                 tx.execute(
                     &format!("update public.{table} set doctor_id = $1 where id = $2"),
                     &[&b.doctor, &mine],
@@ -92,7 +92,7 @@ fn a_doctor_cannot_write_rows_naming_another_doctor() {
         ("blocked_times", "insert into public.blocked_times (doctor_id, starts_at, ends_at) values ($1, '2031-01-01', '2031-01-02')".to_owned()),
     ];
     for (table, sql) in &attempts {
-        let result = db.act(Actor::user(a.doctor), |tx| tx.execute(sql.as_str(), &[&b.doctor]));
+        let result = db.act(signed_in_doctor(a.doctor), |tx| tx.execute(sql.as_str(), &[&b.doctor]));
         let error = DbError::from(result.expect_err("an insert naming another doctor must fail"));
         assert_eq!(error.kind(), DbErrorKind::PermissionDenied, "{table}: {error}");
     }
@@ -113,7 +113,7 @@ fn a_doctor_cannot_write_rows_naming_another_doctor() {
         ),
     ];
     for sql in &cross_links {
-        let result = db.act(Actor::user(a.doctor), |tx| tx.execute(sql.as_str(), &[&a.doctor]));
+        let result = db.act(signed_in_doctor(a.doctor), |tx| tx.execute(sql.as_str(), &[&a.doctor]));
         let error = DbError::from(result.expect_err("a link to another doctor's row must fail"));
         assert_eq!(error.kind(), DbErrorKind::ForeignKeyViolation, "{sql}: {error}");
     }
@@ -137,7 +137,7 @@ fn anon_gets_nothing_and_service_role_everything() {
         }
         for table in ["webhook_idempotency", "audit_logs"] {
             let doctor = db.create_user();
-            let result = count(&mut db, Actor::user(doctor), table);
+            let result = count(&mut db, signed_in_doctor(doctor), table);
             let denied = result.as_ref().err().and_then(|e| e.code()) == Some(&SqlState::INSUFFICIENT_PRIVILEGE);
             assert!(denied, "a doctor on {table} ({grants:?}): {result:?}");
         }

@@ -1,7 +1,7 @@
 //! The generated Rust types against the real tables: every insert struct is written and read
 //! back as its row struct, serde names equal column names, and PHI never prints.
 
-use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor};
+use crate::common::{Actor, Grants, Migrate, TestDb, seed_doctor, signed_in_doctor};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use receptionist::schema::*;
 use supaschema::blocking::*;
@@ -158,7 +158,7 @@ fn serde_uses_column_names_and_debug_hides_phi() {
     db.migrate();
     let rows = seed_doctor(&mut db, 9);
     let patient = db
-        .act(Actor::user(rows.doctor), |tx| Patient::find(tx, &rows.patient))
+        .act(signed_in_doctor(rows.doctor), |tx| Patient::find(tx, &rows.patient))
         .expect("find")
         .expect("own");
     let json = serde_json::to_value(&patient).expect("serialize");

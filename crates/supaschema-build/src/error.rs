@@ -248,6 +248,14 @@ pub enum Problem {
     OwnerViaNotForeignKey { column: String },
     #[error("the parent table `{parent}` has no `owner = {{ column = … }}`")]
     ParentHasNoOwner { parent: String },
+    #[error("the claim `{path}` is in `user_metadata`, which every user can edit themselves, so it proves nothing")]
+    OwnerClaimUserMetadata { path: String },
+    #[error("the claim path `{path}` is not `app_metadata.<key>`")]
+    OwnerClaimPath { path: String },
+    #[error("an owner claim must equal a non-empty text")]
+    OwnerClaimEquals,
+    #[error("a table owned `via` a parent requires the parent's claim; it has no `claim` of its own")]
+    OwnerClaimOnVia,
     #[error("the generated name `{name}` is longer than PostgreSQL's 63-byte limit")]
     NameTooLong { name: String },
     #[error("function `{name}` is not declared")]
@@ -391,6 +399,13 @@ impl Problem {
             OwnerColumnType { .. } => "make the owner column `uuid`, referencing `auth.users(id)`".into(),
             OwnerViaNotForeignKey { .. } => "give the column `references = { table = \"parent\", column = \"id\" }`".into(),
             ParentHasNoOwner { parent } => format!("add `owner = {{ column = \"...\" }}` to `[tables.{parent}]`"),
+            OwnerClaimUserMetadata { path } => format!(
+                "have the backend mark the user in `app_metadata` (the auth admin API's `app_metadata`, stored in `auth.users.raw_app_meta_data`) and write `path = \"app_metadata.{}\"`",
+                path.split_once('.').map_or("role", |(_, rest)| rest)
+            ),
+            OwnerClaimPath { .. } => "write `path = \"app_metadata.role\"`: only the backend can set `app_metadata`; keys are letters, digits, `_` and `-`".into(),
+            OwnerClaimEquals => "write `equals = \"doctor\"`".into(),
+            OwnerClaimOnVia => "remove `claim` here and put it on the parent table's `owner`".into(),
             NameTooLong { .. } => "give the object a shorter `name = \"...\"`".into(),
             UnknownFunction { name } => format!("declare it as `[functions.{name}]`"),
             NotATriggerFunction { .. } => "declare the function with `returns = \"trigger\"`".into(),

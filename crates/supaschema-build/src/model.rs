@@ -78,6 +78,25 @@ pub struct Table {
     /// Whom a row belongs to, when the table uses the `owner` short form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner>,
+    /// The claim the owner rule requires of the signed-in user besides owning the row: the
+    /// table's own, or for `via` the parent's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_claim: Option<Claim>,
+}
+
+/// A JWT claim the owner rule requires: the text at `path` (keys from the JWT's top level,
+/// the first always `app_metadata`, which only the backend can set) equals `equals`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub path: Vec<String>,
+    pub equals: String,
+}
+
+impl Claim {
+    /// `path` joined with dots, as written in `schema.toml`.
+    pub fn dotted(&self) -> String {
+        self.path.join(".")
+    }
 }
 
 /// The `owner` short form: the column holding the owner's user id, or the foreign-key column

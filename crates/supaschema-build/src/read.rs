@@ -203,6 +203,19 @@ pub struct RawOwner {
     pub column: Option<Name>,
     /// A foreign-key column leading to a parent table that has an `owner.column`.
     pub via: Option<Name>,
+    /// What the owner's JWT must also say, e.g. `{ path = "app_metadata.role", equals = "doctor" }`.
+    /// Only with `column`: a table owned `via` a parent requires what the parent requires.
+    pub claim: Option<Spanned<RawClaim>>,
+}
+
+/// A claim of the signed-in user's JWT that the owner rule requires.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClaim {
+    /// Dot-separated keys from the JWT's top level, starting at `app_metadata`.
+    pub path: Spanned<String>,
+    /// The text the claim must equal.
+    pub equals: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -253,6 +253,56 @@ impl TestDb {
         id
     }
 
+    /// An anonymous user, as `supabase.auth.signInAnonymously()` creates one: no email, and
+    /// `is_anonymous` true, so [`TestDb::signed_in`] says so in the token.
+    pub fn create_anonymous_user(&mut self) -> Uuid {
+        let id = Uuid::new_v4();
+        self.auth_admin()
+            .execute(
+                "insert into auth.users \
+                   (id, aud, role, raw_app_meta_data, raw_user_meta_data, is_anonymous, created_at, updated_at) \
+                 values ($1, 'authenticated', 'authenticated', '{}', '{}', true, now(), now())",
+                &[&id],
+            )
+            .expect("insert anonymous auth user");
+        id
+    }
+
+    /// Sets `key` in a user's `app_metadata`, keeping its other keys, as the backend does with
+    /// the auth admin API (`supabase.auth.admin.updateUserById(id, { app_metadata })`, which
+    /// writes `auth.users.raw_app_meta_data` as [`AUTH_ADMIN_ROLE`]). The user's next access
+    /// token carries it; see [`TestDb::signed_in`].
+    pub fn set_app_metadata(&mut self, id: Uuid, key: &str, value: serde_json::Value) {
+        let patch = serde_json::json!({ key: value });
+        let updated = self
+            .auth_admin()
+            .execute(
+                "update auth.users \
+                    set raw_app_meta_data = coalesce(raw_app_meta_data, '{}') || $2::jsonb, updated_at = now() \
+                  where id = $1",
+                &[&id, &patch],
+            )
+            .expect("update the user's app_metadata");
+        assert_eq!(updated, 1, "user {id} exists");
+    }
+
+    /// The caller Supabase Auth's access token for user `id` makes: role `authenticated`, with
+    /// `app_metadata`, `user_metadata` and `is_anonymous` as `auth.users` holds them now.
+    pub fn signed_in(&mut self, id: Uuid) -> Actor {
+        let row = self
+            .auth_admin()
+            .query_one(
+                "select coalesce(raw_app_meta_data, '{}'), coalesce(raw_user_meta_data, '{}'), is_anonymous \
+                   from auth.users where id = $1",
+                &[&id],
+            )
+            .expect("the user exists");
+        Actor::user(id)
+            .claim("app_metadata", row.get(0))
+            .claim("user_metadata", row.get(1))
+            .claim("is_anonymous", serde_json::Value::Bool(row.get(2)))
+    }
+
     /// Deletes a user the way Supabase Auth does (the dashboard's "Delete user", the admin
     /// API): as [`AUTH_ADMIN_ROLE`]. Foreign keys cascade, and the triggers they fire run for
     /// that role. Returns the number of users deleted.

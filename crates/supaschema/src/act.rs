@@ -25,13 +25,49 @@ impl Actor {
         Actor::with_role("anon")
     }
 
-    /// A signed-in user: role `authenticated`, `sub` = `id`, `aud` = `authenticated`, as in the
-    /// access token Supabase Auth issues. Add `app_metadata` and other claims with
+    /// A signed-in user: role `authenticated`, `sub` = `id`, `aud` = `authenticated`,
+    /// `is_anonymous` = false, as in the access token Supabase Auth issues. Add what the backend
+    /// stored in the user's `app_metadata` with [`Actor::app_metadata`], other claims with
     /// [`Actor::claim`].
     pub fn user(id: Uuid) -> Actor {
         Actor::with_role("authenticated")
             .claim("sub", Value::String(id.to_string()))
             .claim("aud", Value::String("authenticated".to_owned()))
+            .claim("is_anonymous", Value::Bool(false))
+    }
+
+    /// An anonymous sign-in (`supabase.auth.signInAnonymously()`): role `authenticated` like any
+    /// signed-in user, with `is_anonymous` = true. Anyone can get one.
+    pub fn anonymous(id: Uuid) -> Actor {
+        Actor::user(id).claim("is_anonymous", Value::Bool(true))
+    }
+
+    /// The same actor with `key` set in the `app_metadata` claim, keeping its other keys. Supabase
+    /// Auth copies `auth.users.raw_app_meta_data` into it; only the backend can write that (the
+    /// auth admin API's `app_metadata`), so it is where a role such as "doctor" belongs.
+    pub fn app_metadata(self, key: &str, value: Value) -> Actor {
+        self.metadata("app_metadata", key, value)
+    }
+
+    /// The same actor with `key` set in the `user_metadata` claim, keeping its other keys. The
+    /// user can write it themselves (`supabase.auth.updateUser({ data })`): never a proof of
+    /// anything, but worth testing that no policy trusts it.
+    pub fn user_metadata(self, key: &str, value: Value) -> Actor {
+        self.metadata("user_metadata", key, value)
+    }
+
+    fn metadata(mut self, claim: &str, key: &str, value: Value) -> Actor {
+        let entry = self
+            .claims
+            .entry(claim.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        if let Value::Object(map) = entry {
+            map.insert(key.to_owned(), value);
+        }
+        self
     }
 
     /// The backend with the service key: role `service_role`, which bypasses RLS.
@@ -122,5 +158,20 @@ mod tests {
         assert_eq!(actor.claims()["role"], "authenticated");
         assert_eq!(actor.claims()["sub"], id.to_string());
         assert_eq!(actor.claims()["aud"], "authenticated");
+        assert_eq!(actor.claims()["is_anonymous"], false);
+    }
+
+    #[test]
+    fn metadata_keys_add_up_and_anonymous_sign_ins_say_so() {
+        let actor = Actor::anonymous(Uuid::nil())
+            .app_metadata("role", Value::String("doctor".into()))
+            .app_metadata("practice", Value::String("north".into()))
+            .user_metadata("role", Value::String("admin".into()));
+        assert_eq!(actor.claims()["is_anonymous"], true);
+        assert_eq!(
+            actor.claims()["app_metadata"],
+            serde_json::json!({ "role": "doctor", "practice": "north" })
+        );
+        assert_eq!(actor.claims()["user_metadata"], serde_json::json!({ "role": "admin" }));
     }
 }

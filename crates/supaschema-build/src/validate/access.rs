@@ -4,13 +4,28 @@
 use super::{Context, Result, Validator};
 use crate::error::Problem;
 use crate::expr::{reads_table, unwrapped_auth_call};
-use crate::ident::quote_identifier;
+use crate::ident::{quote_identifier, quote_literal};
 use crate::model::*;
-use crate::read::{Name, RawOwner, RawPolicy, RawTable};
+use crate::read::{Name, RawClaim, RawOwner, RawPolicy, RawTable};
 use crate::sql_type::SqlType;
 use std::collections::HashMap;
 use std::ops::Range;
 use toml::Spanned;
+
+/// What the owner rule's writing policies add: the user did not sign in anonymously. Absent
+/// claim counts as not anonymous (a JWT from before anonymous sign-ins existed).
+pub const NOT_ANONYMOUS: &str = "not coalesce(((select auth.jwt()) ->> 'is_anonymous')::boolean, false)";
+
+/// `((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'doctor'`.
+pub fn claim_expression(claim: &Claim) -> String {
+    let mut value = "(select auth.jwt())".to_owned();
+    let last = claim.path.len().saturating_sub(1);
+    for (i, key) in claim.path.iter().enumerate() {
+        let arrow = if i == last { "->>" } else { "->" };
+        value = format!("{value} {arrow} {}", quote_literal(key));
+    }
+    format!("({value}) = {}", quote_literal(&claim.equals))
+}
 
 impl Validator<'_> {
     /// The table's policies (the owner's first), who may see PHI, and the grants.
@@ -74,6 +89,8 @@ impl Validator<'_> {
     }
 
     /// `owner = {...}`: one policy per command for `authenticated`, declared at the owner's span.
+    /// Every policy requires the row's owner and the rule's claim; the writing ones also refuse
+    /// anonymous sign-ins, which anyone can get.
     fn owner_policies(
         &self,
         context: &Context,
@@ -82,17 +99,24 @@ impl Validator<'_> {
         policy_spans: &mut Vec<Range<usize>>,
     ) -> Result<()> {
         let table_name = table.name.clone();
-        let expr = self.owner_expression(context, table, owner)?;
+        let (row, claim) = self.owner_expression(context, table, owner)?;
         table.owner = match (&owner.get_ref().column, &owner.get_ref().via) {
             (Some(column), _) => Some(Owner::Column(column.get_ref().clone())),
             (None, via) => via.as_ref().map(|v| Owner::Via(v.get_ref().clone())),
         };
+        let read = match &claim {
+            Some(claim) => format!("{row} and {}", claim_expression(claim)),
+            None => row,
+        };
+        let write = format!("{read} and {NOT_ANONYMOUS}");
+        table.owner_claim = claim;
         for command in [Command::Select, Command::Insert, Command::Update, Command::Delete] {
             let policy_name = self.generated_name(format!("{table_name}_owner_{}", command.sql()), owner.span())?;
             let (using, with_check) = match command {
-                Command::Insert => (None, Some(expr.clone())),
-                Command::Update => (Some(expr.clone()), Some(expr.clone())),
-                _ => (Some(expr.clone()), None),
+                Command::Select => (Some(read.clone()), None),
+                Command::Insert => (None, Some(write.clone())),
+                Command::Update => (Some(write.clone()), Some(write.clone())),
+                _ => (Some(write.clone()), None),
             };
             table.policies.push(Policy {
                 renamed_from: None,
@@ -108,7 +132,14 @@ impl Validator<'_> {
         Ok(())
     }
 
-    fn owner_expression(&self, context: &Context, table: &Table, owner: &Spanned<RawOwner>) -> Result<String> {
+    /// The owner rule's condition on the row, and the claim it requires (for `via`, the
+    /// parent's).
+    fn owner_expression(
+        &self,
+        context: &Context,
+        table: &Table,
+        owner: &Spanned<RawOwner>,
+    ) -> Result<(String, Option<Claim>)> {
         let raw = owner.get_ref();
         let known: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
         match (&raw.column, &raw.via) {
@@ -127,9 +158,13 @@ impl Validator<'_> {
                         },
                     ));
                 }
-                Ok(format!("(select auth.uid()) = {}", quote_identifier(column)))
+                let claim = raw.claim.as_ref().map(|c| self.claim(c)).transpose()?;
+                Ok((format!("(select auth.uid()) = {}", quote_identifier(column)), claim))
             }
             (None, Some(via)) => {
+                if let Some(claim) = &raw.claim {
+                    return Err(self.error(claim.span(), Problem::OwnerClaimOnVia));
+                }
                 let column = &self.column_list(std::slice::from_ref(via), &table.name, &known)?[0];
                 let fk = table.foreign_keys.iter().find(|fk| {
                     fk.columns.first() == Some(column) && fk.target_schema == SCHEMA && fk.target_table != table.name
@@ -143,9 +178,13 @@ impl Validator<'_> {
                     .iter()
                     .find(|(n, _)| n.get_ref() == &fk.target_table)
                     .and_then(|(_, t)| t.get_ref().owner.as_ref())
-                    .and_then(|o| o.get_ref().column.as_ref())
-                    .map(|c| c.get_ref().clone());
-                let Some(parent_owner) = parent_owner else {
+                    .filter(|o| o.get_ref().column.is_some());
+                let Some((parent_owner, parent_claim)) = parent_owner.and_then(|o| {
+                    o.get_ref()
+                        .column
+                        .as_ref()
+                        .map(|c| (c.get_ref().clone(), &o.get_ref().claim))
+                }) else {
                     return Err(self.error(
                         via.span(),
                         Problem::ParentHasNoOwner {
@@ -153,6 +192,7 @@ impl Validator<'_> {
                         },
                     ));
                 };
+                let claim = parent_claim.as_ref().map(|c| self.claim(c)).transpose()?;
                 let joins = fk
                     .columns
                     .iter()
@@ -167,15 +207,43 @@ impl Validator<'_> {
                     })
                     .collect::<Vec<_>>()
                     .join(" and ");
-                Ok(format!(
+                let row = format!(
                     "exists (select 1 from {}.{} parent where {joins} and parent.{} = (select auth.uid()))",
                     SCHEMA,
                     quote_identifier(&fk.target_table),
                     quote_identifier(&parent_owner)
-                ))
+                );
+                Ok((row, claim))
             }
             _ => Err(self.error(owner.span(), Problem::OwnerForm)),
         }
+    }
+
+    /// `claim = { path = "app_metadata.role", equals = "doctor" }`. `user_metadata` is refused:
+    /// a user can write it with the public API (`supabase.auth.updateUser`), so it proves
+    /// nothing; only `app_metadata` is written by the backend alone.
+    fn claim(&self, claim: &Spanned<RawClaim>) -> Result<Claim> {
+        let raw = claim.get_ref();
+        let dotted = raw.path.get_ref();
+        let path: Vec<String> = dotted.split('.').map(str::to_owned).collect();
+        let key_ok =
+            |key: &String| !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if path.first().map(String::as_str) == Some("user_metadata") {
+            return Err(self.error(
+                raw.path.span(),
+                Problem::OwnerClaimUserMetadata { path: dotted.clone() },
+            ));
+        }
+        if path.len() < 2 || path[0] != "app_metadata" || !path.iter().all(key_ok) {
+            return Err(self.error(raw.path.span(), Problem::OwnerClaimPath { path: dotted.clone() }));
+        }
+        if raw.equals.get_ref().is_empty() {
+            return Err(self.error(raw.equals.span(), Problem::OwnerClaimEquals));
+        }
+        Ok(Claim {
+            path,
+            equals: raw.equals.get_ref().clone(),
+        })
     }
 
     fn policy(&self, policy: &Spanned<RawPolicy>) -> Result<Policy> {
@@ -364,7 +432,7 @@ impl Validator<'_> {
 mod tests {
     use super::super::tests::{MINIMAL, accepts, rejects};
     use crate::error::Problem;
-    use crate::model::{Command, Owner, Role};
+    use crate::model::{Claim, Command, Owner, Role};
 
     /// `notes` belongs to `user_id` (line 2) and holds PHI in `body` (line 7).
     const OWNED: &str = r#"[tables.notes]
@@ -396,10 +464,15 @@ body = { type = "text", class = "phi" }
                 "notes_owner_delete"
             ]
         );
-        let expr = "(select auth.uid()) = user_id";
+        let read = "(select auth.uid()) = user_id";
+        let write = format!("{read} and not coalesce(((select auth.jwt()) ->> 'is_anonymous')::boolean, false)");
+        assert_eq!(notes.policies[0].using.as_deref(), Some(read));
         assert_eq!(notes.policies[1].using, None);
-        assert_eq!(notes.policies[1].with_check.as_deref(), Some(expr));
-        assert_eq!(notes.policies[2].using.as_deref(), Some(expr));
+        assert_eq!(notes.policies[1].with_check.as_deref(), Some(write.as_str()));
+        assert_eq!(notes.policies[2].using.as_deref(), Some(write.as_str()));
+        assert_eq!(notes.policies[2].with_check.as_deref(), Some(write.as_str()));
+        assert_eq!(notes.policies[3].using.as_deref(), Some(write.as_str()));
+        assert_eq!(notes.owner_claim, None);
         assert!(notes.policies.iter().all(|p| p.roles == [Role::Authenticated]));
         let grants: Vec<(Role, usize)> = notes.grants.iter().map(|g| (g.role, g.privileges.len())).collect();
         assert_eq!(grants, [(Role::Authenticated, 4), (Role::ServiceRole, 4)]);
@@ -438,6 +511,110 @@ note_id = {{ type = "uuid", class = "public", references = {{ table = "notes", c
             &text.replacen(r#"owner = { via = "note_id" }"#, r#"owner = { via = "id" }"#, 1),
             10,
             Problem::OwnerViaNotForeignKey { column: "id".into() },
+        );
+    }
+
+    #[test]
+    fn an_owner_claim_is_required_by_every_policy_and_inherited_through_via() {
+        let text = format!(
+            r#"{}
+[tables.replies]
+owner = {{ via = "note_id" }}
+indexes = [{{ columns = ["note_id"] }}]
+
+[tables.replies.columns]
+id = {{ type = "uuid", primary_key = true, class = "public" }}
+note_id = {{ type = "uuid", class = "public", references = {{ table = "notes", column = "id" }} }}
+"#,
+            OWNED.replacen(
+                r#"owner = { column = "user_id" }"#,
+                r#"owner = { column = "user_id", claim = { path = "app_metadata.role", equals = "doctor" } }"#,
+                1
+            )
+        );
+        let schema = accepts(&text);
+        let claim = "((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'doctor'";
+        let anonymous = "not coalesce(((select auth.jwt()) ->> 'is_anonymous')::boolean, false)";
+        let notes = schema.table("notes").expect("table notes");
+        assert_eq!(
+            notes.owner_claim,
+            Some(Claim {
+                path: vec!["app_metadata".into(), "role".into()],
+                equals: "doctor".into()
+            })
+        );
+        let read = format!("(select auth.uid()) = user_id and {claim}");
+        assert_eq!(notes.policies[0].using.as_deref(), Some(read.as_str()));
+        let write = format!("{read} and {anonymous}");
+        assert_eq!(notes.policies[1].with_check.as_deref(), Some(write.as_str()));
+        let replies = schema.table("replies").expect("table replies");
+        assert_eq!(replies.owner_claim, notes.owner_claim);
+        assert_eq!(
+            replies.policies[3].using.as_deref(),
+            Some(
+                format!(
+                    "exists (select 1 from public.notes parent where parent.id = replies.note_id and parent.user_id = (select auth.uid())) and {claim} and {anonymous}"
+                )
+                .as_str()
+            )
+        );
+        // The claim belongs to the parent's rule.
+        rejects(
+            &text.replacen(
+                r#"owner = { via = "note_id" }"#,
+                r#"owner = { via = "note_id", claim = { path = "app_metadata.role", equals = "doctor" } }"#,
+                1,
+            ),
+            10,
+            Problem::OwnerClaimOnVia,
+        );
+        // A deeper path, and a value with a quote, are written as literals.
+        let deep = accepts(&OWNED.replacen(
+            r#"owner = { column = "user_id" }"#,
+            r#"owner = { column = "user_id", claim = { path = "app_metadata.practice.kind", equals = "o'clock" } }"#,
+            1,
+        ));
+        assert_eq!(
+            deep.table("notes").and_then(|t| t.policies[0].using.as_deref()),
+            Some(
+                "(select auth.uid()) = user_id and ((select auth.jwt()) -> 'app_metadata' -> 'practice' ->> 'kind') = 'o''clock'"
+            )
+        );
+    }
+
+    #[test]
+    fn refuses_an_owner_claim_the_user_could_set_themselves() {
+        let with_claim = |claim: &str| {
+            OWNED.replacen(
+                r#"owner = { column = "user_id" }"#,
+                &format!(r#"owner = {{ column = "user_id", claim = {claim} }}"#),
+                1,
+            )
+        };
+        rejects(
+            &with_claim(r#"{ path = "user_metadata.role", equals = "doctor" }"#),
+            2,
+            Problem::OwnerClaimUserMetadata {
+                path: "user_metadata.role".into(),
+            },
+        );
+        for path in [
+            "role",
+            "app_metadata",
+            "email.role",
+            "app_metadata..role",
+            "app_metadata.ro le",
+        ] {
+            rejects(
+                &with_claim(&format!(r#"{{ path = "{path}", equals = "doctor" }}"#)),
+                2,
+                Problem::OwnerClaimPath { path: path.into() },
+            );
+        }
+        rejects(
+            &with_claim(r#"{ path = "app_metadata.role", equals = "" }"#),
+            2,
+            Problem::OwnerClaimEquals,
         );
     }
 

@@ -116,6 +116,7 @@ impl Validator<'_> {
             grants: Vec::new(),
             triggers: Vec::new(),
             owner: None,
+            owner_claim: None,
         })
     }
 
