@@ -158,6 +158,10 @@ struct OwnedTests {
     setup: Vec<String>,
     claims_a: String,
     claims_b: String,
+    /// Doctor A's claims in an anonymous sign-in's token.
+    claims_a_anonymous: String,
+    /// Doctor A's id without the claim the owner rule requires, when it requires one.
+    claims_a_unmarked: Option<String>,
     insert_a: String,
     insert_b: String,
     filter_a: String,
@@ -167,7 +171,7 @@ struct OwnedTests {
 
 /// Tests in the template outside the role loops: RLS, and the owned-row block.
 const RLS_TESTS: usize = 1;
-const OWNED_TESTS: usize = 10;
+const OWNED_TESTS: usize = 13;
 
 impl TableTests {
     fn new(schema: &Schema, table: &Table) -> TableTests {
@@ -235,7 +239,9 @@ impl TableTests {
             + privileges.len()
             + anon_denied.len()
             + usize::from(anon_select_granted)
-            + if owned.is_some() { OWNED_TESTS } else { 0 };
+            + owned
+                .as_ref()
+                .map_or(0, |o| OWNED_TESTS + usize::from(o.claims_a_unmarked.is_some()));
         TableTests {
             table: table.name.clone(),
             regclass: quote_literal(&relation),
@@ -281,8 +287,19 @@ impl<'a> RowMaker<'a> {
     fn owned_tests(mut self, table: &Table, relation: &str) -> OwnedTests {
         let values_a = self.row(table, 0, 0);
         let values_b = self.row(table, 1, 0);
-        let claims =
-            |doctor: &str| quote_literal(&serde_json::json!({ "sub": doctor, "role": "authenticated" }).to_string());
+        // A doctor's token: signed in, not anonymously, with the claim the owner rule requires.
+        let token = |doctor: &str, anonymous: bool, marked: bool| {
+            let mut claims = serde_json::json!({ "sub": doctor, "role": "authenticated", "is_anonymous": anonymous });
+            if let Some(claim) = table.owner_claim.as_ref().filter(|_| marked) {
+                let mut at = &mut claims;
+                for key in &claim.path {
+                    at = &mut at[key.as_str()];
+                }
+                *at = serde_json::Value::String(claim.equals.clone());
+            }
+            quote_literal(&claims.to_string())
+        };
+        let claims = |doctor: &str| token(doctor, false, true);
         let key_columns: Vec<&String> = table
             .primary_key
             .columns
@@ -311,6 +328,8 @@ impl<'a> RowMaker<'a> {
             setup: std::mem::take(&mut self.setup),
             claims_a: claims(DOCTOR_A),
             claims_b: claims(DOCTOR_B),
+            claims_a_anonymous: token(DOCTOR_A, true, true),
+            claims_a_unmarked: table.owner_claim.as_ref().map(|_| token(DOCTOR_A, false, false)),
             insert_a: insert(relation, &values_a),
             insert_b: insert(relation, &values_b),
             filter_a: filter(&values_a),

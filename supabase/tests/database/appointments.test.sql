@@ -2,7 +2,7 @@
 -- Do not edit: change schema.toml and run `supaschema pgtap`.
 begin;
 set local search_path = public, extensions;
-select plan(18);
+select plan(22);
 
 select is(
   (select relrowsecurity from pg_catalog.pg_class where oid = 'public.appointments'::regclass),
@@ -30,10 +30,10 @@ insert into public.patients (doctor_id, full_name, id) values ('b0000000-0000-40
 
 -- The owner writes and reads their own row.
 set local role authenticated;
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 select lives_ok($test$insert into public.appointments (doctor_id, ends_at, id, patient_id, starts_at) values ('a0000000-0000-4000-8000-00000000000a', '2030-01-07 12:00:00+00', '00000001-0000-4000-8000-0000001c1068', '00000001-0000-4000-8000-00000015939c', '2030-01-07 11:00:00+00')$test$, 'a doctor can insert their own row into appointments');
 
-set local request.jwt.claims = '{"role":"authenticated","sub":"b0000000-0000-4000-8000-00000000000b"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"b0000000-0000-4000-8000-00000000000b"}';
 select lives_ok($test$insert into public.appointments (doctor_id, ends_at, id, patient_id, starts_at) values ('b0000000-0000-4000-8000-00000000000b', '2030-01-07 12:00:00+00', '00000001-0000-4000-8000-0000001c1069', '00000001-0000-4000-8000-00000015939d', '2030-01-07 11:00:00+00')$test$, 'another doctor can insert their own row into appointments');
 select throws_ok(
   $test$insert into public.appointments (doctor_id, ends_at, id, patient_id, starts_at) values ('a0000000-0000-4000-8000-00000000000a', '2030-01-07 12:00:00+00', '00000001-0000-4000-8000-0000001c1068', '00000001-0000-4000-8000-00000015939c', '2030-01-07 11:00:00+00')$test$, '42501', null,
@@ -46,11 +46,27 @@ select is(count(*), 0::bigint, 'a doctor cannot update another doctor''s row in 
 with removed as (delete from public.appointments where id = '00000001-0000-4000-8000-0000001c1068' returning 1)
 select is(count(*), 0::bigint, 'a doctor cannot delete another doctor''s row in appointments') from removed;
 
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 select is((select count(*) from public.appointments where id = '00000001-0000-4000-8000-0000001c1068'), 1::bigint,
   'a doctor can read their own row in appointments');
 with changed as (update public.appointments set id = id where id = '00000001-0000-4000-8000-0000001c1068' returning 1)
 select is(count(*), 1::bigint, 'a doctor can update their own row in appointments') from changed;
+
+-- An anonymous sign-in (anyone can get one) writes nothing, even with the owner's id.
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":true,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+select throws_ok(
+  $test$insert into public.appointments (doctor_id, ends_at, id, patient_id, starts_at) values ('a0000000-0000-4000-8000-00000000000a', '2030-01-07 12:00:00+00', '00000001-0000-4000-8000-0000001c1068', '00000001-0000-4000-8000-00000015939c', '2030-01-07 11:00:00+00')$test$, '42501', null,
+  'an anonymous sign-in cannot insert into appointments'
+);
+with changed as (update public.appointments set id = id where id = '00000001-0000-4000-8000-0000001c1068' returning 1)
+select is(count(*), 0::bigint, 'an anonymous sign-in cannot update its row in appointments') from changed;
+with removed as (delete from public.appointments where id = '00000001-0000-4000-8000-0000001c1068' returning 1)
+select is(count(*), 0::bigint, 'an anonymous sign-in cannot delete its row in appointments') from removed;
+
+-- A user the backend did not mark with the owner rule's claim sees nothing, even their own row.
+set local request.jwt.claims = '{"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+select is((select count(*) from public.appointments where id = '00000001-0000-4000-8000-0000001c1068'), 0::bigint,
+  'a user without the owner claim cannot read their row in appointments');
 
 -- The backend (service_role bypasses row level security) sees every doctor's rows.
 set local role service_role;
@@ -59,7 +75,7 @@ select is((select count(*) from public.appointments where (id = '00000001-0000-4
   'service_role reads every doctor''s rows in appointments');
 
 set local role authenticated;
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 with removed as (delete from public.appointments where id = '00000001-0000-4000-8000-0000001c1068' returning 1)
 select is(count(*), 1::bigint, 'a doctor can delete their own row in appointments') from removed;
 

@@ -2,7 +2,7 @@
 -- Do not edit: change schema.toml and run `supaschema pgtap`.
 begin;
 set local search_path = public, extensions;
-select plan(18);
+select plan(22);
 
 select is(
   (select relrowsecurity from pg_catalog.pg_class where oid = 'public.availability'::regclass),
@@ -28,10 +28,10 @@ insert into auth.users (id, email) values ('a0000000-0000-4000-8000-00000000000a
 
 -- The owner writes and reads their own row.
 set local role authenticated;
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 select lives_ok($test$insert into public.availability (day_of_week, doctor_id, end_time, id, start_time, time_zone) values (1, 'a0000000-0000-4000-8000-00000000000a', '12:00', '00000001-0000-4000-8000-00000013cf36', '11:00', 'sample 1')$test$, 'a doctor can insert their own row into availability');
 
-set local request.jwt.claims = '{"role":"authenticated","sub":"b0000000-0000-4000-8000-00000000000b"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"b0000000-0000-4000-8000-00000000000b"}';
 select lives_ok($test$insert into public.availability (day_of_week, doctor_id, end_time, id, start_time, time_zone) values (2, 'b0000000-0000-4000-8000-00000000000b', '12:00', '00000001-0000-4000-8000-00000013cf37', '11:00', 'sample 2')$test$, 'another doctor can insert their own row into availability');
 select throws_ok(
   $test$insert into public.availability (day_of_week, doctor_id, end_time, id, start_time, time_zone) values (1, 'a0000000-0000-4000-8000-00000000000a', '12:00', '00000001-0000-4000-8000-00000013cf36', '11:00', 'sample 1')$test$, '42501', null,
@@ -44,11 +44,27 @@ select is(count(*), 0::bigint, 'a doctor cannot update another doctor''s row in 
 with removed as (delete from public.availability where id = '00000001-0000-4000-8000-00000013cf36' returning 1)
 select is(count(*), 0::bigint, 'a doctor cannot delete another doctor''s row in availability') from removed;
 
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 select is((select count(*) from public.availability where id = '00000001-0000-4000-8000-00000013cf36'), 1::bigint,
   'a doctor can read their own row in availability');
 with changed as (update public.availability set id = id where id = '00000001-0000-4000-8000-00000013cf36' returning 1)
 select is(count(*), 1::bigint, 'a doctor can update their own row in availability') from changed;
+
+-- An anonymous sign-in (anyone can get one) writes nothing, even with the owner's id.
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":true,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+select throws_ok(
+  $test$insert into public.availability (day_of_week, doctor_id, end_time, id, start_time, time_zone) values (1, 'a0000000-0000-4000-8000-00000000000a', '12:00', '00000001-0000-4000-8000-00000013cf36', '11:00', 'sample 1')$test$, '42501', null,
+  'an anonymous sign-in cannot insert into availability'
+);
+with changed as (update public.availability set id = id where id = '00000001-0000-4000-8000-00000013cf36' returning 1)
+select is(count(*), 0::bigint, 'an anonymous sign-in cannot update its row in availability') from changed;
+with removed as (delete from public.availability where id = '00000001-0000-4000-8000-00000013cf36' returning 1)
+select is(count(*), 0::bigint, 'an anonymous sign-in cannot delete its row in availability') from removed;
+
+-- A user the backend did not mark with the owner rule's claim sees nothing, even their own row.
+set local request.jwt.claims = '{"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+select is((select count(*) from public.availability where id = '00000001-0000-4000-8000-00000013cf36'), 0::bigint,
+  'a user without the owner claim cannot read their row in availability');
 
 -- The backend (service_role bypasses row level security) sees every doctor's rows.
 set local role service_role;
@@ -57,7 +73,7 @@ select is((select count(*) from public.availability where (id = '00000001-0000-4
   'service_role reads every doctor''s rows in availability');
 
 set local role authenticated;
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 with removed as (delete from public.availability where id = '00000001-0000-4000-8000-00000013cf36' returning 1)
 select is(count(*), 1::bigint, 'a doctor can delete their own row in availability') from removed;
 

@@ -2,7 +2,7 @@
 -- Do not edit: change schema.toml and run `supaschema pgtap`.
 begin;
 set local search_path = public, extensions;
-select plan(18);
+select plan(22);
 
 select is(
   (select relrowsecurity from pg_catalog.pg_class where oid = 'public.blocked_times'::regclass),
@@ -28,10 +28,10 @@ insert into auth.users (id, email) values ('a0000000-0000-4000-8000-00000000000a
 
 -- The owner writes and reads their own row.
 set local role authenticated;
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 select lives_ok($test$insert into public.blocked_times (doctor_id, ends_at, id, starts_at) values ('a0000000-0000-4000-8000-00000000000a', '2030-01-07 11:00:00+00', '00000001-0000-4000-8000-0000001bade6', '2030-01-07 10:00:00+00')$test$, 'a doctor can insert their own row into blocked_times');
 
-set local request.jwt.claims = '{"role":"authenticated","sub":"b0000000-0000-4000-8000-00000000000b"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"b0000000-0000-4000-8000-00000000000b"}';
 select lives_ok($test$insert into public.blocked_times (doctor_id, ends_at, id, starts_at) values ('b0000000-0000-4000-8000-00000000000b', '2030-01-07 11:00:00+00', '00000001-0000-4000-8000-0000001bade7', '2030-01-07 10:00:00+00')$test$, 'another doctor can insert their own row into blocked_times');
 select throws_ok(
   $test$insert into public.blocked_times (doctor_id, ends_at, id, starts_at) values ('a0000000-0000-4000-8000-00000000000a', '2030-01-07 11:00:00+00', '00000001-0000-4000-8000-0000001bade6', '2030-01-07 10:00:00+00')$test$, '42501', null,
@@ -44,11 +44,27 @@ select is(count(*), 0::bigint, 'a doctor cannot update another doctor''s row in 
 with removed as (delete from public.blocked_times where id = '00000001-0000-4000-8000-0000001bade6' returning 1)
 select is(count(*), 0::bigint, 'a doctor cannot delete another doctor''s row in blocked_times') from removed;
 
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 select is((select count(*) from public.blocked_times where id = '00000001-0000-4000-8000-0000001bade6'), 1::bigint,
   'a doctor can read their own row in blocked_times');
 with changed as (update public.blocked_times set id = id where id = '00000001-0000-4000-8000-0000001bade6' returning 1)
 select is(count(*), 1::bigint, 'a doctor can update their own row in blocked_times') from changed;
+
+-- An anonymous sign-in (anyone can get one) writes nothing, even with the owner's id.
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":true,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+select throws_ok(
+  $test$insert into public.blocked_times (doctor_id, ends_at, id, starts_at) values ('a0000000-0000-4000-8000-00000000000a', '2030-01-07 11:00:00+00', '00000001-0000-4000-8000-0000001bade6', '2030-01-07 10:00:00+00')$test$, '42501', null,
+  'an anonymous sign-in cannot insert into blocked_times'
+);
+with changed as (update public.blocked_times set id = id where id = '00000001-0000-4000-8000-0000001bade6' returning 1)
+select is(count(*), 0::bigint, 'an anonymous sign-in cannot update its row in blocked_times') from changed;
+with removed as (delete from public.blocked_times where id = '00000001-0000-4000-8000-0000001bade6' returning 1)
+select is(count(*), 0::bigint, 'an anonymous sign-in cannot delete its row in blocked_times') from removed;
+
+-- A user the backend did not mark with the owner rule's claim sees nothing, even their own row.
+set local request.jwt.claims = '{"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+select is((select count(*) from public.blocked_times where id = '00000001-0000-4000-8000-0000001bade6'), 0::bigint,
+  'a user without the owner claim cannot read their row in blocked_times');
 
 -- The backend (service_role bypasses row level security) sees every doctor's rows.
 set local role service_role;
@@ -57,7 +73,7 @@ select is((select count(*) from public.blocked_times where (id = '00000001-0000-
   'service_role reads every doctor''s rows in blocked_times');
 
 set local role authenticated;
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 with removed as (delete from public.blocked_times where id = '00000001-0000-4000-8000-0000001bade6' returning 1)
 select is(count(*), 1::bigint, 'a doctor can delete their own row in blocked_times') from removed;
 

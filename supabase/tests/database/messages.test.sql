@@ -2,7 +2,7 @@
 -- Do not edit: change schema.toml and run `supaschema pgtap`.
 begin;
 set local search_path = public, extensions;
-select plan(18);
+select plan(22);
 
 select is(
   (select relrowsecurity from pg_catalog.pg_class where oid = 'public.messages'::regclass),
@@ -32,10 +32,10 @@ insert into public.conversations (channel, doctor_id, id, patient_id) values ('w
 
 -- The owner writes and reads their own row.
 set local role authenticated;
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 select lives_ok($test$insert into public.messages (content, conversation_id, doctor_id, id, sender) values ('sample 1', '00000001-0000-4000-8000-00000009b220', 'a0000000-0000-4000-8000-00000000000a', '00000001-0000-4000-8000-0000000af598', 'patient')$test$, 'a doctor can insert their own row into messages');
 
-set local request.jwt.claims = '{"role":"authenticated","sub":"b0000000-0000-4000-8000-00000000000b"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"b0000000-0000-4000-8000-00000000000b"}';
 select lives_ok($test$insert into public.messages (content, conversation_id, doctor_id, id, sender) values ('sample 2', '00000001-0000-4000-8000-00000009b221', 'b0000000-0000-4000-8000-00000000000b', '00000001-0000-4000-8000-0000000af599', 'patient')$test$, 'another doctor can insert their own row into messages');
 select throws_ok(
   $test$insert into public.messages (content, conversation_id, doctor_id, id, sender) values ('sample 1', '00000001-0000-4000-8000-00000009b220', 'a0000000-0000-4000-8000-00000000000a', '00000001-0000-4000-8000-0000000af598', 'patient')$test$, '42501', null,
@@ -48,11 +48,27 @@ select is(count(*), 0::bigint, 'a doctor cannot update another doctor''s row in 
 with removed as (delete from public.messages where id = '00000001-0000-4000-8000-0000000af598' returning 1)
 select is(count(*), 0::bigint, 'a doctor cannot delete another doctor''s row in messages') from removed;
 
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 select is((select count(*) from public.messages where id = '00000001-0000-4000-8000-0000000af598'), 1::bigint,
   'a doctor can read their own row in messages');
 with changed as (update public.messages set id = id where id = '00000001-0000-4000-8000-0000000af598' returning 1)
 select is(count(*), 1::bigint, 'a doctor can update their own row in messages') from changed;
+
+-- An anonymous sign-in (anyone can get one) writes nothing, even with the owner's id.
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":true,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+select throws_ok(
+  $test$insert into public.messages (content, conversation_id, doctor_id, id, sender) values ('sample 1', '00000001-0000-4000-8000-00000009b220', 'a0000000-0000-4000-8000-00000000000a', '00000001-0000-4000-8000-0000000af598', 'patient')$test$, '42501', null,
+  'an anonymous sign-in cannot insert into messages'
+);
+with changed as (update public.messages set id = id where id = '00000001-0000-4000-8000-0000000af598' returning 1)
+select is(count(*), 0::bigint, 'an anonymous sign-in cannot update its row in messages') from changed;
+with removed as (delete from public.messages where id = '00000001-0000-4000-8000-0000000af598' returning 1)
+select is(count(*), 0::bigint, 'an anonymous sign-in cannot delete its row in messages') from removed;
+
+-- A user the backend did not mark with the owner rule's claim sees nothing, even their own row.
+set local request.jwt.claims = '{"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+select is((select count(*) from public.messages where id = '00000001-0000-4000-8000-0000000af598'), 0::bigint,
+  'a user without the owner claim cannot read their row in messages');
 
 -- The backend (service_role bypasses row level security) sees every doctor's rows.
 set local role service_role;
@@ -61,7 +77,7 @@ select is((select count(*) from public.messages where (id = '00000001-0000-4000-
   'service_role reads every doctor''s rows in messages');
 
 set local role authenticated;
-set local request.jwt.claims = '{"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
+set local request.jwt.claims = '{"app_metadata":{"role":"doctor"},"is_anonymous":false,"role":"authenticated","sub":"a0000000-0000-4000-8000-00000000000a"}';
 with removed as (delete from public.messages where id = '00000001-0000-4000-8000-0000000af598' returning 1)
 select is(count(*), 1::bigint, 'a doctor can delete their own row in messages') from removed;
 

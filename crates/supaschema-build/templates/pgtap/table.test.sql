@@ -16,6 +16,8 @@
       users          SQL creating doctors A and B in auth.users
       setup          [sql]: parent rows the table's rows need, inserted before any role switch
       claims_a, claims_b   JSON web token claims of doctor A and B, as string literals
+      claims_a_anonymous   doctor A's claims in an anonymous sign-in's token
+      claims_a_unmarked    null, or doctor A's claims without the claim the owner rule requires
       insert_a, insert_b   inserts of A's and B's row
       filter_a, filter_b   conditions selecting A's and B's row
       touch          a `set` list that writes a row without changing it
@@ -67,6 +69,24 @@ select is((select count(*) from {{ relation }} where {{ owned.filter_a }}), 1::b
   'a doctor can read their own row in {{ table }}');
 with changed as (update {{ relation }} set {{ owned.touch }} where {{ owned.filter_a }} returning 1)
 select is(count(*), 1::bigint, 'a doctor can update their own row in {{ table }}') from changed;
+
+-- An anonymous sign-in (anyone can get one) writes nothing, even with the owner's id.
+set local request.jwt.claims = {{ owned.claims_a_anonymous }};
+select throws_ok(
+  $test${{ owned.insert_a }}$test$, '42501', null,
+  'an anonymous sign-in cannot insert into {{ table }}'
+);
+with changed as (update {{ relation }} set {{ owned.touch }} where {{ owned.filter_a }} returning 1)
+select is(count(*), 0::bigint, 'an anonymous sign-in cannot update its row in {{ table }}') from changed;
+with removed as (delete from {{ relation }} where {{ owned.filter_a }} returning 1)
+select is(count(*), 0::bigint, 'an anonymous sign-in cannot delete its row in {{ table }}') from removed;
+{%- if owned.claims_a_unmarked %}
+
+-- A user the backend did not mark with the owner rule's claim sees nothing, even their own row.
+set local request.jwt.claims = {{ owned.claims_a_unmarked }};
+select is((select count(*) from {{ relation }} where {{ owned.filter_a }}), 0::bigint,
+  'a user without the owner claim cannot read their row in {{ table }}');
+{%- endif %}
 
 -- The backend (service_role bypasses row level security) sees every doctor's rows.
 set local role service_role;

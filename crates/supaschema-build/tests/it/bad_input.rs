@@ -1103,6 +1103,35 @@ fn rule_cases() -> Vec<Case> {
             },
         ),
         case(
+            "an owner claim in user_metadata, which users edit themselves",
+            edit(&[(
+                "owner = { column = \"user_id\" }\n",
+                "owner = { column = \"user_id\", claim = { path = \"user_metadata.role\", equals = \"doctor\" } }\n",
+            )]),
+            "user_metadata.role",
+            Problem::OwnerClaimUserMetadata {
+                path: "user_metadata.role".into(),
+            },
+        ),
+        case(
+            "an owner claim outside app_metadata",
+            edit(&[(
+                "owner = { column = \"user_id\" }\n",
+                "owner = { column = \"user_id\", claim = { path = \"email\", equals = \"a@b.c\" } }\n",
+            )]),
+            "claim = {",
+            Problem::OwnerClaimPath { path: "email".into() },
+        ),
+        case(
+            "an owner claim of its own on a table owned via a parent",
+            edit(&[(
+                "owner = { via = \"note_id\" }\n",
+                "owner = { via = \"note_id\", claim = { path = \"app_metadata.role\", equals = \"doctor\" } }\n",
+            )]),
+            "claim = {",
+            Problem::OwnerClaimOnVia,
+        ),
+        case(
             "a policy letting anon at a PHI table",
             edit(&[(
                 "[tables.notes.columns]",

@@ -116,6 +116,20 @@ fn create_table() {
     evolve("create_table", &format!("{BASE}{NOTES_TABLE}"));
 }
 
+/// Requiring a claim of the owner replaces the four owner policies, and nothing else.
+#[test]
+fn add_owner_claim() {
+    let edited = edit(
+        r#"[tables.clinics]
+comment = "A practice."
+owner = { column = "owner_id" }"#,
+        r#"[tables.clinics]
+comment = "A practice."
+owner = { column = "owner_id", claim = { path = "app_metadata.role", equals = "doctor" } }"#,
+    );
+    evolve("add_owner_claim", &edited);
+}
+
 #[test]
 fn drop_table() {
     let with_notes = format!("{BASE}{NOTES_TABLE}");

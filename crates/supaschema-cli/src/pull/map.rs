@@ -84,7 +84,8 @@ pub struct PulledTable {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OwnerForm {
-    Column(String),
+    /// The owner column, and the claim the rule requires: (dotted path, value).
+    Column(String, Option<(String, String)>),
     Via(String),
 }
 
@@ -840,9 +841,11 @@ fn index_method(method: &str) -> Option<&str> {
 }
 
 /// The owner rule, when the table has the four policies `owner = {...}` stands for: named
-/// `<table>_owner_<command>`, permissive, for `authenticated`, each comparing the same column
-/// with `(select auth.uid())` (or, through a parent, the same `exists`). The comparison of the
-/// whole catalog afterwards confirms it; [`Pulled::without_owner_form`] undoes it otherwise.
+/// `<table>_owner_<command>`, permissive, for `authenticated`; the select policy requires the
+/// owner (`(select auth.uid())` compared with a column or, through a parent, an `exists`) and
+/// perhaps an `app_metadata` claim; the writing ones require the same and that the sign-in is not
+/// anonymous. The comparison of the whole catalog afterwards confirms it;
+/// [`Pulled::without_owner_form`] undoes it otherwise.
 fn owner_form(table: &LiveTable, live: &Live, policies: &[PulledPolicy]) -> Option<(OwnerForm, Vec<String>)> {
     let t = &table.name;
     let find = |command: &str| {
@@ -855,17 +858,25 @@ fn owner_form(table: &LiveTable, live: &Live, policies: &[PulledPolicy]) -> Opti
     let insert = find("insert")?;
     let update = find("update")?;
     let delete = find("delete")?;
-    let expr = select.using.clone()?;
+    let read = conjuncts(select.using.as_deref()?);
+    let mut write = read.clone();
+    write.push(NOT_ANONYMOUS.to_owned());
+    let writes = |clause: &Option<String>| clause.as_deref().is_some_and(|c| conjuncts(c) == write);
     let same = select.with_check.is_none()
         && insert.using.is_none()
-        && insert.with_check.as_ref() == Some(&expr)
-        && update.using.as_ref() == Some(&expr)
-        && update.with_check.as_ref() == Some(&expr)
-        && delete.using.as_ref() == Some(&expr)
+        && writes(&insert.with_check)
+        && writes(&update.using)
+        && writes(&update.with_check)
+        && writes(&delete.using)
         && delete.with_check.is_none();
-    if !same {
+    if !same || read.len() > 2 {
         return None;
     }
+    let claim = match read.get(1) {
+        Some(claim) => Some(owner_claim(claim)?),
+        None => None,
+    };
+    let row = read[0].as_str();
     let names = ["select", "insert", "update", "delete"]
         .iter()
         .map(|c| format!("{t}_owner_{c}"))
@@ -876,12 +887,13 @@ fn owner_form(table: &LiveTable, live: &Live, policies: &[PulledPolicy]) -> Opti
             format!("{uid} = {}", column.name),
             format!("{uid} = {}", quote_identifier(&column.name)),
         ];
-        if column.data_type == "uuid" && candidates.contains(&expr) {
-            return Some((OwnerForm::Column(column.name.clone()), names));
+        if column.data_type == "uuid" && candidates.iter().any(|c| c == row) {
+            return Some((OwnerForm::Column(column.name.clone(), claim), names));
         }
     }
-    // Through a parent: the first column of a foreign key to another owned table of `public`.
-    if expr.starts_with("EXISTS ( SELECT 1") {
+    // Through a parent: the first column of a foreign key to another owned table of `public`;
+    // the claim is the parent's.
+    if row.starts_with("EXISTS ( SELECT 1") {
         for c in table.constraints.iter().filter(|c| c.kind == 'f') {
             let Some(fk) = &c.foreign else { continue };
             if fk.target_schema != SCHEMA || &fk.target_table == t {
@@ -894,8 +906,8 @@ fn owner_form(table: &LiveTable, live: &Live, policies: &[PulledPolicy]) -> Opti
                 .policies
                 .iter()
                 .any(|p| p.name == format!("{}_owner_select", parent.name));
-            let mentions = expr.contains(&format!("FROM {} parent", fk.target_table))
-                || expr.contains(&format!("FROM public.{} parent", fk.target_table));
+            let mentions = row.contains(&format!("FROM {} parent", fk.target_table))
+                || row.contains(&format!("FROM public.{} parent", fk.target_table));
             if parent_has_owner && mentions {
                 if let Some(first) = c.columns.first() {
                     return Some((OwnerForm::Via(first.clone()), names));
@@ -904,6 +916,115 @@ fn owner_form(table: &LiveTable, live: &Live, policies: &[PulledPolicy]) -> Opti
         }
     }
     None
+}
+
+/// How PostgreSQL prints the owner rule's refusal of anonymous sign-ins (one term of the
+/// conjunction, without its parentheses).
+const NOT_ANONYMOUS: &str = "NOT COALESCE(((( SELECT auth.jwt() AS jwt) ->> 'is_anonymous'::text))::boolean, false)";
+
+/// The terms of a printed `a AND b AND c` (PostgreSQL prints `((a) AND (b) AND (c))`, the
+/// outer parentheses perhaps already taken off), each without its parentheses; an expression
+/// that is no conjunction is its only term.
+fn conjuncts(expr: &str) -> Vec<String> {
+    let terms = split_and(expr);
+    if terms.len() > 1 {
+        return terms;
+    }
+    match expr.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
+        Some(inner) if split_and(inner).len() > 1 => split_and(inner),
+        _ => vec![expr.to_owned()],
+    }
+}
+
+/// `(a) AND (b)` split at its top level into `a`, `b`; anything else as one term.
+fn split_and(expr: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0usize);
+    let bytes = expr.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => depth -= 1,
+            b' ' if !quoted && depth == 0 && expr[i..].starts_with(" AND ") => {
+                terms.push(&expr[start..i]);
+                i += " AND ".len();
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        if depth < 0 {
+            return vec![expr.to_owned()];
+        }
+        i += 1;
+    }
+    terms.push(&expr[start..]);
+    if depth != 0 || quoted || terms.len() < 2 {
+        return vec![expr.to_owned()];
+    }
+    // Every term is parenthesised as a whole: `(a) AND (b)`, never `(a) = (b) AND …`.
+    let unwrapped: Option<Vec<String>> = terms
+        .iter()
+        .map(|t| {
+            let inner = t.strip_prefix('(')?.strip_suffix(')')?;
+            balanced(inner).then(|| inner.to_owned())
+        })
+        .collect();
+    unwrapped.unwrap_or_else(|| vec![expr.to_owned()])
+}
+
+/// Whether the parentheses outside quotes never close more than they opened, and all close.
+fn balanced(expr: &str) -> bool {
+    let (mut depth, mut quoted) = (0i32, false);
+    for b in expr.bytes() {
+        match b {
+            b'\'' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0 && !quoted
+}
+
+/// The owner claim `((( SELECT auth.jwt() AS jwt) -> 'app_metadata'::text) ->> 'role'::text) =
+/// 'doctor'::text` as (`app_metadata.role`, `doctor`), when it is printed exactly so.
+fn owner_claim(term: &str) -> Option<(String, String)> {
+    let mut literals = Vec::new();
+    let mut rest = term;
+    while let Some(at) = rest.find('\'') {
+        let after = &rest[at + 1..];
+        let mut value = String::new();
+        let mut chars = after.char_indices();
+        let end = loop {
+            match chars.next()? {
+                (i, '\'') if after[i + 1..].starts_with('\'') => {
+                    value.push('\'');
+                    chars.next();
+                }
+                (i, '\'') => break i,
+                (_, c) => value.push(c),
+            }
+        };
+        literals.push(value);
+        rest = &after[end + 1..];
+    }
+    let (equals, path) = literals.split_last()?;
+    if path.len() < 2 || path[0] != "app_metadata" || equals.is_empty() {
+        return None;
+    }
+    let literal = |v: &str| format!("'{}'::text", v.replace('\'', "''"));
+    let mut value = "( SELECT auth.jwt() AS jwt)".to_owned();
+    for (i, key) in path.iter().enumerate() {
+        let arrow = if i + 1 == path.len() { "->>" } else { "->" };
+        value = format!("({value} {arrow} {})", literal(key));
+    }
+    (format!("{value} = {}", literal(equals)) == term).then(|| (path.join("."), equals.clone()))
 }
 
 impl Pulled {
@@ -1230,6 +1351,42 @@ fn guess_classes(tables: &mut [PulledTable]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As PostgreSQL 15 prints the owner policies of
+    /// `owner = { column = "doctor_id", claim = { path = "app_metadata.role", equals = "doctor" } }`.
+    #[test]
+    fn reads_the_owner_rule_and_its_claim_back_from_the_server_spelling() {
+        let row = "( SELECT auth.uid() AS uid) = doctor_id";
+        let claim = "((( SELECT auth.jwt() AS jwt) -> 'app_metadata'::text) ->> 'role'::text) = 'doctor'::text";
+        let read = format!("(({row}) AND ({claim}))");
+        assert_eq!(conjuncts(&read), vec![row.to_owned(), claim.to_owned()]);
+        assert_eq!(conjuncts(row), vec![row.to_owned()]);
+        // As `pull` holds it: the outer parentheses taken off.
+        assert_eq!(
+            conjuncts(&format!("({row}) AND ({claim})")),
+            vec![row.to_owned(), claim.to_owned()]
+        );
+        let written = format!("(({row}) AND ({claim}) AND ({NOT_ANONYMOUS}))");
+        assert_eq!(conjuncts(&written)[2], NOT_ANONYMOUS);
+        // `(a) = (b)` is one term.
+        let compared = "(( SELECT auth.uid() AS uid)) = (doctor_id)";
+        assert_eq!(conjuncts(compared), vec![compared.to_owned()]);
+        assert_eq!(
+            owner_claim(claim),
+            Some(("app_metadata.role".to_owned(), "doctor".to_owned()))
+        );
+        let deep =
+            "(((( SELECT auth.jwt() AS jwt) -> 'app_metadata'::text) -> 'x'::text) ->> 'role'::text) = 'o''k'::text";
+        assert_eq!(
+            owner_claim(deep),
+            Some(("app_metadata.x.role".to_owned(), "o'k".to_owned()))
+        );
+        // user_metadata is no owner claim; nor is another comparison.
+        assert_eq!(owner_claim(&claim.replace("app_metadata", "user_metadata")), None);
+        assert_eq!(owner_claim(&claim.replace(" = ", " <> ")), None);
+        // A parenthesised term that is no conjunction stays whole.
+        assert_eq!(conjuncts("(a) OR (b)"), vec!["(a) OR (b)".to_owned()]);
+    }
 
     #[test]
     fn reads_a_value_set_back_from_the_server_spelling() {

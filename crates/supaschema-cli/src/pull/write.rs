@@ -159,9 +159,19 @@ fn table_table(table: &PulledTable) -> Table {
     if let Some(owner) = &table.owner {
         let mut inline = InlineTable::new();
         match owner {
-            super::map::OwnerForm::Column(c) => inline.insert("column", Value::from(c.as_str())),
-            super::map::OwnerForm::Via(c) => inline.insert("via", Value::from(c.as_str())),
-        };
+            super::map::OwnerForm::Column(c, claim) => {
+                inline.insert("column", Value::from(c.as_str()));
+                if let Some((path, equals)) = claim {
+                    let mut claim = InlineTable::new();
+                    claim.insert("path", Value::from(path.as_str()));
+                    claim.insert("equals", Value::from(equals.as_str()));
+                    inline.insert("claim", Value::InlineTable(claim));
+                }
+            }
+            super::map::OwnerForm::Via(c) => {
+                inline.insert("via", Value::from(c.as_str()));
+            }
+        }
         out["owner"] = Item::Value(Value::InlineTable(inline));
     }
     for (flag, key) in [

@@ -82,8 +82,12 @@ fn the_receptionist_schema_round_trips_and_keeps_its_migrations() {
     let source = TempProject::copy_of(&workspace_root());
     let mut original = TestDb::new(Grants::Explicit);
     source.migrate(&mut original);
-    let (_, run) = round_trip(&mut original, "receptionist");
+    let (pulled, run) = round_trip(&mut original, "receptionist");
     assert!(!run.stderr.contains("left out:"), "{run}");
+    // The owner rules come back in the short form, with the claim they require.
+    let text = std::fs::read_to_string(pulled.path().join("schema.toml")).expect("schema.toml");
+    let owner = r#"owner = { column = "doctor_id", claim = { path = "app_metadata.role", equals = "doctor" } }"#;
+    assert_eq!(text.matches(owner).count(), 6, "{text}");
 
     // Pulled over the project itself (--force), the migrations stay byte for byte, the lock
     // records them, and the build writes nothing.
