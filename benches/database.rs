@@ -251,7 +251,14 @@ fn begin(client: &mut Client, actor: Actor) -> Result<postgres::Transaction<'_>>
     match actor {
         Actor::Doctor(id) => {
             tx.batch_execute("set local role authenticated")?;
-            let claims = serde_json::json!({ "sub": id, "role": "authenticated" }).to_string();
+            // A doctor's token: the owner rules require the backend's mark in app_metadata.
+            let claims = serde_json::json!({
+                "sub": id,
+                "role": "authenticated",
+                "is_anonymous": false,
+                "app_metadata": { "role": "doctor" },
+            })
+            .to_string();
             tx.execute("select set_config('request.jwt.claims', $1, true)", &[&claims])?;
         }
         Actor::ServiceRole => {
