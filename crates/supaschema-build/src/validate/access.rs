@@ -444,6 +444,16 @@ user_id = { type = "uuid", class = "public" }
 body = { type = "text", class = "phi" }
 "#;
 
+    /// A `replies` table owned through its `note_id` parent in [`OWNED`].
+    const REPLIES_VIA: &str = r#"[tables.replies]
+owner = { via = "note_id" }
+indexes = [{ columns = ["note_id"] }]
+
+[tables.replies.columns]
+id = { type = "uuid", primary_key = true, class = "public" }
+note_id = { type = "uuid", class = "public", references = { table = "notes", column = "id" } }
+"#;
+
     /// [`MINIMAL`] with one policy (starting at line 4) of the given keys.
     fn with_policy(keys: &str) -> String {
         format!("{MINIMAL}\n[[tables.notes.policies]]\nname = \"notes_read\"\n{keys}\n")
@@ -480,17 +490,7 @@ body = { type = "text", class = "phi" }
 
     #[test]
     fn expands_owner_via_a_parent_into_an_exists_check() {
-        let text = format!(
-            r#"{OWNED}
-[tables.replies]
-owner = {{ via = "note_id" }}
-indexes = [{{ columns = ["note_id"] }}]
-
-[tables.replies.columns]
-id = {{ type = "uuid", primary_key = true, class = "public" }}
-note_id = {{ type = "uuid", class = "public", references = {{ table = "notes", column = "id" }} }}
-"#
-        );
+        let text = format!("{OWNED}\n{REPLIES_VIA}");
         let schema = accepts(&text);
         let replies = schema.table("replies").expect("table replies");
         assert_eq!(replies.owner, Some(Owner::Via("note_id".into())));
@@ -517,15 +517,7 @@ note_id = {{ type = "uuid", class = "public", references = {{ table = "notes", c
     #[test]
     fn an_owner_claim_is_required_by_every_policy_and_inherited_through_via() {
         let text = format!(
-            r#"{}
-[tables.replies]
-owner = {{ via = "note_id" }}
-indexes = [{{ columns = ["note_id"] }}]
-
-[tables.replies.columns]
-id = {{ type = "uuid", primary_key = true, class = "public" }}
-note_id = {{ type = "uuid", class = "public", references = {{ table = "notes", column = "id" }} }}
-"#,
+            "{}\n{REPLIES_VIA}",
             OWNED.replacen(
                 r#"owner = { column = "user_id" }"#,
                 r#"owner = { column = "user_id", claim = { path = "app_metadata.role", equals = "doctor" } }"#,
