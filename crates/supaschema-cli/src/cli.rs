@@ -135,7 +135,8 @@ where
     match execute(&cli, out, err) {
         Ok(outcome) => outcome.exit_code(),
         Err(error) => {
-            let _ = writeln!(err, "error: {error}");
+            let title = if error.has_title() { "" } else { "error: " };
+            let _ = writeln!(err, "{title}{error}");
             error.exit_code()
         }
     }

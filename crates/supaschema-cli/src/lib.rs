@@ -171,6 +171,11 @@ impl DeployError {
         }
     }
 
+    /// Whether the error renders its own `error:` title, as a schema error's snippet does.
+    pub fn has_title(&self) -> bool {
+        matches!(self, DeployError::Generator(supaschema_build::Error::Schema(_)))
+    }
+
     pub(crate) fn database(context: impl Into<String>, error: &postgres::Error) -> DeployError {
         DeployError::Database {
             context: context.into(),

@@ -124,6 +124,10 @@ fn a_check_that_cannot_run_exits_2() {
     std::fs::write(project.path().join("schema.toml"), "tables = 1\n").expect("write");
     let broken = supaschema(project.path(), &["check"], &[]);
     assert_eq!(broken.code, Some(2), "{broken}");
+    // One title: the schema error's own, with its file and line.
+    assert!(broken.stderr.starts_with("error: "), "{broken}");
+    assert!(!broken.stderr.contains("error: error"), "{broken}");
+    assert!(broken.stderr.contains("schema.toml:1:"), "{broken}");
 
     let project = fixture_project();
     let unreachable = supaschema(project.path(), &["check", "--db-url", &unreachable_url()], &[]);
