@@ -385,7 +385,13 @@ fn record_phi_access_refuses_a_missing_user_null_ids_and_free_text_purposes() {
         Option<&'a str>,
         SqlState,
     );
-    let cases: [(&str, Call<'_>); 8] = [
+    let unmarked = Actor::user(a.doctor);
+    let cases: [(&str, Call<'_>); 9] = [
+        // The owned tables require the doctor mark; recording reads does too.
+        (
+            "the owner's id without the doctor mark",
+            (&unmarked, &own, Some("treatment"), SqlState::INSUFFICIENT_PRIVILEGE),
+        ),
         // `authenticated` without a user used to skip the ownership check: any id was recorded.
         (
             "no sub, another doctor's record",
