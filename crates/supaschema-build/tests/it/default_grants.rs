@@ -10,13 +10,19 @@ use supaschema_testkit::{Grants, TempProject, TestDb};
 
 const SCHEMA: &str = patients_schema!("");
 
-/// What the API roles can do with a table and a function the migration role creates by hand
-/// after the generated migration ran, as each role sees it through the API path.
-fn hand_written_reach(schema: &str) -> Vec<(&'static str, bool, bool)> {
+/// A fresh database on the grant regime of projects created before 2026, migrated to `schema`.
+fn migrated_on_the_older_regime(schema: &str) -> TestDb {
     let (_, sql, _) =
         render_schema(&SourceFile::new("schema.toml", schema.to_owned()), None).unwrap_or_else(|e| panic!("{e}"));
     let mut db = TestDb::new(Grants::Legacy);
     db.execute(&sql, "the generated migration");
+    db
+}
+
+/// What the API roles can do with a table and a function the migration role creates by hand
+/// after the generated migration ran, as each role sees it through the API path.
+fn hand_written_reach(schema: &str) -> Vec<(&'static str, bool, bool)> {
+    let mut db = migrated_on_the_older_regime(schema);
     db.execute(
         "create table public.scratch (note text); \
          create function public.scratch_count() returns bigint language sql as 'select 1::bigint';",
@@ -104,20 +110,11 @@ fn turning_it_on_and_off_each_writes_one_migration() {
     assert_eq!((reads, calls), (false, true));
 }
 
-/// A user-owned table with an identity key, for the sequence grants.
-const COUNTERS: &str = r#"
-[external."auth.users"]
-columns = { id = "uuid" }
-primary_key = ["id"]
-
-[tables.counters]
-owner = { column = "user_id" }
-indexes = [{ columns = ["user_id"] }]
-
-[tables.counters.columns]
-id = { type = "bigint", identity = "always", primary_key = true, allow = ["non_uuid_key"], class = "administrative" }
-user_id = { type = "uuid", references = { table = "auth.users", column = "id" }, class = "administrative" }
-"#;
+/// The patients schema with an identity column, for the sequence grants.
+const NUMBERED: &str = patients_schema!(
+    r#"visit_no = { type = "bigint", identity = "always", class = "administrative" }
+"#
+);
 
 /// Whether `role` has any privilege on the sequence of `table.column`.
 fn sequence_reachable(db: &mut TestDb, role: &str, table: &str, column: &str) -> bool {
@@ -132,10 +129,7 @@ fn sequence_reachable(db: &mut TestDb, role: &str, table: &str, column: &str) ->
 
 #[test]
 fn identity_sequences_are_revoked_from_the_api_roles_and_inserts_still_work() {
-    let (_, sql, _) =
-        render_schema(&SourceFile::new("schema.toml", COUNTERS.to_owned()), None).unwrap_or_else(|e| panic!("{e}"));
-    let mut db = TestDb::new(Grants::Legacy);
-    db.execute(&sql, "the generated migration");
+    let mut db = migrated_on_the_older_regime(NUMBERED);
     // The control: an identity table made by hand gets the older regime's sequence grants.
     db.execute(
         "create table public.hand_made (id bigint generated always as identity primary key)",
@@ -144,14 +138,14 @@ fn identity_sequences_are_revoked_from_the_api_roles_and_inserts_still_work() {
     assert!(sequence_reachable(&mut db, "anon", "hand_made", "id"));
     for role in ["anon", "authenticated", "service_role"] {
         assert!(
-            !sequence_reachable(&mut db, role, "counters", "id"),
-            "{role} keeps the counters sequence"
+            !sequence_reachable(&mut db, role, "patients", "visit_no"),
+            "{role} keeps the visit_no sequence"
         );
     }
     let user = db.create_user();
     let inserted = db.act(Actor::user(user), |tx| {
         tx.query_one(
-            "insert into public.counters (user_id) values ($1) returning id",
+            "insert into public.patients (doctor_id, full_name) values ($1, 'A. Patient') returning visit_no",
             &[&user],
         )
         .map(|row| row.get::<_, i64>(0))
