@@ -502,7 +502,8 @@ pub enum Error {
     EditedMigration { path: PathBuf },
     #[error(
         "{} records the generated migration {file}, but supabase/migrations/ does not have it.\n\
-         help: restore the file from version control; migrations are never removed once generated", lock.display()
+         help: restore the file from version control; to remove the newest generated migration, run \
+         `supaschema discard`, which rewinds the lock with it", lock.display()
     )]
     MissingMigration { file: String, lock: PathBuf },
     #[error(
@@ -522,6 +523,12 @@ pub enum Error {
         path: PathBuf,
         closest: Option<&'static str>,
     },
+    #[error(
+        "{0}\n\
+         help: restore supabase/ from version control to undo a migration further back; a migration that was applied \
+         stays, and the fix is a new change in schema.toml"
+    )]
+    Discard(crate::discard::Refusal),
     #[error("OUT_DIR is not set: run the generator from a build script, or give Config::out_dir")]
     NoOutDir,
     #[error(

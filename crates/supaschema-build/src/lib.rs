@@ -18,6 +18,7 @@
 
 mod config;
 mod diff;
+pub mod discard;
 mod error;
 mod expr;
 mod ident;
@@ -204,7 +205,7 @@ pub fn adopted_lock(project: &Project, source: &SourceFile) -> Result<(Schema, P
             recorded.push(lock::LockedMigration::new(file.file_name(), &contents));
         }
     }
-    let contents = lock::to_text(&recorded, &schema);
+    let contents = lock::to_text(&recorded, &schema, None);
     Ok((
         schema,
         PlannedFile {
@@ -275,7 +276,9 @@ fn plan_migrations(
         }
     };
     let mut migrations = Vec::new();
+    let mut before_newest = previous.as_ref().and_then(|lock| lock.before_newest.as_ref());
     if !steps.is_empty() {
+        before_newest = previous.as_ref().map(|lock| &lock.schema);
         let sql = renderer.migration(&name, &steps, schema)?;
         let path = reuse.unwrap_or_else(|| {
             let version = write::next_version(&existing, now);
@@ -290,7 +293,7 @@ fn plan_migrations(
             migrations.push(PlannedFile { path, contents: sql });
         }
     }
-    let text = lock::to_text(&recorded, schema);
+    let text = lock::to_text(&recorded, schema, before_newest);
     let lock = (lock_text.as_deref() != Some(text.as_str())).then_some(PlannedFile {
         path: lock_path,
         contents: text,

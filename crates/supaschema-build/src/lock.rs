@@ -21,6 +21,11 @@ pub struct Lock {
     pub format: u32,
     pub migrations: Vec<LockedMigration>,
     pub schema: Schema,
+    /// The schema before the newest generated migration, so `supaschema discard` can remove
+    /// that migration and rewind to it. Absent for the initial migration, for an adopted lock,
+    /// and after a discard (only one step back is kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_newest: Option<Schema>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,20 +87,23 @@ pub fn read(path: &Path) -> Result<Option<(Lock, String)>, Error> {
     Ok(Some((lock, text)))
 }
 
-/// The text of the lock that records `migrations` and `schema`, as committed: pretty JSON,
-/// one value per line, so a diff shows what changed. Written from borrowed parts in the
-/// layout of [`Lock`], so the schema is not copied for it.
-pub fn to_text(migrations: &[LockedMigration], schema: &Schema) -> String {
+/// The text of the lock that records `migrations` and `schema` (and the schema before the
+/// newest migration), as committed: pretty JSON, one value per line, so a diff shows what
+/// changed. Written from borrowed parts in the layout of [`Lock`], so no schema is copied for it.
+pub fn to_text(migrations: &[LockedMigration], schema: &Schema, before_newest: Option<&Schema>) -> String {
     #[derive(Serialize)]
     struct Written<'a> {
         format: u32,
         migrations: &'a [LockedMigration],
         schema: &'a Schema,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        before_newest: Option<&'a Schema>,
     }
     let written = Written {
         format: FORMAT,
         migrations,
         schema,
+        before_newest,
     };
     let mut text = serde_json::to_string_pretty(&written).unwrap_or_default();
     text.push('\n');

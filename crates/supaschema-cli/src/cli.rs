@@ -2,7 +2,7 @@
 //! its own module; this one only parses, dispatches and prints.
 
 use crate::finding::{self, Finding};
-use crate::{DeployError, EXIT_ERROR, Outcome, check, diff, drift, init, pgtap, pull, push, status};
+use crate::{DeployError, EXIT_ERROR, Outcome, check, diff, discard, drift, init, pgtap, pull, push, status};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
@@ -94,6 +94,18 @@ pub enum Command {
         /// Print the findings as JSON: {"findings": [{"kind", "object", "detail"}]}.
         #[arg(long)]
         json: bool,
+    },
+    /// Removes the newest generated migration and rewinds supabase/schema.lock.json to the schema
+    /// before it, so a fix in schema.toml is generated again in its place. Refused when a
+    /// database given with --db-url has it applied.
+    Discard {
+        /// A database the migration may have reached (repeatable); discarding is refused if any
+        /// has it applied. DATABASE_URL is not read.
+        #[arg(long = "db-url", value_name = "URL")]
+        db_urls: Vec<String>,
+        /// Discard without checking a database, for a migration never pushed anywhere.
+        #[arg(long)]
+        force: bool,
     },
     /// Prints the migration the next `cargo build` would write; writes nothing.
     Diff,
@@ -211,6 +223,16 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             let summary = format!("check failed: {} problem(s)", findings.len());
             let ok = "ok: schema.toml is fully materialized and the migrations are consistent";
             Ok(report(out, &findings, *json, "", ok, &summary))
+        }
+        Command::Discard { db_urls, force } => {
+            let discarded = discard::run(&project, db_urls, *force)?;
+            let _ = writeln!(
+                out,
+                "removed {} and rewound supabase/schema.lock.json to the schema before it\n\nNext: fix schema.toml, \
+                 then cargo build (it generates the change again)",
+                discarded.file
+            );
+            Ok(Outcome::Ok)
         }
         Command::Diff => {
             let files = diff::planned(&project)?;

@@ -81,6 +81,15 @@ pub fn describe(config: &Config) -> String {
     format!("{host}:{port}/{database} as {user}")
 }
 
+/// Where a URL points, as [`describe`] shows it; the URL has been connected to already, so it
+/// parses.
+pub fn describe_url(url: &str) -> String {
+    tls::take_settings(url)
+        .ok()
+        .and_then(|(url, _)| Config::from_str(&url).ok())
+        .map_or_else(|| "the database".to_owned(), |config| describe(&config))
+}
+
 /// Opens a connection, over TLS as `sslmode` asks (libpq's meanings; `prefer` by default).
 pub fn connect(url: &str) -> Result<Client, DeployError> {
     let (url, settings) = tls::take_settings(url)?;

@@ -15,6 +15,7 @@ pub mod check;
 pub mod cli;
 pub mod database;
 pub mod diff;
+pub mod discard;
 pub mod drift;
 pub mod file_mode;
 pub mod finding;
@@ -89,6 +90,18 @@ pub enum DeployError {
          depend on the published crates; nothing was written", path.display()
     )]
     NotACheckout { path: PathBuf },
+    #[error(
+        "{file} would be discarded without checking that no database has it applied.\n\
+         help: name every database it may have reached with --db-url (repeatable), or pass --force if it was \
+         never pushed anywhere; nothing was changed"
+    )]
+    DiscardUnchecked { file: String },
+    #[error(
+        "{file} is applied on {target}: a discarded migration would leave that database ahead of the files.\n\
+         help: keep it, and put the fix into schema.toml as a new change (cargo build writes the migration); \
+         nothing was changed"
+    )]
+    DiscardApplied { file: String, target: String },
     #[error("no database to talk to: pass --db-url <url> or set DATABASE_URL")]
     NoDatabaseUrl,
     #[error("the database URL is not valid: {reason}")]
@@ -166,7 +179,8 @@ impl DeployError {
             DeployError::TamperedMigrations(_)
             | DeployError::RemoteVersionsMissingLocally { .. }
             | DeployError::OutOfOrder { .. }
-            | DeployError::MigrationFailed { .. } => 1,
+            | DeployError::MigrationFailed { .. }
+            | DeployError::DiscardApplied { .. } => 1,
             _ => EXIT_ERROR,
         }
     }

@@ -155,7 +155,8 @@ fn apply(client: &mut postgres::Client, file: &Planned<'_>) -> Result<(), Deploy
             "This file does not run in one transaction (as with `supabase db push`): what ran before this \
              statement stays applied, and no history row was written."
         } else {
-            "This file was rolled back; files before it stay applied."
+            "This file was rolled back; files before it stay applied. If it was generated, remove it with \
+             `supaschema discard --db-url <url>`, fix schema.toml and run cargo build to generate it again."
         },
     };
     let mut committed = false;

@@ -5,6 +5,7 @@ mod common;
 
 mod check;
 mod diff;
+mod discard;
 mod drift;
 
 mod init;
