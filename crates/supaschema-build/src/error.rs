@@ -306,6 +306,8 @@ pub enum Problem {
     EmptyColumnList { what: &'static str },
     #[error("`{entry}` does not name a table or a `table.column`")]
     BadMigrationEntry { entry: String },
+    #[error("`{value}` is not a lock timeout")]
+    BadLockTimeout { value: String },
     #[error("the next migration would drop {what} `{name}` and the data in it")]
     DropNotAllowed { what: &'static str, name: String },
     #[error("changing `{column}` from `{from}` to `{to}` can lose or refuse data")]
@@ -431,6 +433,7 @@ impl Problem {
             AuditColumnUnfillable { .. } => "make `actor_id` and `record_id` nullable, and give every other column the trigger does not write a default or `nullable = true`".into(),
             EmptyColumnList { .. } => "list the columns, e.g. `columns = [\"doctor_id\"]`".into(),
             BadMigrationEntry { .. } => "write `\"table\"` or `\"table.column\"`".into(),
+            BadLockTimeout { .. } => "write a whole number of milliseconds, seconds or minutes above zero, such as `lock_timeout = \"5s\"` or `\"500ms\"`: a statement that waits longer for its lock fails, and the migration with it".into(),
             DropNotAllowed { name, .. } => format!("if that is intended, add `allow_drop = [\"{name}\"]` under `[migration]`; to keep the data under a new name, use `renamed_from`"),
             NarrowingNotAllowed { column, .. } => format!("if that is intended, add `allow_narrowing = [\"{column}\"]` under `[migration]`"),
             NotNullWithoutDefault { .. } => "give it a `default`, or add it with `nullable = true`, fill it, and make it NOT NULL in a later change".into(),

@@ -30,14 +30,34 @@ pub struct Schema {
     pub typescript: Option<String>,
 }
 
-/// What the next generated migration is called and which data it may destroy.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// How long a generated migration's statements wait for a lock unless `[migration]` says
+/// otherwise: an `alter table` queued behind a long query would otherwise hold up every later
+/// query on that table for as long as it waits.
+pub const DEFAULT_LOCK_TIMEOUT: &str = "5s";
+
+/// What the next generated migration is called, which data it may destroy, and how long its
+/// statements wait for a lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MigrationSettings {
     pub name: Option<String>,
     /// `table` or `table.column`.
     pub allow_drop: Vec<String>,
     /// `table.column`.
     pub allow_narrowing: Vec<String>,
+    /// A PostgreSQL `lock_timeout` value (`"5s"`, `"500ms"`), set at the top of every new
+    /// migration. Changing it alone writes no migration: it is no database state.
+    pub lock_timeout: String,
+}
+
+impl Default for MigrationSettings {
+    fn default() -> MigrationSettings {
+        MigrationSettings {
+            name: None,
+            allow_drop: Vec::new(),
+            allow_narrowing: Vec::new(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT.to_owned(),
+        }
+    }
 }
 
 impl Schema {

@@ -48,6 +48,8 @@ pub struct RawMigration {
     /// Columns (`"table.column"`) whose type may change in a way that can lose data.
     #[serde(default)]
     pub allow_narrowing: Vec<Name>,
+    /// How long each statement of a new migration waits for a lock (`"5s"`).
+    pub lock_timeout: Option<Name>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -79,6 +79,7 @@ impl Renderer {
             .collect::<Result<Vec<_>, Error>>()?;
         let mut context = Context::new();
         context.insert("name", name);
+        context.insert("lock_timeout", &schema.migration.lock_timeout);
         context.insert("statements", &statements);
         let mut text = trimmed(self.render("sql/migration.sql", &context)?);
         text.push('\n');

@@ -6,6 +6,8 @@ use crate::DeployError;
 use postgres::GenericClient;
 
 /// The CLI's statements (2.117.0, `legacy-migration-history.ts`; Go `pkg/migration/history.go`).
+/// The lock timeout is the CLI's for creating the history table only; a migration's own
+/// transaction waits as long as its file says (generated ones set `lock_timeout` first).
 pub const SET_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '4s'";
 pub const CREATE_SCHEMA: &str = "CREATE SCHEMA IF NOT EXISTS supabase_migrations";
 pub const CREATE_TABLE: &str =

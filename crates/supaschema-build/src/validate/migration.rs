@@ -1,10 +1,10 @@
-//! `[migration]`: what the next migration is called, and which tables and columns it may drop
-//! or narrow.
+//! `[migration]`: what the next migration is called, which tables and columns it may drop
+//! or narrow, and how long its statements wait for a lock.
 
 use super::{Result, Validator};
 use crate::error::Problem;
 use crate::ident::is_safe_identifier;
-use crate::model::MigrationSettings;
+use crate::model::{DEFAULT_LOCK_TIMEOUT, MigrationSettings};
 use crate::read::{Name, RawMigration};
 
 impl Validator<'_> {
@@ -29,8 +29,21 @@ impl Validator<'_> {
                 ))
             }
         };
+        let lock_timeout = match &raw.lock_timeout {
+            Some(value) if is_lock_timeout(value.get_ref()) => value.get_ref().clone(),
+            Some(value) => {
+                return Err(self.error(
+                    value.span(),
+                    Problem::BadLockTimeout {
+                        value: value.get_ref().clone(),
+                    },
+                ));
+            }
+            None => DEFAULT_LOCK_TIMEOUT.to_owned(),
+        };
         Ok(MigrationSettings {
             name,
+            lock_timeout,
             allow_drop: raw.allow_drop.iter().map(|e| path(e, false)).collect::<Result<_>>()?,
             allow_narrowing: raw
                 .allow_narrowing
@@ -39,6 +52,14 @@ impl Validator<'_> {
                 .collect::<Result<_>>()?,
         })
     }
+}
+
+/// A whole number above zero with a unit PostgreSQL reads (`ms`, `s`, `min`): zero would
+/// wait forever, and a value without a unit is easily misread.
+fn is_lock_timeout(value: &str) -> bool {
+    let digits = value.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = value.split_at(digits);
+    (1..=6).contains(&number.len()) && !number.starts_with('0') && matches!(unit, "ms" | "s" | "min")
 }
 
 #[cfg(test)]
@@ -63,6 +84,7 @@ mod tests {
                 name: Some("drop_old_notes".into()),
                 allow_drop: vec!["old_notes".into(), "notes.body".into()],
                 allow_narrowing: vec!["notes.id".into()],
+                ..MigrationSettings::default()
             }
         );
         assert_eq!(accepts(MINIMAL).migration, MigrationSettings::default());
@@ -98,5 +120,25 @@ mod tests {
             5,
             Problem::BadMigrationEntry { entry: "notes".into() },
         );
+    }
+
+    #[test]
+    fn reads_the_lock_timeout_with_a_default_of_a_few_seconds() {
+        assert_eq!(accepts(MINIMAL).migration.lock_timeout, "5s");
+        for value in ["500ms", "2s", "1min"] {
+            let schema = accepts(&migration(&format!("lock_timeout = \"{value}\"")));
+            assert_eq!(schema.migration.lock_timeout, value);
+        }
+    }
+
+    #[test]
+    fn refuses_a_lock_timeout_postgres_would_misread_or_that_waits_forever() {
+        for value in ["5", "0s", "05s", "5 s", "5sec", "1h", "-1s", "s", "1234567ms", "5s'"] {
+            rejects(
+                &migration(&format!("name = \"x\"\nlock_timeout = \"{value}\"")),
+                6,
+                Problem::BadLockTimeout { value: value.into() },
+            );
+        }
     }
 }

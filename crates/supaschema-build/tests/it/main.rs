@@ -32,6 +32,7 @@ mod evolution_property;
 mod evolution_safety;
 mod fuzz_schema;
 mod generated_code;
+mod locks;
 mod snapshots;
 mod supabase_cli;
 mod typescript;
