@@ -102,6 +102,8 @@ struct Phases {
     columns: Vec<Step>,
     add_constraints: Vec<Step>,
     add_foreign_keys: Vec<Step>,
+    /// Checks of the rows of existing tables against the constraints added to them.
+    validate_constraints: Vec<Step>,
     functions: Vec<Step>,
     indexes: Vec<Step>,
     comments: Vec<Step>,
@@ -134,6 +136,7 @@ impl Phases {
             self.columns,
             self.add_constraints,
             self.add_foreign_keys,
+            self.validate_constraints,
             self.functions,
             self.indexes,
             self.comments,
@@ -146,7 +149,18 @@ impl Phases {
         .collect()
     }
 
-    fn add_constraint(&mut self, table: &str, constraint: TableConstraint) {
+    /// On a table that `exists` (and so may hold rows) a check or foreign key is added
+    /// `not valid` and validated in a later statement, so that the rows are not checked under
+    /// the lock that adding takes. A new table is empty and needs neither.
+    fn add_constraint(&mut self, table: &str, constraint: TableConstraint, exists: bool) {
+        let validated_later =
+            exists && matches!(constraint, TableConstraint::Check(_) | TableConstraint::ForeignKey(_));
+        if validated_later {
+            self.validate_constraints.push(Step::ValidateConstraint {
+                table: table.to_owned(),
+                name: constraint.name().to_owned(),
+            });
+        }
         let phase = match constraint {
             TableConstraint::ForeignKey(_) => &mut self.add_foreign_keys,
             _ => &mut self.add_constraints,
@@ -154,6 +168,7 @@ impl Phases {
         phase.push(Step::AddConstraint {
             table: table.to_owned(),
             constraint,
+            not_valid: validated_later,
         });
     }
 }
@@ -253,7 +268,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
             if external || created_before {
                 constraints.push(TableConstraint::ForeignKey(fk.clone()));
             } else {
-                phases.add_constraint(&table.name, TableConstraint::ForeignKey(fk.clone()));
+                phases.add_constraint(&table.name, TableConstraint::ForeignKey(fk.clone()), false);
             }
         }
         phases.create_tables.push(Step::CreateTable {
@@ -311,7 +326,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
                 table: old_table,
                 name: fk.name.clone(),
             });
-            phases.add_constraint(&table, TableConstraint::ForeignKey(fk));
+            phases.add_constraint(&table, TableConstraint::ForeignKey(fk), true);
         }
     }
 
@@ -515,7 +530,7 @@ fn table_changes(
         }
     }
     for new in constraints.added {
-        phases.add_constraint(name, new.clone());
+        phases.add_constraint(name, new.clone(), true);
     }
 
     let old_indexes: Vec<Index> = previous

@@ -68,9 +68,18 @@ pub enum Step {
         column: String,
         change: ColumnChange,
     },
+    /// `not_valid`: a check or foreign key on a table that may hold rows, added without
+    /// checking them; a [`Step::ValidateConstraint`] later checks them.
     AddConstraint {
         table: String,
         constraint: TableConstraint,
+        not_valid: bool,
+    },
+    /// Checks the rows of a constraint added `not valid`: under a lock that lets reads and
+    /// writes go on, where adding it checked them under one that stops them.
+    ValidateConstraint {
+        table: String,
+        name: String,
     },
     DropConstraint {
         table: String,
@@ -225,6 +234,7 @@ impl Step {
             Step::RenameColumn { .. } => "sql/rename_column.sql",
             Step::AlterColumn { .. } => "sql/alter_column.sql",
             Step::AddConstraint { .. } => "sql/add_constraint.sql",
+            Step::ValidateConstraint { .. } => "sql/validate_constraint.sql",
             Step::DropConstraint { .. } => "sql/drop_constraint.sql",
             Step::RenameRelation { .. } => "sql/rename_relation.sql",
             Step::CreateFunction { .. } => "sql/create_function.sql",
@@ -298,6 +308,7 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
         steps.push(Step::AddConstraint {
             table: table.name.clone(),
             constraint,
+            not_valid: false,
         });
     }
     for function in late {
