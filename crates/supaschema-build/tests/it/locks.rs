@@ -3,8 +3,12 @@
 //! after that time instead of holding up every later query on the table.
 
 use postgres::error::SqlState;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 use supaschema_build::{Error, Problem};
-use supaschema_testkit::{Grants, TempProject, TestDb};
+use supaschema_cli::catalog::read_catalog;
+use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh, comparable};
 
 /// Two tables of bookings' shape; the tests evolve `bookings`.
 const BASE: &str = r#"
@@ -90,5 +94,226 @@ fn a_bad_lock_timeout_names_its_line() {
             assert_eq!(e.line(), BASE.lines().count() + 3, "{error}");
         }
         other => panic!("{other}"),
+    }
+}
+
+/// The lock timeout of the migrations `every_kind_of_change` runs.
+const TIMEOUT: Duration = Duration::from_secs(1);
+/// What the clock of a shared machine may add to a wait.
+const SLACK: Duration = Duration::from_millis(500);
+/// Rows in `bookings` before each change, enough that a scan or a rewrite takes a while.
+/// Each booking has a doctor, so that a new foreign key has rows to check.
+const SEED: &str = "insert into public.doctors select gen_random_uuid() from generate_series(1, 100); \
+    with d as (select id, row_number() over () - 1 as n from public.doctors) \
+    insert into public.bookings (doctor_id, seats, memo, reference, starts_at) \
+    select d.id, i % 5 + 1, 'memo ' || i, 'ref-' || i, now() - i * interval '1 minute' \
+    from generate_series(1, 200000) i join d on d.n = i % 100; \
+    analyze public.doctors; analyze public.bookings;";
+
+/// `BASE` with `from` replaced by `to`, and `[migration]` holding `TIMEOUT` and `extra`.
+fn edit(from: &str, to: &str, extra: &str) -> String {
+    assert!(BASE.contains(from), "the base schema contains {from:?}");
+    let timeout = format!("{}ms", TIMEOUT.as_millis());
+    format!(
+        "{}\n[migration]\nlock_timeout = \"{timeout}\"\n{extra}\n",
+        BASE.replacen(from, to, 1)
+    )
+}
+
+/// Each kind of change the planner makes to an existing table, as an edit of `BASE`.
+fn kinds() -> Vec<(&'static str, String)> {
+    let seats = r#"seats = { type = "integer", nullable = true, default = "1", class = "administrative" }"#;
+    let memo = r#"memo = { type = "text", nullable = true, class = "administrative" }"#;
+    let index = r#"indexes = [{ columns = ["doctor_id"] }]"#;
+    let doctor = r#"doctor_id = { type = "uuid", nullable = true, class = "administrative" }"#;
+    let reference = r#"reference = { type = "text", nullable = true, class = "administrative" }"#;
+    let fax = r#"fax = { type = "text", nullable = true, class = "administrative" }"#;
+    let status = r#"status = { type = "text", default = "'new'", class = "administrative" }"#;
+    vec![
+        ("add column", edit(memo, &format!("{memo}\n{fax}"), "")),
+        (
+            "add column with a default",
+            edit(memo, &format!("{memo}\n{status}"), ""),
+        ),
+        (
+            "set default",
+            edit(
+                memo,
+                &memo.replace("nullable = true", "nullable = true, default = \"''\""),
+                "",
+            ),
+        ),
+        (
+            "rename column",
+            edit(
+                memo,
+                &memo.replace("memo = {", "remark = { renamed_from = \"memo\","),
+                "",
+            ),
+        ),
+        ("drop column", edit(memo, "", "allow_drop = [\"bookings.memo\"]")),
+        (
+            "add check",
+            edit(seats, &seats.replace("class", "check = \"seats > 0\", class"), ""),
+        ),
+        (
+            "add foreign key",
+            edit(
+                doctor,
+                &doctor.replace("class", r#"references = { table = "doctors", column = "id" }, class"#),
+                "",
+            ),
+        ),
+        (
+            "add unique",
+            edit(reference, &reference.replace("class", "unique = true, class"), ""),
+        ),
+        (
+            "add index",
+            edit(
+                index,
+                r#"indexes = [{ columns = ["doctor_id"] }, { columns = ["starts_at"] }]"#,
+                "",
+            ),
+        ),
+        ("drop index", edit(index, "", "")),
+        (
+            "set not null",
+            edit(seats, &seats.replace("nullable = true", "nullable = false"), ""),
+        ),
+        (
+            "widen type (rewrites)",
+            edit(seats, &seats.replace("integer", "bigint"), ""),
+        ),
+    ]
+}
+
+/// A connection that inserts into `bookings` until stopped, and reports the longest insert.
+struct Inserter {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<(Duration, usize)>,
+}
+
+impl Inserter {
+    fn start(db: &TestDb) -> Inserter {
+        let mut client = db.connect();
+        client.batch_execute("set statement_timeout = '30s'").expect("set");
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let (mut longest, mut count) = (Duration::ZERO, 0);
+            while !stopped.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                client
+                    .batch_execute("insert into public.bookings default values")
+                    .expect("an insert never fails");
+                longest = longest.max(started.elapsed());
+                count += 1;
+            }
+            (longest, count)
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        Inserter { stop, thread }
+    }
+
+    /// The longest time one insert took, after at least one insert.
+    fn stop(self) -> Duration {
+        std::thread::sleep(Duration::from_millis(100));
+        self.stop.store(true, Ordering::Relaxed);
+        let (longest, count) = self.thread.join().expect("the inserter ran");
+        assert!(count > 0, "the inserter inserted");
+        longest
+    }
+}
+
+/// Runs a migration in one transaction, as `supaschema push` and the Supabase CLI do.
+fn apply(client: &mut postgres::Client, sql: &str) -> Result<Duration, postgres::Error> {
+    let started = Instant::now();
+    let mut tx = client.transaction()?;
+    tx.batch_execute(sql)?;
+    tx.commit()?;
+    Ok(started.elapsed())
+}
+
+/// What one kind of change did to the inserter.
+struct Measured {
+    kind: &'static str,
+    /// With a reader's transaction open on the table: `None` when the migration completed, else
+    /// the failure (always a lock timeout); and the longest insert.
+    contended: (Option<String>, Duration),
+    /// Run again without the reader, if it failed: the migration's time and the longest insert.
+    retried: Option<(Duration, Duration)>,
+}
+
+fn ms(duration: Duration) -> u128 {
+    duration.as_millis()
+}
+
+/// While a reader keeps a transaction open on `bookings` (ACCESS SHARE) and another connection
+/// inserts continuously, each kind of generated change either completes without blocking the
+/// inserter longer than the lock timeout, or fails on the lock timeout and changes nothing; run
+/// again without the reader, it completes. Prints the longest insert per kind (BENCHMARKS.md).
+#[test]
+fn every_kind_of_change_to_a_busy_table_waits_at_most_its_lock_timeout() {
+    let mut measured = Vec::new();
+    for (kind, schema) in kinds() {
+        let mut project = TempProject::new(BASE);
+        let mut db = TestDb::new(Grants::Explicit);
+        project.migrate(&mut db);
+        db.execute(SEED, "seed");
+        project.build(&schema).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let (name, sql) = project.migrations().pop().expect("a new migration");
+        let before = comparable(read_catalog(&mut db.client).expect("catalog"));
+
+        let inserter = Inserter::start(&db);
+        let mut reader = db.connect();
+        let mut open = reader.transaction().expect("begin");
+        open.batch_execute("select count(*) from public.bookings")
+            .expect("read");
+        let outcome = apply(&mut db.client, &sql);
+        open.rollback().expect("rollback");
+        let blocked = inserter.stop();
+        assert!(
+            blocked <= TIMEOUT + SLACK,
+            "{kind}: an insert waited {} ms behind {name}:\n{sql}",
+            ms(blocked)
+        );
+        let contended = match outcome {
+            Ok(_) => None,
+            Err(error) => {
+                assert_eq!(error.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{kind}: {error:?}");
+                let after = comparable(read_catalog(&mut db.client).expect("catalog"));
+                assert!(after == before, "{kind}: the failed migration changed the catalog");
+                Some("lock timeout (55P03)".to_owned())
+            }
+        };
+        let retried = contended.as_ref().map(|_| {
+            let inserter = Inserter::start(&db);
+            let took = apply(&mut db.client, &sql).unwrap_or_else(|e| panic!("{kind}: {e:?}"));
+            (took, inserter.stop())
+        });
+        assert_same_as_fresh(&project, &mut db, &schema, kind);
+        measured.push(Measured {
+            kind,
+            contended: (contended, blocked),
+            retried,
+        });
+    }
+    println!(
+        "| change | with a reader open: outcome | longest insert (ms) | alone: migration (ms) | longest insert (ms) |"
+    );
+    println!("|---|---|---:|---:|---:|");
+    for m in &measured {
+        let (outcome, blocked) = &m.contended;
+        let (took, alone) = match m.retried {
+            Some((took, blocked)) => (ms(took).to_string(), ms(blocked).to_string()),
+            None => ("(as with the reader)".to_owned(), "(as with the reader)".to_owned()),
+        };
+        println!(
+            "| {} | {} | {} | {took} | {alone} |",
+            m.kind,
+            outcome.as_deref().unwrap_or("completed"),
+            ms(*blocked)
+        );
     }
 }
