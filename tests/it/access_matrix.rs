@@ -12,7 +12,7 @@ use postgres::Client;
 use serde_json::Value;
 use std::fmt;
 use supaschema::{DbError, DbErrorKind};
-use supaschema_build::model::{Builtin, Command, FunctionBody, Policy, Role, Schema, Table, TriggerEvent};
+use supaschema_build::model::{Command, FunctionBody, Policy, Role, Schema, Table};
 use supaschema_build::{SourceFile, load_schema};
 use uuid::Uuid;
 
@@ -190,16 +190,20 @@ fn holds(w: &mut World, table: &Table, expr: &str, row: &Value, who: Who) -> boo
     value
 }
 
-/// Whether the policies for `role` and `command` let `row` through: at least one permissive
-/// policy and every restrictive one. `check` selects `with check` (falling back to `using`).
-fn policies_pass(w: &mut World, table: &Table, who: Who, command: Command, row: &Value, check: bool) -> bool {
-    let role = role_of(who);
-    let applicable: Vec<Policy> = table
-        .policies
-        .iter()
-        .filter(|p| p.roles.contains(&role) && p.command.expand().contains(&command))
-        .cloned()
-        .collect();
+/// Whether `policies` (the model's for one role and command; `None` when row level security
+/// does not apply) let `row` through: at least one permissive policy and every restrictive
+/// one. `check` selects `with check` (falling back to `using`).
+fn policies_pass(
+    w: &mut World,
+    table: &Table,
+    who: Who,
+    policies: Option<Vec<&Policy>>,
+    row: &Value,
+    check: bool,
+) -> bool {
+    let Some(applicable) = policies else {
+        return true;
+    };
     let clause = |p: &Policy| {
         if check {
             p.with_check.clone().or_else(|| p.using.clone())
@@ -221,39 +225,22 @@ fn policies_pass(w: &mut World, table: &Table, who: Who, command: Command, row: 
             .all(|p| clause(p).is_none_or(|e| holds(w, table, &e, row, who)))
 }
 
-fn rejected_by_trigger(table: &Table, command: Command) -> bool {
-    let event = match command {
-        Command::Update => TriggerEvent::Update,
-        Command::Delete => TriggerEvent::Delete,
-        Command::Insert => TriggerEvent::Insert,
-        _ => return false,
-    };
-    table
-        .triggers
-        .iter()
-        .any(|t| t.events.contains(&event) && t.function == Builtin::RejectChange.function_name())
-}
-
 /// The outcome the model predicts for `who` running `command` on the row `old` (becoming
 /// `new` for insert and update).
 fn expected(w: &mut World, table: &Table, who: Who, command: Command, old: &Value, new: &Value) -> Outcome {
     let role = role_of(who);
-    let privileges: Vec<Command> = table
-        .grants
-        .iter()
-        .filter(|g| g.role == role)
-        .flat_map(|g| g.privileges.iter().copied())
-        .collect();
-    if !privileges.contains(&command) {
+    let access = table.access(role, command);
+    if !access.granted {
         return Outcome::Denied;
     }
     // UPDATE and DELETE with a WHERE clause read the key: they need SELECT too.
-    if matches!(command, Command::Update | Command::Delete) && !privileges.contains(&Command::Select) {
+    if matches!(command, Command::Update | Command::Delete) && !table.access(role, Command::Select).granted {
         return Outcome::Denied;
     }
-    let rls = table.rls.enabled && !w.bypass_rls.contains(&role);
-    let visible = |w: &mut World, cmd: Command| !rls || policies_pass(w, table, who, cmd, old, false);
-    let writable = |w: &mut World, cmd: Command| !rls || policies_pass(w, table, who, cmd, new, true);
+    let visible =
+        |w: &mut World, cmd: Command| policies_pass(w, table, who, table.access(role, cmd).policies, old, false);
+    let writable =
+        |w: &mut World, cmd: Command| policies_pass(w, table, who, table.access(role, cmd).policies, new, true);
     match command {
         Command::Select => {
             if visible(w, Command::Select) {
@@ -263,7 +250,7 @@ fn expected(w: &mut World, table: &Table, who: Who, command: Command, old: &Valu
             }
         }
         Command::Insert => {
-            if !writable(w, Command::Insert) || rejected_by_trigger(table, command) {
+            if !writable(w, Command::Insert) || access.append_only {
                 Outcome::Denied
             } else {
                 Outcome::Affected
@@ -272,9 +259,7 @@ fn expected(w: &mut World, table: &Table, who: Who, command: Command, old: &Valu
         Command::Update | Command::Delete => {
             if !(visible(w, command) && visible(w, Command::Select)) {
                 Outcome::Filtered
-            } else if (command == Command::Update && !writable(w, Command::Update))
-                || rejected_by_trigger(table, command)
-            {
+            } else if (command == Command::Update && !writable(w, Command::Update)) || access.append_only {
                 Outcome::Denied
             } else {
                 Outcome::Affected
@@ -640,11 +625,9 @@ fn the_whole_access_matrix_holds_under_both_grant_regimes() {
     let mut per_regime = Vec::new();
     for grants in [Grants::Legacy, Grants::Explicit] {
         let mut w = World::new(grants);
-        assert_eq!(
-            w.bypass_rls,
-            vec![Role::ServiceRole],
-            "only service_role bypasses RLS, as on Supabase"
-        );
+        // The model's expectations (and the data-protection report) assume Supabase's roles.
+        let bypasses: Vec<Role> = Role::ALL.into_iter().filter(|r| r.bypasses_rls()).collect();
+        assert_eq!(w.bypass_rls, bypasses, "only service_role bypasses RLS, as on Supabase");
         let before = tally.cases;
         matrix(&mut w, grants, &mut tally);
         let matrix_cases = tally.cases - before;

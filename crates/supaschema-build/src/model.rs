@@ -152,10 +152,74 @@ impl Table {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The single commands `role` holds the privilege for (`revoke all` comes first, so only
+    /// these), in the order of [`Command`].
+    pub fn privileges(&self, role: Role) -> Vec<Command> {
+        let mut commands: Vec<Command> = self
+            .grants
+            .iter()
+            .filter(|g| g.role == role)
+            .flat_map(|g| g.privileges.iter().flat_map(|c| c.expand().iter().copied()))
+            .collect();
+        commands.sort_unstable();
+        commands.dedup();
+        commands
+    }
+
+    /// What `role` may do with the single `command` on this table, as the migrations set it
+    /// up. The access matrix tests check these facts on a real database; the data-protection
+    /// report states them.
+    pub fn access(&self, role: Role, command: Command) -> Access<'_> {
+        let event = match command {
+            Command::Insert => Some(TriggerEvent::Insert),
+            Command::Update => Some(TriggerEvent::Update),
+            Command::Delete => Some(TriggerEvent::Delete),
+            Command::Select | Command::All => None,
+        };
+        let rls = self.rls.enabled && !role.bypasses_rls();
+        Access {
+            granted: self.privileges(role).contains(&command),
+            policies: rls.then(|| {
+                self.policies
+                    .iter()
+                    .filter(|p| p.roles.contains(&role) && p.command.expand().contains(&command))
+                    .collect()
+            }),
+            append_only: self.triggers.iter().any(|t| {
+                event.is_some_and(|e| t.events.contains(&e)) && t.function == Builtin::RejectChange.function_name()
+            }),
+        }
+    }
+
+    /// Whether the policy is one the `owner` short form stands for.
+    pub fn is_owner_policy(&self, policy: &Policy) -> bool {
+        self.owner.is_some() && policy.name == owner_policy_name(&self.name, policy.command)
+    }
+
     /// Column sets that are unique in this table, so a foreign key may reference them.
     pub fn keys(&self) -> impl Iterator<Item = &[String]> {
         std::iter::once(self.primary_key.columns.as_slice()).chain(self.uniques.iter().map(|u| u.columns.as_slice()))
     }
+}
+
+/// The name of the policy the `owner` short form writes for `command`.
+pub fn owner_policy_name(table: &str, command: Command) -> String {
+    format!("{table}_owner_{}", command.sql())
+}
+
+/// One role's access to one command on a table (see [`Table::access`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Access<'a> {
+    /// The role holds the privilege; without it PostgreSQL refuses (42501) before row level
+    /// security is consulted.
+    pub granted: bool,
+    /// `None` when row level security does not apply to the role (off, or the role bypasses
+    /// it): every row. Otherwise the policies for the role and command: a row passes when one
+    /// permissive policy and every restrictive one let it through, so none without a
+    /// permissive policy.
+    pub policies: Option<Vec<&'a Policy>>,
+    /// The append-only guard refuses the command for everyone.
+    pub append_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -346,6 +410,12 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 3] = [Role::Anon, Role::Authenticated, Role::ServiceRole];
 
+    /// Whether the role skips row level security, as Supabase sets it up: `service_role` is
+    /// `BYPASSRLS`, the backend's key.
+    pub fn bypasses_rls(self) -> bool {
+        self == Role::ServiceRole
+    }
+
     pub fn sql(self) -> &'static str {
         match self {
             Role::Anon => "anon",
@@ -449,6 +519,17 @@ pub enum TriggerEvent {
     Update,
     Delete,
     Truncate,
+}
+
+impl TriggerEvent {
+    pub fn sql(self) -> &'static str {
+        match self {
+            TriggerEvent::Insert => "insert",
+            TriggerEvent::Update => "update",
+            TriggerEvent::Delete => "delete",
+            TriggerEvent::Truncate => "truncate",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -176,18 +176,10 @@ const OWNED_TESTS: usize = 13;
 impl TableTests {
     fn new(schema: &Schema, table: &Table) -> TableTests {
         let relation = format!("{}.{}", quote_identifier(SCHEMA), quote_identifier(&table.name));
-        let granted = |role: Role| -> Vec<Command> {
-            table
-                .grants
-                .iter()
-                .filter(|g| g.role == role)
-                .flat_map(|g| g.privileges.iter().flat_map(|c| c.expand().iter().copied()))
-                .collect()
-        };
         let privileges: Vec<RolePrivileges> = Role::ALL
             .iter()
             .map(|&role| {
-                let mut names: Vec<&str> = granted(role).into_iter().map(privilege_name).collect();
+                let mut names: Vec<&str> = table.privileges(role).into_iter().map(privilege_name).collect();
                 names.sort_unstable();
                 names.dedup();
                 let items: Vec<String> = names.iter().map(|n| quote_literal(n)).collect();
@@ -197,7 +189,7 @@ impl TableTests {
                 }
             })
             .collect();
-        let anon = granted(Role::Anon);
+        let anon = table.privileges(Role::Anon);
         // An identity `always` column can only be set to DEFAULT, and PostgreSQL says so
         // (428C9) before it checks privileges: anon's update sets another column to itself.
         let anon_update = match table.columns.iter().find(|c| c.identity != Some(Identity::Always)) {
@@ -229,7 +221,7 @@ impl TableTests {
         .map(|(_, command, sql)| DeniedStatement { command, sql })
         .collect();
         let anon_select_granted = anon.contains(&Command::Select);
-        let authenticated = granted(Role::Authenticated);
+        let authenticated = table.privileges(Role::Authenticated);
         let can_do_everything = [Command::Select, Command::Insert, Command::Update, Command::Delete]
             .iter()
             .all(|c| authenticated.contains(c));

@@ -111,7 +111,7 @@ impl Validator<'_> {
         let write = format!("{read} and {NOT_ANONYMOUS}");
         table.owner_claim = claim;
         for command in [Command::Select, Command::Insert, Command::Update, Command::Delete] {
-            let policy_name = self.generated_name(format!("{table_name}_owner_{}", command.sql()), owner.span())?;
+            let policy_name = self.generated_name(owner_policy_name(&table_name, command), owner.span())?;
             let (using, with_check) = match command {
                 Command::Select => (Some(read.clone()), None),
                 Command::Insert => (None, Some(write.clone())),
