@@ -1,7 +1,7 @@
 //! The receptionist's tests, in one binary, against a real PostgreSQL with the Supabase
 //! stand-in: the committed migrations under both grant regimes, row level security as the real
 //! roles, the access matrix, races, the audit trail, PHI, the advisors' lints, the generated
-//! types, and the pinned Supabase CLI.
+//! types, the data-protection report, and the pinned Supabase CLI.
 
 mod common;
 
@@ -15,6 +15,7 @@ mod examples;
 mod lints;
 mod phi;
 mod races;
+mod report;
 mod retention;
 mod rls;
 mod supabase_cli;

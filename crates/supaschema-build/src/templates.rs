@@ -19,6 +19,7 @@ defaults![
     "functions/reject_change.sql",
     "functions/set_updated_at.sql",
     "pgtap/table.test.sql",
+    "report/data-protection.md",
     "rust/types.rs",
     "sql/add_column.sql",
     "sql/add_constraint.sql",

@@ -1,9 +1,10 @@
 //! `supaschema check`, for CI: `schema.toml` is fully materialized (the next build would
-//! write nothing), the migrations folder is consistent, the generated pgTAP tests are current,
-//! and, given a database, no applied migration was changed or removed since it was pushed.
+//! write nothing), the migrations folder is consistent, the generated pgTAP tests and
+//! data-protection report are current, and, given a database, no applied migration was
+//! changed or removed since it was pushed.
 
 use crate::finding::{Finding, Kind};
-use crate::{DeployError, database, diff, history, local, pgtap};
+use crate::{DeployError, database, diff, history, local, pgtap, report};
 use std::io::Write;
 use supaschema_build::Project;
 
@@ -68,6 +69,15 @@ pub fn run(project: &Project, db_url: Option<&str>, err: &mut dyn Write) -> Resu
             );
             findings.push(Finding::new(Kind::StaleTest, stale, detail));
         }
+    }
+
+    if report::is_generated(project)
+        && let Some(stale) = report::stale(project)?
+    {
+        let detail = format!(
+            "the data-protection report {stale} is out of date\nhelp: run `supaschema report` and commit the result"
+        );
+        findings.push(Finding::new(Kind::StaleReport, stale, detail));
     }
 
     if let Some(url) = db_url {

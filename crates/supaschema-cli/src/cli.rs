@@ -2,7 +2,7 @@
 //! its own module; this one only parses, dispatches and prints.
 
 use crate::finding::{self, Finding};
-use crate::{DeployError, EXIT_ERROR, Outcome, check, diff, discard, drift, init, pgtap, pull, push, status};
+use crate::{DeployError, EXIT_ERROR, Outcome, check, diff, discard, drift, init, pgtap, pull, push, report, status};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
@@ -120,6 +120,13 @@ pub enum Command {
     /// Writes the pgTAP tests generated from schema.toml into supabase/tests/database/.
     Pgtap {
         /// Write nothing; exit 1 when the files are out of date.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Writes the data-protection report docs/data-protection.md from schema.toml: classes,
+    /// who may read and change each table, auditing, retention and a Mermaid diagram.
+    Report {
+        /// Write nothing; exit 1 when the report is missing or out of date.
         #[arg(long)]
         check: bool,
     },
@@ -267,6 +274,20 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
             for line in changed {
                 let _ = writeln!(out, "{line}");
             }
+            Ok(Outcome::Ok)
+        }
+        Command::Report { check: true } => Ok(match report::stale(&project)? {
+            Some(file) => {
+                let _ = writeln!(out, "out of date: {file}");
+                Outcome::Findings
+            }
+            None => Outcome::Ok,
+        }),
+        Command::Report { check: false } => {
+            let _ = match report::write(&project)? {
+                Some(file) => writeln!(out, "wrote {file}"),
+                None => writeln!(err, "The data-protection report is up to date."),
+            };
             Ok(Outcome::Ok)
         }
     }

@@ -19,6 +19,8 @@ pub enum Kind {
     DuplicateVersion,
     /// `check`: a generated pgTAP test is out of date.
     StaleTest,
+    /// `check`: the generated data-protection report is out of date.
+    StaleReport,
     /// `check`: a version is applied but has no file.
     AppliedWithoutFile,
     /// `check`: an applied file's statements differ from the recorded ones.

@@ -1,5 +1,5 @@
 //! Deploying: the `supaschema` command line's library half. Each command has a module of its
-//! own ([`status`], [`push`], [`check`], [`diff`], [`drift`], [`pgtap`], [`pull`]); [`cli`] parses the
+//! own ([`status`], [`push`], [`check`], [`diff`], [`drift`], [`pgtap`], [`report`], [`pull`]); [`cli`] parses the
 //! arguments and maps outcomes to exit codes; the rest are the pieces they share: the local
 //! migration files ([`local`]), the Supabase CLI's history table ([`history`]), its statement
 //! splitter ([`split`]), its pending-migration rules ([`pending`]) and how it runs a file
@@ -26,6 +26,7 @@ pub mod pending;
 pub mod pgtap;
 pub mod pull;
 pub mod push;
+pub mod report;
 pub mod split;
 pub mod status;
 pub mod tls;
@@ -102,6 +103,11 @@ pub enum DeployError {
          nothing was changed"
     )]
     DiscardApplied { file: String, target: String },
+    #[error(
+        "{path} exists and was not written by `supaschema report` (its first line is not the report's marker).\n\
+         help: move it elsewhere, or delete it to generate the report there; nothing was written"
+    )]
+    NotGenerated { path: String },
     #[error("no database to talk to: pass --db-url <url> or set DATABASE_URL")]
     NoDatabaseUrl,
     #[error("the database URL is not valid: {reason}")]

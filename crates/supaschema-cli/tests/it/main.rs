@@ -13,5 +13,6 @@ mod interop;
 mod pgtap;
 mod pull;
 mod push;
+mod report;
 mod status;
 mod tls;
