@@ -279,6 +279,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
             phases.indexes.push(Step::CreateIndex {
                 table: table.name.clone(),
                 index: index.clone(),
+                concurrently: false,
             });
         }
         phases.comments.extend(comments(table));
@@ -565,6 +566,7 @@ fn table_changes(
         phases.indexes.push(Step::CreateIndex {
             table: name.clone(),
             index: new.clone(),
+            concurrently: true,
         });
     }
 

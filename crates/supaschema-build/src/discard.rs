@@ -12,8 +12,9 @@ use std::path::PathBuf;
 /// What discarding the newest generated migration does, planned before anything is touched.
 #[derive(Debug)]
 pub struct Discard {
-    /// The migration file to remove.
-    pub migration: MigrationFile,
+    /// The migration files to remove: the newest, after the one it continues if it does (one
+    /// change written as two files).
+    pub migrations: Vec<MigrationFile>,
     lock_path: PathBuf,
     /// The rewound lock's text; `None` when the discarded migration is the initial one, after
     /// which there is no lock.
@@ -49,20 +50,25 @@ pub fn plan(project: &Project) -> Result<Discard, Error> {
     let Some(newest) = lock.migrations.last() else {
         return refuse(Refusal::NoLock { lock: lock_path });
     };
-    let Some(migration) = files.iter().find(|f| f.file_name() == newest.file).cloned() else {
-        return Err(Error::MissingMigration {
-            file: newest.file.clone(),
-            lock: lock_path,
-        });
-    };
-    let generated = lock::is_generated(&migration.path).map_err(|source| Error::Read {
-        path: migration.path.clone(),
-        source,
-    })?;
-    if !generated {
-        return refuse(Refusal::NotGenerated {
-            file: newest.file.clone(),
-        });
+    let count = if newest.continues { 2 } else { 1 };
+    let mut migrations = Vec::new();
+    for locked in &lock.migrations[lock.migrations.len().saturating_sub(count)..] {
+        let Some(migration) = files.iter().find(|f| f.file_name() == locked.file).cloned() else {
+            return Err(Error::MissingMigration {
+                file: locked.file.clone(),
+                lock: lock_path,
+            });
+        };
+        let generated = lock::is_generated(&migration.path).map_err(|source| Error::Read {
+            path: migration.path.clone(),
+            source,
+        })?;
+        if !generated {
+            return refuse(Refusal::NotGenerated {
+                file: locked.file.clone(),
+            });
+        }
+        migrations.push(migration);
     }
     if let Some(newer) = files.iter().find(|f| f.file_name() > newest.file) {
         return refuse(Refusal::NotNewest {
@@ -70,9 +76,10 @@ pub fn plan(project: &Project) -> Result<Discard, Error> {
             newer: newer.file_name(),
         });
     }
-    let rewound = match rewind(&lock) {
+    let initial = lock.migrations.len() == 1 && migrations[0].name == INITIAL_MIGRATION;
+    let rewound = match rewind(&lock, count) {
         Some(text) => Some(text),
-        None if lock.migrations.len() == 1 && migration.name == INITIAL_MIGRATION => None,
+        None if initial => None,
         None => {
             return refuse(Refusal::NoEarlierState {
                 file: newest.file.clone(),
@@ -81,21 +88,22 @@ pub fn plan(project: &Project) -> Result<Discard, Error> {
         }
     };
     Ok(Discard {
-        migration,
+        migrations,
         lock_path,
         rewound,
     })
 }
 
-/// The lock as it was before its newest migration, when it says what that was.
-fn rewind(lock: &Lock) -> Option<String> {
+/// The lock as it was before its newest `count` migrations (one change), when it says what
+/// that was.
+fn rewind(lock: &Lock, count: usize) -> Option<String> {
     let before = lock.before_newest.as_ref()?;
-    let earlier = &lock.migrations[..lock.migrations.len().saturating_sub(1)];
+    let earlier = &lock.migrations[..lock.migrations.len().saturating_sub(count)];
     Some(lock::to_text(earlier, before, None))
 }
 
 impl Discard {
-    /// Rewinds the lock (written atomically), then removes the migration. Should the removal
+    /// Rewinds the lock (written atomically), then removes the migrations. Should a removal
     /// fail, the build reports the file as generated but unrecorded, and says to delete it.
     pub fn apply(&self) -> Result<(), Error> {
         match &self.rewound {
@@ -105,9 +113,12 @@ impl Discard {
                 source,
             })?,
         }
-        std::fs::remove_file(&self.migration.path).map_err(|source| Error::Write {
-            path: self.migration.path.clone(),
-            source,
-        })
+        for migration in self.migrations.iter().rev() {
+            std::fs::remove_file(&migration.path).map_err(|source| Error::Write {
+                path: migration.path.clone(),
+                source,
+            })?;
+        }
+        Ok(())
     }
 }

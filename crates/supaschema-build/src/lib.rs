@@ -251,13 +251,13 @@ fn plan_migrations(
     schema: &Schema,
     renderer: &Renderer,
     History {
-        existing,
+        mut existing,
         previous,
         lock_text,
     }: History,
 ) -> Result<(Vec<PlannedFile>, Option<PlannedFile>), Error> {
     let lock_path = project.lock_path.clone();
-    let (steps, name, mut recorded, reuse) = match &previous {
+    let (steps, name, mut recorded, mut reuse) = match &previous {
         None => {
             let unlocked_initial = existing
                 .iter()
@@ -279,18 +279,37 @@ fn plan_migrations(
     let mut before_newest = previous.as_ref().and_then(|lock| lock.before_newest.as_ref());
     if !steps.is_empty() {
         before_newest = previous.as_ref().map(|lock| &lock.schema);
-        let sql = renderer.migration(&name, &steps, schema)?;
-        let path = reuse.unwrap_or_else(|| {
-            let version = write::next_version(&existing, now);
-            project.migrations_dir.join(format!("{version}_{name}.sql"))
-        });
-        let file = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        recorded.push(lock::LockedMigration::new(file, &sql));
-        if write::differs(&path, sql.as_bytes()) {
-            migrations.push(PlannedFile { path, contents: sql });
+        // What must run after the migration committed goes into a second file, which the
+        // Supabase CLI runs in a transaction of its own (and each concurrent index alone).
+        let (later, first): (Vec<plan::Step>, Vec<plan::Step>) = steps.into_iter().partition(plan::Step::after_commit);
+        let parts = [first, later].into_iter().filter(|part| !part.is_empty());
+        for (i, part) in parts.enumerate() {
+            let name = match i {
+                0 => name.clone(),
+                _ => format!("{name}_nonblocking"),
+            };
+            let sql = renderer.migration(&name, &part, schema)?;
+            let path = reuse.take().unwrap_or_else(|| {
+                let version = write::next_version(&existing, now);
+                let path = project.migrations_dir.join(format!("{version}_{name}.sql"));
+                existing.push(write::MigrationFile {
+                    path: path.clone(),
+                    version,
+                    name: name.clone(),
+                });
+                path
+            });
+            let file = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            recorded.push(lock::LockedMigration {
+                continues: i > 0,
+                ..lock::LockedMigration::new(file, &sql)
+            });
+            if write::differs(&path, sql.as_bytes()) {
+                migrations.push(PlannedFile { path, contents: sql });
+            }
         }
     }
     let text = lock::to_text(&recorded, schema, before_newest);

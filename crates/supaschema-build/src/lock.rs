@@ -21,8 +21,8 @@ pub struct Lock {
     pub format: u32,
     pub migrations: Vec<LockedMigration>,
     pub schema: Schema,
-    /// The schema before the newest generated migration, so `supaschema discard` can remove
-    /// that migration and rewind to it. Absent for the initial migration, for an adopted lock,
+    /// The schema before the newest generated migration (with the one it continues, if any),
+    /// so `supaschema discard` can remove that migration and rewind to it. Absent for the initial migration, for an adopted lock,
     /// and after a discard (only one step back is kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_newest: Option<Schema>,
@@ -33,6 +33,10 @@ pub struct LockedMigration {
     /// The file name inside `supabase/migrations/`.
     pub file: String,
     pub sha256: String,
+    /// Whether this file continues the one before it, after that one committed (it checks rows
+    /// and builds indexes concurrently): one change in two files, discarded together.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub continues: bool,
 }
 
 impl LockedMigration {
@@ -40,6 +44,7 @@ impl LockedMigration {
         LockedMigration {
             file,
             sha256: checksum(contents),
+            continues: false,
         }
     }
 }

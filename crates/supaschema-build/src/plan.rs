@@ -101,9 +101,12 @@ pub enum Step {
     GrantFunction {
         function: Function,
     },
+    /// `concurrently`: on a table that may hold rows, built without blocking its writes, in a
+    /// file of its own (see [`Step::after_commit`]).
     CreateIndex {
         table: String,
         index: Index,
+        concurrently: bool,
     },
     DropIndex {
         name: String,
@@ -220,6 +223,17 @@ pub enum CommentTarget {
 }
 
 impl Step {
+    /// Whether the step goes into a second file, after the migration's transaction committed:
+    /// `create index concurrently` cannot run in a transaction, and validating a constraint in
+    /// the transaction that added it would check the rows under the lock the add took. Neither
+    /// blocks reads or writes of the table while it waits or works.
+    pub fn after_commit(&self) -> bool {
+        matches!(
+            self,
+            Step::ValidateConstraint { .. } | Step::CreateIndex { concurrently: true, .. }
+        )
+    }
+
     /// The template file, relative to `templates/`.
     pub fn template(&self) -> &'static str {
         match self {
@@ -320,6 +334,7 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
             steps.push(Step::CreateIndex {
                 table: table.name.clone(),
                 index: index.clone(),
+                concurrently: false,
             });
         }
     }

@@ -80,6 +80,7 @@ impl Renderer {
         let mut context = Context::new();
         context.insert("name", name);
         context.insert("lock_timeout", &schema.migration.lock_timeout);
+        context.insert("after_commit", &steps.iter().any(Step::after_commit));
         context.insert("statements", &statements);
         let mut text = trimmed(self.render("sql/migration.sql", &context)?);
         text.push('\n');

@@ -7,7 +7,7 @@ use crate::{DeployError, database, history};
 use supaschema_build::Project;
 use supaschema_build::discard;
 
-/// What was removed: the migration file, relative to the project.
+/// What was removed: the migration file (or the two of one change), relative to the project.
 #[derive(Debug)]
 pub struct Discarded {
     pub file: String,
@@ -15,15 +15,19 @@ pub struct Discarded {
 
 pub fn run(project: &Project, urls: &[String], force: bool) -> Result<Discarded, DeployError> {
     let plan = discard::plan(project)?;
-    let version = &plan.migration.version;
-    let file = project.relative(&plan.migration.path);
+    let file = plan
+        .migrations
+        .iter()
+        .map(|m| project.relative(&m.path))
+        .collect::<Vec<_>>()
+        .join(" and ");
     if urls.is_empty() && !force {
         return Err(DeployError::DiscardUnchecked { file });
     }
     for url in urls {
         let mut client = database::connect(url)?;
         let applied = history::applied_versions(&mut client)?.unwrap_or_default();
-        if applied.iter().any(|v| v == version) {
+        if plan.migrations.iter().any(|m| applied.contains(&m.version)) {
             return Err(DeployError::DiscardApplied {
                 file,
                 target: database::describe_url(url),

@@ -215,11 +215,10 @@ impl TestDb {
             .expect("connect to test database")
     }
 
-    /// Runs a script of statements; `what` names it in the failure message.
+    /// Runs a script of statements as a migration file ([`run_migration`]); `what` names it
+    /// in the failure message.
     pub fn execute(&mut self, sql: &str, what: &str) {
-        self.client
-            .batch_execute(sql)
-            .unwrap_or_else(|e| panic!("{what} failed: {e:?}"));
+        run_migration(&mut self.client, sql).unwrap_or_else(|e| panic!("{what} failed: {e:?}"));
     }
 
     pub fn execute_file(&mut self, path: &std::path::Path) {
@@ -349,6 +348,32 @@ impl Drop for TestDb {
             let _ = admin.batch_execute(&format!("drop database if exists {} with (force)", self.name));
         }
     }
+}
+
+/// Runs a migration file as `supaschema push` and the Supabase CLI do, without the history
+/// row: in one transaction, except each statement that cannot run in one (`create index
+/// concurrently`), which runs alone after what came before it committed.
+pub fn run_migration(client: &mut Client, sql: &str) -> Result<(), postgres::Error> {
+    use supaschema_cli::file_mode::{self, Step};
+    let statements = supaschema_cli::split::split_and_trim(sql);
+    let plan = file_mode::plan(sql, &statements);
+    if plan.is_atomic() {
+        return client.batch_execute(sql);
+    }
+    for step in &plan.steps {
+        match step {
+            Step::Transaction { statements: batch, .. } => {
+                let mut tx = client.transaction()?;
+                for &index in batch {
+                    tx.batch_execute(&statements[index])?;
+                }
+                tx.commit()?;
+            }
+            Step::Alone(index) => client.batch_execute(&statements[*index])?,
+            Step::History => {}
+        }
+    }
+    Ok(())
 }
 
 /// `(version, name, statements)` of every row in the CLI's history table, in version order.

@@ -11,7 +11,7 @@ mod supabase;
 
 pub use db::{
     AUTH_ADMIN_ROLE, Grants, MIGRATION_ROLE, STAND_IN, TLS_ONLY_ROLE, TestDb, act_on, ensure_roles,
-    ensure_tls_only_role, history_exists, history_rows, history_versions, public_tables, server_config,
+    ensure_tls_only_role, history_exists, history_rows, history_versions, public_tables, run_migration, server_config,
     unreachable_url,
 };
 pub use package::{CargoPackage, CargoRun};

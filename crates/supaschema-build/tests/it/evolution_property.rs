@@ -9,7 +9,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh};
+use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh, run_migration};
 
 #[derive(Clone, Debug)]
 struct Column {
@@ -323,9 +323,7 @@ fn incremental_migrations_equal_a_fresh_build() {
             statements.sort_unstable();
             statements.dedup();
             assert_eq!(statements.len(), count, "{context}: {file} repeats a statement\n{sql}");
-            db.client
-                .batch_execute(sql)
-                .unwrap_or_else(|e| panic!("{context}: {file} failed: {e:?}\n{sql}"));
+            run_migration(&mut db.client, sql).unwrap_or_else(|e| panic!("{context}: {file} failed: {e:?}\n{sql}"));
         }
         applied = migrations.len();
     };

@@ -4,13 +4,13 @@
 
 use supaschema_build::WriteMode;
 use supaschema_build::{Error, Problem};
-use supaschema_testkit::{Grants, TempProject, TestDb};
+use supaschema_testkit::{Grants, TempProject, TestDb, run_migration};
 
 const SCHEMA: &str = patients_schema!("visits = { type = \"integer\", default = \"0\", class = \"administrative\" }\n");
 
 fn apply_all(project: &TempProject, db: &mut TestDb, from: usize) {
     for (file, sql) in &project.migrations()[from..] {
-        db.client.batch_execute(sql).unwrap_or_else(|e| panic!("{file}: {e:?}"));
+        run_migration(&mut db.client, sql).unwrap_or_else(|e| panic!("{file}: {e:?}"));
     }
 }
 

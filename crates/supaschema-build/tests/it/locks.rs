@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use supaschema_build::{Error, Problem};
 use supaschema_cli::catalog::read_catalog;
-use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh, comparable};
+use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh, comparable, run_migration};
 
 /// Two tables of bookings' shape; the tests evolve `bookings`.
 const BASE: &str = r#"
@@ -99,6 +99,8 @@ fn a_bad_lock_timeout_names_its_line() {
 
 /// The lock timeout of the migrations `every_kind_of_change` runs.
 const TIMEOUT: Duration = Duration::from_secs(1);
+/// How long the reader keeps its transaction open: longer than the lock timeout.
+const HOLD: Duration = Duration::from_secs(2);
 /// What the clock of a shared machine may add to a wait.
 const SLACK: Duration = Duration::from_millis(500);
 /// Rows in `bookings` before each change, enough that a scan or a rewrite takes a while.
@@ -226,21 +228,39 @@ impl Inserter {
     }
 }
 
-/// Runs a migration in one transaction, as `supaschema push` and the Supabase CLI do.
-fn apply(client: &mut postgres::Client, sql: &str) -> Result<Duration, postgres::Error> {
+/// Runs a change's migration files in order, as `supaschema push` and the Supabase CLI do.
+/// Returns how long they ran, and how they ended.
+fn apply(client: &mut postgres::Client, files: &[(String, String)]) -> (Duration, Result<(), postgres::Error>) {
     let started = Instant::now();
-    let mut tx = client.transaction()?;
-    tx.batch_execute(sql)?;
-    tx.commit()?;
-    Ok(started.elapsed())
+    let outcome = files.iter().try_for_each(|(_, sql)| run_migration(client, sql));
+    (started.elapsed(), outcome)
+}
+
+/// A reader that keeps a transaction open on `bookings` (ACCESS SHARE, and a snapshot) for
+/// `HOLD`, then ends it; returns once the transaction is open.
+fn hold_reader(db: &TestDb) -> std::thread::JoinHandle<()> {
+    let mut reader = db.connect();
+    let (opened, is_open) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let mut open = reader.transaction().expect("begin");
+        open.batch_execute("select count(*) from public.bookings")
+            .expect("read");
+        opened.send(()).expect("the test waits");
+        std::thread::sleep(HOLD);
+        open.rollback().expect("rollback");
+    });
+    is_open.recv().expect("the reader opened its transaction");
+    thread
 }
 
 /// What one kind of change did to the inserter.
 struct Measured {
     kind: &'static str,
-    /// With a reader's transaction open on the table: `None` when the migration completed, else
-    /// the failure (always a lock timeout); and the longest insert.
-    contended: (Option<String>, Duration),
+    /// How many files the change was written as.
+    files: usize,
+    /// While a reader's transaction is open on the table for `HOLD`: how the migration ended
+    /// and after how long, and the longest insert.
+    contended: (String, Duration),
     /// Run again without the reader, if it failed: the migration's time and the longest insert.
     retried: Option<(Duration, Duration)>,
 }
@@ -262,57 +282,57 @@ fn every_kind_of_change_to_a_busy_table_waits_at_most_its_lock_timeout() {
         project.migrate(&mut db);
         db.execute(SEED, "seed");
         project.build(&schema).unwrap_or_else(|e| panic!("{kind}: {e}"));
-        let (name, sql) = project.migrations().pop().expect("a new migration");
+        let files = project.migrations().split_off(1);
         let before = comparable(read_catalog(&mut db.client).expect("catalog"));
 
         let inserter = Inserter::start(&db);
-        let mut reader = db.connect();
-        let mut open = reader.transaction().expect("begin");
-        open.batch_execute("select count(*) from public.bookings")
-            .expect("read");
-        let outcome = apply(&mut db.client, &sql);
-        open.rollback().expect("rollback");
+        let reader = hold_reader(&db);
+        let (took, outcome) = apply(&mut db.client, &files);
+        reader.join().expect("the reader ended");
         let blocked = inserter.stop();
         assert!(
             blocked <= TIMEOUT + SLACK,
-            "{kind}: an insert waited {} ms behind {name}:\n{sql}",
+            "{kind}: an insert waited {} ms behind {files:#?}",
             ms(blocked)
         );
-        let contended = match outcome {
-            Ok(_) => None,
+        let retried = match outcome {
+            Ok(()) => None,
             Err(error) => {
                 assert_eq!(error.code(), Some(&SqlState::LOCK_NOT_AVAILABLE), "{kind}: {error:?}");
                 let after = comparable(read_catalog(&mut db.client).expect("catalog"));
                 assert!(after == before, "{kind}: the failed migration changed the catalog");
-                Some("lock timeout (55P03)".to_owned())
+                let inserter = Inserter::start(&db);
+                let (took, outcome) = apply(&mut db.client, &files);
+                outcome.unwrap_or_else(|e| panic!("{kind}: {e:?}"));
+                Some((took, inserter.stop()))
             }
         };
-        let retried = contended.as_ref().map(|_| {
-            let inserter = Inserter::start(&db);
-            let took = apply(&mut db.client, &sql).unwrap_or_else(|e| panic!("{kind}: {e:?}"));
-            (took, inserter.stop())
-        });
         assert_same_as_fresh(&project, &mut db, &schema, kind);
+        let ended = match retried {
+            None => "completed",
+            Some(_) => "lock timeout (55P03)",
+        };
         measured.push(Measured {
             kind,
-            contended: (contended, blocked),
+            files: files.len(),
+            contended: (format!("{ended} after {} ms", ms(took)), blocked),
             retried,
         });
     }
     println!(
-        "| change | with a reader open: outcome | longest insert (ms) | alone: migration (ms) | longest insert (ms) |"
+        "| change | files | with a reader open: migration | longest insert (ms) | alone: migration (ms) | longest insert (ms) |"
     );
-    println!("|---|---|---:|---:|---:|");
+    println!("|---|---:|---|---:|---:|---:|");
     for m in &measured {
         let (outcome, blocked) = &m.contended;
         let (took, alone) = match m.retried {
             Some((took, blocked)) => (ms(took).to_string(), ms(blocked).to_string()),
-            None => ("(as with the reader)".to_owned(), "(as with the reader)".to_owned()),
+            None => ("(completed with the reader)".to_owned(), "".to_owned()),
         };
         println!(
-            "| {} | {} | {} | {took} | {alone} |",
+            "| {} | {} | {outcome} | {} | {took} | {alone} |",
             m.kind,
-            outcome.as_deref().unwrap_or("completed"),
+            m.files,
             ms(*blocked)
         );
     }

@@ -164,3 +164,43 @@ fn discarding_the_initial_migration_leaves_an_unbuilt_project() {
     assert_ne!(project.migration_files(), migration, "a new version, a minute later");
     assert_eq!(std::fs::read(&project.migration_files()[0]).expect("read"), original);
 }
+
+/// A check added to a table with rows is written as two files: the change, and the validation
+/// that runs after it committed. Discard treats them as one: it refuses while either is applied,
+/// and removes both.
+#[test]
+fn a_change_written_as_two_files_is_discarded_as_one() {
+    const SCHEMA: &str = r#"
+[tables.visits.columns]
+id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
+seats = { type = "integer", default = "1", class = "administrative" }
+"#;
+    let mut project = TempProject::new(SCHEMA);
+    let mut db = TestDb::new(Grants::Explicit);
+    let first = supaschema(project.path(), &["push", "--db-url", &db.url()], &[]);
+    assert_eq!(first.code, Some(0), "{first}");
+    db.execute(
+        "insert into public.visits (seats) values (-1)",
+        "a row the check refuses",
+    );
+    let lock_before = lock_text(&project);
+    let files_before = project.migration_files();
+
+    let checked = SCHEMA.replace("default = \"1\",", "default = \"1\", check = \"seats > 0\",");
+    project.build(&checked).expect("the check builds");
+    let files = project.migration_files();
+    assert_eq!(files.len(), files_before.len() + 2, "{files:?}");
+    // The change applies; its validation fails on the row and stays unapplied.
+    let failed = supaschema(project.path(), &["push", "--db-url", &db.url()], &[]);
+    assert_eq!(failed.code, Some(1), "{failed}");
+    assert_eq!(history_versions(&mut db.client).len(), 2, "{failed}");
+
+    let refused = supaschema(project.path(), &["discard", "--db-url", &db.url()], &[]);
+    assert_eq!(refused.code, Some(1), "{refused}");
+    assert_eq!(project.migration_files(), files, "a refusal removes nothing");
+
+    let discarded = supaschema(project.path(), &["discard", "--force"], &[]);
+    assert_eq!(discarded.code, Some(0), "{discarded}");
+    assert_eq!(project.migration_files(), files_before);
+    assert_eq!(lock_text(&project), lock_before, "the lock is rewound to before both");
+}
