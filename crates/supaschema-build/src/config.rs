@@ -179,7 +179,8 @@ impl Config {
     }
 
     /// Generates in memory, then writes the types into the output folder and the migrations as
-    /// the write mode allows. Returns what to tell the user, one line per file.
+    /// the write mode allows. Returns what to tell the user, one line per file, then the notes
+    /// on what the new migrations do.
     pub fn run(&self) -> Result<Vec<String>, Error> {
         let project = self.project();
         let mode = self.mode.unwrap_or_else(|| mode_from_environment(&project.root));
@@ -210,7 +211,9 @@ impl Config {
                 for file in generation.files() {
                     write::write_atomically(&file.path, file.contents.as_bytes())?;
                 }
-                Ok(names.iter().map(|name| format!("supaschema: wrote {name}")).collect())
+                let wrote = names.iter().map(|name| format!("supaschema: wrote {name}"));
+                let notes = generation.notes.iter().map(|note| format!("supaschema: {note}"));
+                Ok(wrote.chain(notes).collect())
             }
         }
     }

@@ -449,6 +449,7 @@ fn table_changes(
             phases.columns.push(alter(ColumnChange::Type {
                 sql_type: column.sql_type.clone(),
                 using,
+                rewrites: !keeps_storage(from, to),
             }));
         }
         if old_column.nullable != column.nullable {
@@ -774,6 +775,18 @@ fn is_number(t: &SqlType) -> bool {
     )
 }
 
+/// Whether PostgreSQL changes the type without rewriting the table: text and numeric types
+/// that only lose a limit, whose values are stored alike.
+fn keeps_storage(from: &SqlType, to: &SqlType) -> bool {
+    use SqlType::*;
+    match (from, to) {
+        (Varchar(_), Text | Varchar(None)) | (Numeric(_), Numeric(None)) => true,
+        (Varchar(Some(n)), Varchar(Some(m))) => m >= n,
+        (Numeric(Some((p, s))), Numeric(Some((p2, s2)))) => s == s2 && p2 >= p,
+        _ => false,
+    }
+}
+
 /// Whether every value of `from` fits `to` unchanged, so the change needs no permission.
 pub fn widens(from: &SqlType, to: &SqlType) -> bool {
     use SqlType::*;
@@ -820,5 +833,18 @@ mod tests {
         assert!(!widens(&t("numeric(10,2)"), &t("numeric(10,3)")));
         assert!(!widens(&t("text"), &t("integer")));
         assert!(!widens(&t("timestamptz"), &t("date")));
+    }
+
+    #[test]
+    fn knows_which_type_changes_rewrite_the_table() {
+        let t = |s: &str| SqlType::parse(s).expect("valid type");
+        assert!(keeps_storage(&t("varchar(10)"), &t("text")));
+        assert!(keeps_storage(&t("varchar(10)"), &t("varchar(20)")));
+        assert!(keeps_storage(&t("numeric(10,2)"), &t("numeric(12,2)")));
+        assert!(keeps_storage(&t("numeric(10,2)"), &t("numeric")));
+        assert!(!keeps_storage(&t("integer"), &t("bigint")));
+        assert!(!keeps_storage(&t("numeric(10,2)"), &t("numeric(12,3)")));
+        assert!(!keeps_storage(&t("varchar(20)"), &t("varchar(10)")));
+        assert!(!keeps_storage(&t("text"), &t("integer")));
     }
 }

@@ -126,6 +126,9 @@ pub struct Generation {
     pub lock: Option<PlannedFile>,
     /// The supabase-js types at the path `typescript` names, when their bytes change.
     pub typescript: Option<PlannedFile>,
+    /// What the new migrations do that the user should know before running them: changes
+    /// without a lock-safe form.
+    pub notes: Vec<String>,
 }
 
 impl Generation {
@@ -159,7 +162,11 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
     let history = History::read(project)?;
     let renderer = Renderer::load(&project.templates_dir)?;
     let rust = renderer.rust(&schema, &project.runtime_path)?;
-    let (migrations, lock) = plan_migrations(project, now, &source, &schema, &renderer, history)?;
+    let Planned {
+        migrations,
+        lock,
+        notes,
+    } = plan_migrations(project, now, &source, &schema, &renderer, history)?;
     let typescript = match &schema.typescript {
         Some(path) => Some(PlannedFile {
             path: project.root.join(path),
@@ -174,6 +181,7 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
         migrations,
         lock,
         typescript,
+        notes,
     })
 }
 
@@ -242,8 +250,17 @@ impl History {
     }
 }
 
-/// The migration with the difference between the lock's schema and `schema`, if any, and the
-/// lock recording it, when its bytes change.
+/// What [`plan_migrations`] plans: the new migration files, the lock when its bytes change, and
+/// the notes on what the new migrations do.
+struct Planned {
+    migrations: Vec<PlannedFile>,
+    lock: Option<PlannedFile>,
+    notes: Vec<String>,
+}
+
+/// The migration with the difference between the lock's schema and `schema`, if any (in two
+/// files when part of it must run after it committed), and the lock recording it, when its
+/// bytes change.
 fn plan_migrations(
     project: &Project,
     now: chrono::DateTime<chrono::Utc>,
@@ -255,7 +272,7 @@ fn plan_migrations(
         previous,
         lock_text,
     }: History,
-) -> Result<(Vec<PlannedFile>, Option<PlannedFile>), Error> {
+) -> Result<Planned, Error> {
     let lock_path = project.lock_path.clone();
     let (steps, name, mut recorded, mut reuse) = match &previous {
         None => {
@@ -276,6 +293,7 @@ fn plan_migrations(
         }
     };
     let mut migrations = Vec::new();
+    let mut notes = Vec::new();
     let mut before_newest = previous.as_ref().and_then(|lock| lock.before_newest.as_ref());
     if !steps.is_empty() {
         before_newest = previous.as_ref().map(|lock| &lock.schema);
@@ -308,6 +326,10 @@ fn plan_migrations(
                 ..lock::LockedMigration::new(file, &sql)
             });
             if write::differs(&path, sql.as_bytes()) {
+                notes.extend(
+                    part.iter()
+                        .filter_map(|step| rewrite_note(&project.relative(&path), step)),
+                );
                 migrations.push(PlannedFile { path, contents: sql });
             }
         }
@@ -317,7 +339,27 @@ fn plan_migrations(
         path: lock_path,
         contents: text,
     });
-    Ok((migrations, lock))
+    Ok(Planned {
+        migrations,
+        lock,
+        notes,
+    })
+}
+
+/// The note for a step without a lock-safe form: a type change that rewrites its table.
+fn rewrite_note(file: &str, step: &plan::Step) -> Option<String> {
+    let plan::Step::AlterColumn {
+        table,
+        column,
+        change: plan::ColumnChange::Type { rewrites: true, .. },
+    } = step
+    else {
+        return None;
+    };
+    Some(format!(
+        "{file} changes the type of {table}.{column}, which rewrites the table under ACCESS EXCLUSIVE: \
+         no lock-safe form exists, so reads and writes of {table} wait until it commits"
+    ))
 }
 
 /// Points a refused change at its table in `schema.toml`; when the table is gone, at the

@@ -192,10 +192,13 @@ impl TableConstraint {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ColumnChange {
-    /// `using` converts values explicitly where PostgreSQL has no assignment cast.
+    /// `using` converts values explicitly where PostgreSQL has no assignment cast. `rewrites`:
+    /// the table and its indexes are rewritten under ACCESS EXCLUSIVE, for which no lock-safe
+    /// form exists, so the migration says so.
     Type {
         sql_type: crate::sql_type::SqlType,
         using: bool,
+        rewrites: bool,
     },
     Nullability {
         nullable: bool,

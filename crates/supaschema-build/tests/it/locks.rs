@@ -97,6 +97,24 @@ fn a_bad_lock_timeout_names_its_line() {
     }
 }
 
+#[test]
+fn a_type_change_that_rewrites_the_table_says_so_in_the_migration_and_the_build_output() {
+    let mut project = TempProject::new(BASE);
+    let edited = BASE.replace(r#"seats = { type = "integer""#, r#"seats = { type = "bigint""#);
+    let written = project.build(&edited).expect("build");
+    let (name, sql) = project.migrations().pop().expect("a new migration");
+    assert!(
+        written
+            .iter()
+            .any(|line| line.contains(&name) && line.contains("bookings.seats") && line.contains("no lock-safe form")),
+        "{written:?}"
+    );
+    assert!(
+        sql.contains("-- No lock-safe form: this type change rewrites bookings"),
+        "{sql}"
+    );
+}
+
 /// The lock timeout of the migrations `every_kind_of_change` runs.
 const TIMEOUT: Duration = Duration::from_secs(1);
 /// How long the reader keeps its transaction open: longer than the lock timeout.
