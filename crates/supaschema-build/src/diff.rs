@@ -106,6 +106,8 @@ struct Phases {
     validate_constraints: Vec<Step>,
     functions: Vec<Step>,
     indexes: Vec<Step>,
+    /// Unique constraints taking over the indexes built for them.
+    attach_constraints: Vec<Step>,
     comments: Vec<Step>,
     access: Vec<Step>,
     triggers: Vec<Step>,
@@ -139,6 +141,7 @@ impl Phases {
             self.validate_constraints,
             self.functions,
             self.indexes,
+            self.attach_constraints,
             self.comments,
             self.access,
             self.triggers,
@@ -147,6 +150,30 @@ impl Phases {
         .into_iter()
         .flatten()
         .collect()
+    }
+
+    /// A unique constraint on an existing table: its index is built concurrently, then the
+    /// constraint takes it over.
+    fn add_unique_concurrently(&mut self, table: &str, key: &Constraint, lock_timeout: &str) {
+        let index = Index {
+            name: key.name.clone(),
+            renamed_from: None,
+            columns: key.columns.clone(),
+            unique: true,
+            method: IndexMethod::Btree,
+            include: Vec::new(),
+            predicate: None,
+        };
+        self.indexes.push(Step::CreateIndex {
+            table: table.to_owned(),
+            index,
+            concurrently: true,
+        });
+        self.attach_constraints.push(Step::AttachUnique {
+            table: table.to_owned(),
+            name: key.name.clone(),
+            lock_timeout: lock_timeout.to_owned(),
+        });
     }
 
     /// On a table that `exists` (and so may hold rows) a check or foreign key is added
@@ -531,8 +558,15 @@ fn table_changes(
             _ => phases.drop_constraints.push(step),
         }
     }
-    for new in constraints.added {
-        phases.add_constraint(name, new.clone(), true);
+    // A foreign key may need a new unique key in the same migration, before the key's index is
+    // built after it: a key that any foreign key references is added plainly.
+    for added in constraints.added {
+        match added {
+            TableConstraint::Unique(key) if !referenced(new, name, &key.columns) => {
+                phases.add_unique_concurrently(name, key, &new.migration.lock_timeout);
+            }
+            _ => phases.add_constraint(name, added.clone(), true),
+        }
     }
 
     let old_indexes: Vec<Index> = previous
@@ -647,6 +681,15 @@ fn table_changes(
         });
     }
     Ok(())
+}
+
+/// Whether a foreign key of `schema` references these columns of `table`.
+fn referenced(schema: &Schema, table: &str, columns: &[String]) -> bool {
+    schema
+        .tables
+        .iter()
+        .flat_map(|t| &t.foreign_keys)
+        .any(|fk| fk.target_schema == SCHEMA && fk.target_table == table && fk.target_columns == columns)
 }
 
 /// An old constraint in the new table's terms: its columns (and a foreign key's target)

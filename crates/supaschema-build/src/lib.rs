@@ -415,9 +415,10 @@ fn describe(steps: &[plan::Step]) -> String {
                 (2, format!("triggers_{table}"))
             }
             CreateFunction { function } | DropFunction { function } => (2, format!("function_{}", function.name)),
-            AddConstraint { table, .. } | DropConstraint { table, .. } | ValidateConstraint { table, .. } => {
-                (3, format!("constraints_{table}"))
-            }
+            AddConstraint { table, .. }
+            | DropConstraint { table, .. }
+            | ValidateConstraint { table, .. }
+            | AttachUnique { table, .. } => (3, format!("constraints_{table}")),
             SetRls { table, .. } => (3, format!("rls_{table}")),
             GrantTable { table, .. } => (3, format!("grants_{table}")),
             CommentOn { .. } => (4, "comments".to_owned()),

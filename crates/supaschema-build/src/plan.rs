@@ -75,6 +75,14 @@ pub enum Step {
         constraint: TableConstraint,
         not_valid: bool,
     },
+    /// Makes the unique index of the same name, built concurrently just before, the table's
+    /// unique constraint: a moment under ACCESS EXCLUSIVE, bounded by `lock_timeout`, where
+    /// adding the constraint would build its index under that lock.
+    AttachUnique {
+        table: String,
+        name: String,
+        lock_timeout: String,
+    },
     /// Checks the rows of a constraint added `not valid`: under a lock that lets reads and
     /// writes go on, where adding it checked them under one that stops them.
     ValidateConstraint {
@@ -233,7 +241,7 @@ impl Step {
     pub fn after_commit(&self) -> bool {
         matches!(
             self,
-            Step::ValidateConstraint { .. } | Step::CreateIndex { concurrently: true, .. }
+            Step::ValidateConstraint { .. } | Step::CreateIndex { concurrently: true, .. } | Step::AttachUnique { .. }
         )
     }
 
@@ -252,6 +260,7 @@ impl Step {
             Step::AlterColumn { .. } => "sql/alter_column.sql",
             Step::AddConstraint { .. } => "sql/add_constraint.sql",
             Step::ValidateConstraint { .. } => "sql/validate_constraint.sql",
+            Step::AttachUnique { .. } => "sql/attach_unique.sql",
             Step::DropConstraint { .. } => "sql/drop_constraint.sql",
             Step::RenameRelation { .. } => "sql/rename_relation.sql",
             Step::CreateFunction { .. } => "sql/create_function.sql",

@@ -24,6 +24,7 @@ defaults![
     "sql/add_column.sql",
     "sql/add_constraint.sql",
     "sql/alter_column.sql",
+    "sql/attach_unique.sql",
     "sql/comment_on.sql",
     "sql/create_extension.sql",
     "sql/create_function.sql",

@@ -28,7 +28,7 @@ fn db_push_applies_each_later_migration_after_the_earlier_ones() {
             .replace("full_name = { type", "name = { type")
             .replace(
                 "indexes = [{ columns = [\"doctor_id\"] }]",
-                "indexes = [{ columns = [\"doctor_id\"] }, { columns = [\"name\"] }]",
+                "indexes = [{ columns = [\"doctor_id\"] }, { columns = [\"name\"] }]\nunique = [[\"doctor_id\", \"name\"]]",
             )
             + "email = { type = \"text\", nullable = true, class = \"phi\" }\n\n[migration]\nallow_drop = [\"patients.fax\"]\n",
     ];
@@ -50,7 +50,8 @@ fn db_push_applies_each_later_migration_after_the_earlier_ones() {
         let before = project.migrations().len();
         project.build(edit).unwrap_or_else(|e| panic!("edit {step}: {e}"));
         let migrations = project.migrations();
-        // The last edit adds an index to a table with rows: built concurrently, in a second file.
+        // The last edit adds an index and a unique key to a table that may hold rows: built
+        // concurrently, in a second file.
         let expected = if step == 2 { 2 } else { 1 };
         assert_eq!(migrations.len(), before + expected, "edit {step}: new migrations");
         let output = push(&project);
@@ -93,4 +94,13 @@ fn db_push_applies_each_later_migration_after_the_earlier_ones() {
         .expect("the concurrently built index exists")
         .get(0);
     assert!(valid);
+    let unique: String = db
+        .client
+        .query_one(
+            "select pg_get_constraintdef(oid) from pg_constraint where conname = 'patients_doctor_id_name_key'",
+            &[],
+        )
+        .expect("the unique key took its index over")
+        .get(0);
+    assert_eq!(unique, "UNIQUE (doctor_id, name)");
 }
