@@ -5,10 +5,12 @@
 //! needs an explicit permission in `[migration]`.
 
 use crate::error::Problem;
+use crate::expr;
 use crate::model::*;
 use crate::order::table_order;
 use crate::plan::{
-    ColumnChange, CommentTarget, NewTable, Step, TableConstraint, access, comments, create_function, identity_columns,
+    ColumnChange, CommentTarget, NewTable, RowRule, Step, TableConstraint, access, comments, create_function,
+    identity_columns,
 };
 use crate::sql_type::SqlType;
 use std::collections::{BTreeSet, HashMap};
@@ -84,6 +86,9 @@ impl<'a> Renames<'a> {
 /// come after the tables and columns they need.
 #[derive(Default)]
 struct Phases {
+    /// Tests of the rows already there against the rules the migration adds, before anything
+    /// changes; in the names before the migration.
+    check_rows: Vec<Step>,
     drop_triggers: Vec<Step>,
     drop_policies: Vec<Step>,
     drop_foreign_keys: Vec<Step>,
@@ -121,6 +126,7 @@ struct Phases {
 impl Phases {
     fn into_steps(self) -> Vec<Step> {
         [
+            self.check_rows,
             self.drop_triggers,
             self.drop_policies,
             self.drop_foreign_keys,
@@ -270,7 +276,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
                 to: table.name.clone(),
             });
         }
-        table_changes(previous, table, &renames, new, &changed_functions, &mut phases)?;
+        table_changes(previous, table, &renames, old, new, &changed_functions, &mut phases)?;
     }
 
     // New tables, in dependency order among themselves. Foreign keys into existing tables are
@@ -382,6 +388,7 @@ fn table_changes(
     previous: &Table,
     table: &Table,
     renames: &Renames,
+    old: &Schema,
     new: &Schema,
     changed_functions: &BTreeSet<&str>,
     phases: &mut Phases,
@@ -479,6 +486,14 @@ fn table_changes(
                 rewrites: !keeps_storage(from, to),
             }));
         }
+        if old_column.nullable && !column.nullable {
+            phases.check_rows.push(Step::CheckRows {
+                table: old_name.clone(),
+                rule: RowRule::NotNull {
+                    column: old_column.name.clone(),
+                },
+            });
+        }
         if old_column.nullable != column.nullable {
             phases.columns.push(alter(ColumnChange::Nullability {
                 nullable: column.nullable,
@@ -561,6 +576,12 @@ fn table_changes(
     // A foreign key may need a new unique key in the same migration, before the key's index is
     // built after it: a key that any foreign key references is added plainly.
     for added in constraints.added {
+        if let Some(rule) = row_rule(added, previous, table, renames, old, new) {
+            phases.check_rows.push(Step::CheckRows {
+                table: old_name.clone(),
+                rule,
+            });
+        }
         match added {
             TableConstraint::Unique(key) if !referenced(new, name, &key.columns) => {
                 phases.add_unique_concurrently(name, key, &new.migration.lock_timeout);
@@ -690,6 +711,67 @@ fn referenced(schema: &Schema, table: &str, columns: &[String]) -> bool {
         .iter()
         .flat_map(|t| &t.foreign_keys)
         .any(|fk| fk.target_schema == SCHEMA && fk.target_table == table && fk.target_columns == columns)
+}
+
+/// The test of the rows already in `previous` that a constraint added to it needs, in the names
+/// before the migration; `None` for an exclusion, and where the rule reads what only the
+/// migration creates (a new or retyped column, a new target table, a new or changed function),
+/// so the rows cannot be tested before it runs.
+fn row_rule(
+    constraint: &TableConstraint,
+    previous: &Table,
+    table: &Table,
+    renames: &Renames,
+    old: &Schema,
+    new: &Schema,
+) -> Option<RowRule> {
+    // A column's name before the migration, if it existed with the same type.
+    let before = |table: &Table, previous: &Table, column: &str| -> Option<String> {
+        let old_name = renames.columns.get(&(table.name.as_str(), column)).copied()?;
+        let same_type = table.column(column)?.sql_type == previous.column(old_name)?.sql_type;
+        same_type.then(|| old_name.to_owned())
+    };
+    let all_before = |table: &Table, previous: &Table, columns: &[String]| -> Option<Vec<String>> {
+        columns.iter().map(|c| before(table, previous, c)).collect()
+    };
+    match constraint {
+        TableConstraint::Check(check) => {
+            let reads_new_column = table.columns.iter().any(|c| {
+                expr::mentions(&check.expr, &c.name) && before(table, previous, &c.name).as_deref() != Some(&c.name)
+            });
+            let calls_new_function = new
+                .functions
+                .iter()
+                .any(|f| expr::calls(&check.expr, &f.name) && !old.functions.iter().any(|o| o == f));
+            (!reads_new_column && !calls_new_function).then(|| RowRule::Check {
+                name: check.name.clone(),
+                expr: check.expr.clone(),
+            })
+        }
+        TableConstraint::PrimaryKey(key) | TableConstraint::Unique(key) => Some(RowRule::Unique {
+            name: key.name.clone(),
+            columns: all_before(table, previous, &key.columns)?,
+        }),
+        TableConstraint::ForeignKey(fk) => {
+            let columns = all_before(table, previous, &fk.columns)?;
+            let (target_table, target_columns) = if fk.target_schema == SCHEMA {
+                let target = new.table(&fk.target_table)?;
+                let target_before = renames.tables.get(target.name.as_str()).copied()?;
+                let columns = all_before(target, target_before, &fk.target_columns)?;
+                (target_before.name.clone(), columns)
+            } else {
+                (fk.target_table.clone(), fk.target_columns.clone())
+            };
+            Some(RowRule::ForeignKey {
+                name: fk.name.clone(),
+                columns,
+                target_schema: fk.target_schema.clone(),
+                target_table,
+                target_columns,
+            })
+        }
+        TableConstraint::Exclusion(_) => None,
+    }
 }
 
 /// An old constraint in the new table's terms: its columns (and a foreign key's target)

@@ -169,6 +169,25 @@ pub fn unwrapped_auth_call(expr: &str) -> Option<&'static str> {
 /// table fails with "infinite recursion detected in policy". Words inside string literals do
 /// not count.
 pub fn reads_table(expr: &str, table: &str) -> bool {
+    let qualified = format!("{}.{table}", crate::model::SCHEMA);
+    words(expr)
+        .windows(2)
+        .any(|pair| matches!(pair[0].as_str(), "from" | "join") && (pair[1] == table || pair[1] == qualified))
+}
+
+/// Whether `expr` names the column `column`, alone or qualified (`t.column`). Words inside
+/// string literals do not count.
+pub fn mentions(expr: &str, column: &str) -> bool {
+    let column = column.to_ascii_lowercase();
+    let qualified = format!(".{column}");
+    words(expr)
+        .iter()
+        .any(|word| *word == column || word.ends_with(&qualified))
+}
+
+/// The names and keywords of an expression, lowercased, each with its `.`-qualifiers, in the
+/// spelling PostgreSQL prints back; string literals are left out.
+fn words(expr: &str) -> Vec<String> {
     let spelled = auth_call_spelling(expr).to_ascii_lowercase();
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
@@ -187,11 +206,10 @@ pub fn reads_table(expr: &str, table: &str) -> bool {
             words.push(std::mem::take(&mut word));
         }
     }
-    words.push(word);
-    let qualified = format!("{}.{table}", crate::model::SCHEMA);
+    if !word.is_empty() {
+        words.push(word);
+    }
     words
-        .windows(2)
-        .any(|pair| matches!(pair[0].as_str(), "from" | "join") && (pair[1] == table || pair[1] == qualified))
 }
 
 /// A policy expression spelled the way PostgreSQL prints it back, as far as the search for
@@ -250,6 +268,21 @@ mod tests {
             "exists (select 1 from other.members)",
         ] {
             assert!(!reads_table(other, "members"), "{other}");
+        }
+    }
+
+    #[test]
+    fn finds_the_columns_an_expression_names() {
+        for (expr, column) in [
+            ("state in ('a', 'b')", "state"),
+            ("\"state\" <> 'x'", "state"),
+            ("patients.visits > 0", "visits"),
+            ("length(full_name) > 1", "full_name"),
+        ] {
+            assert!(mentions(expr, column), "{expr} names {column}");
+        }
+        for (expr, column) in [("state in ('visits')", "visits"), ("visits_total > 0", "visits")] {
+            assert!(!mentions(expr, column), "{expr} does not name {column}");
         }
     }
 

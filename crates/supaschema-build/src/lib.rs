@@ -36,6 +36,7 @@ mod write;
 pub use config::{Config, WriteMode};
 pub use error::{Error, Problem, SchemaError, SourceFile};
 pub use ident::{quote_identifier, quote_literal};
+pub use lock::is_generated;
 pub use model::Schema;
 pub use render::Renderer;
 pub use sql_type::SqlType;
@@ -398,6 +399,8 @@ fn describe(steps: &[plan::Step]) -> String {
     let mut names: Vec<(u8, String)> = Vec::new();
     for step in steps {
         let named = match step {
+            // A test of the rows belongs to the change it guards, which names the migration.
+            CheckRows { .. } => continue,
             CreateTable { table, .. } => (0, format!("create_{}", table.name)),
             DropTable { table } => (0, format!("drop_{table}")),
             RenameTable { from, to } => (0, format!("rename_{from}_to_{to}")),

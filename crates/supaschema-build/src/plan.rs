@@ -29,6 +29,12 @@ impl NewTable {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
+    /// Counts the rows that would break a rule the migration adds to an existing table, and stops
+    /// the migration with a message before it changes anything when there are any.
+    CheckRows {
+        table: String,
+        rule: RowRule,
+    },
     CreateExtension {
         name: String,
     },
@@ -164,6 +170,32 @@ pub enum Step {
     },
 }
 
+/// A rule that rows already in a table must meet before a migration adds it. Names are those
+/// the table has before the migration.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RowRule {
+    NotNull {
+        column: String,
+    },
+    /// `name` is the constraint's; `expr` uses the column names before the migration.
+    Check {
+        name: String,
+        expr: String,
+    },
+    Unique {
+        name: String,
+        columns: Vec<String>,
+    },
+    ForeignKey {
+        name: String,
+        columns: Vec<String>,
+        target_schema: String,
+        target_table: String,
+        target_columns: Vec<String>,
+    },
+}
+
 /// A table constraint, tagged with its kind for the `constraint` macro.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -248,6 +280,7 @@ impl Step {
     /// The template file, relative to `templates/`.
     pub fn template(&self) -> &'static str {
         match self {
+            Step::CheckRows { .. } => "sql/check_rows.sql",
             Step::CreateExtension { .. } => "sql/create_extension.sql",
             Step::DropExtension { .. } => "sql/drop_extension.sql",
             Step::SetDefaultGrants { .. } => "sql/set_default_grants.sql",

@@ -25,6 +25,7 @@ defaults![
     "sql/add_constraint.sql",
     "sql/alter_column.sql",
     "sql/attach_unique.sql",
+    "sql/check_rows.sql",
     "sql/comment_on.sql",
     "sql/create_extension.sql",
     "sql/create_function.sql",

@@ -1,10 +1,12 @@
 //! `supaschema check`, for CI: `schema.toml` is fully materialized (the next build would
 //! write nothing), the migrations folder is consistent, the generated pgTAP tests and
 //! data-protection report are current, and, given a database, no applied migration was
-//! changed or removed since it was pushed.
+//! changed or removed since it was pushed and no rows there break a rule that a pending
+//! migration adds.
 
 use crate::finding::{Finding, Kind};
-use crate::{DeployError, database, diff, history, local, pgtap, report};
+use crate::pending::{self, Pending};
+use crate::{DeployError, database, diff, history, local, pgtap, report, row_tests};
 use std::io::Write;
 use supaschema_build::Project;
 
@@ -82,7 +84,8 @@ pub fn run(project: &Project, db_url: Option<&str>, err: &mut dyn Write) -> Resu
 
     if let Some(url) = db_url {
         let mut client = database::connect(url)?;
-        match history::rows(&mut client)? {
+        let history = history::rows(&mut client)?;
+        match &history {
             None => {
                 let _ = writeln!(err, "The database has no migration history yet; nothing to compare.");
             }
@@ -117,6 +120,12 @@ pub fn run(project: &Project, db_url: Option<&str>, err: &mut dyn Write) -> Resu
                 }
             }
         }
+        let applied: Vec<String> = history.iter().flatten().map(|row| row.version.clone()).collect();
+        let pending = match pending::find(&listed.migrations, &applied) {
+            Pending::Ready(files) | Pending::OutOfOrder { include_all: files, .. } => files,
+            Pending::RemoteMissingLocally(_) => Vec::new(),
+        };
+        findings.extend(row_tests::run(&mut client, &pending, err)?);
     }
     Ok(findings)
 }

@@ -25,6 +25,9 @@ pub enum Kind {
     AppliedWithoutFile,
     /// `check`: an applied file's statements differ from the recorded ones.
     EditedAfterApply,
+    /// `check`: rows of the database break a rule that a pending migration adds, so its push
+    /// would fail; the object is the file.
+    RowsBreakMigration,
     /// `drift`: `schema.toml` has the object, the database does not.
     Missing,
     /// `drift`: the database has the object, `schema.toml` does not.

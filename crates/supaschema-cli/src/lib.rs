@@ -27,6 +27,7 @@ pub mod pgtap;
 pub mod pull;
 pub mod push;
 pub mod report;
+mod row_tests;
 pub mod split;
 pub mod status;
 pub mod tls;

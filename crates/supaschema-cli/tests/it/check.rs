@@ -2,8 +2,9 @@
 //! tampered with, 1 when changes are pending or an applied migration changed, 2 when the check
 //! cannot run.
 
-use crate::common::{fixture_project, json_findings, supaschema};
-use supaschema_testkit::{Grants, TestDb, unreachable_url};
+use crate::common::{fixture_project, json_findings, require_default_project, supaschema};
+use supaschema_cli::catalog::read_catalog;
+use supaschema_testkit::{Grants, TestDb, history_versions, unreachable_url};
 
 #[test]
 fn a_materialized_project_passes() {
@@ -100,6 +101,63 @@ fn an_applied_migration_edited_afterwards_is_tampering() {
         [("applied_without_file".to_owned(), "29990101000000".to_owned())],
         "{as_json}"
     );
+}
+
+/// Before a push, `check --db-url` runs the row tests of the pending migration read-only: rows
+/// that would make it fail are reported (exit 1) with the count and no value, the database is
+/// left as it was, and once the rows are fixed the check passes.
+#[test]
+fn rows_that_a_pending_migration_would_fail_on_are_reported_first() {
+    let mut project = fixture_project();
+    let mut db = TestDb::new(Grants::Explicit);
+    let first = supaschema(project.path(), &["push", "--db-url", &db.url()], &[]);
+    assert_eq!(first.code, Some(0), "{first}");
+    let owner = db.create_user();
+    db.client
+        .execute(
+            "insert into public.workspaces (owner_id, name) values ($1, 'Practice Dora')",
+            &[&owner],
+        )
+        .expect("insert a workspace");
+    require_default_project(&mut project);
+    let pending = project.migration_files().last().cloned().expect("the new migration");
+    let file = format!(
+        "supabase/migrations/{}",
+        pending.file_name().expect("a file name").to_string_lossy()
+    );
+    let catalog = read_catalog(&mut db.client).expect("catalog");
+    let history = history_versions(&mut db.client);
+
+    let run = supaschema(project.path(), &["check", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    let as_json = supaschema(project.path(), &["check", "--json", "--db-url", &db.url()], &[]);
+    let findings = json_findings(&as_json);
+    assert_eq!(findings.len(), 1, "{as_json}");
+    let (kind, object, detail) = &findings[0];
+    assert_eq!(
+        (kind.as_str(), object.as_str()),
+        ("rows_break_migration", file.as_str())
+    );
+    for named in [
+        "1 row(s) of public.workspaces",
+        "default_project_id",
+        "supaschema discard",
+    ] {
+        assert!(detail.contains(named), "{detail} names {named}");
+    }
+    assert!(!detail.contains("Dora"), "{detail} shows no value");
+    assert_eq!(
+        read_catalog(&mut db.client).expect("catalog"),
+        catalog,
+        "check changed nothing"
+    );
+    assert_eq!(history_versions(&mut db.client), history, "check applied nothing");
+
+    db.execute("delete from public.workspaces", "the repair");
+    let repaired = supaschema(project.path(), &["check", "--db-url", &db.url()], &[]);
+    assert_eq!(repaired.code, Some(0), "{repaired}");
+    let pushed = supaschema(project.path(), &["push", "--db-url", &db.url()], &[]);
+    assert_eq!(pushed.code, Some(0), "{pushed}");
 }
 
 #[test]

@@ -11,6 +11,20 @@ pub fn fixture_project() -> TempProject {
     TempProject::new(&fixture("multi_tenant"))
 }
 
+/// The fixture's `workspaces.default_project_id` made NOT NULL: builds, and fails on push
+/// against a workspace row that has none.
+pub fn require_default_project(project: &mut TempProject) {
+    let schema = project.path().join("schema.toml");
+    let text = std::fs::read_to_string(&schema).expect("schema");
+    let changed = text.replace(
+        "default_project_id = { type = \"uuid\", nullable = true, ",
+        "default_project_id = { type = \"uuid\", ",
+    );
+    assert_ne!(changed, text, "the fixture still has a nullable default_project_id");
+    std::fs::write(&schema, changed).expect("write schema.toml");
+    project.rebuild().expect("the NOT NULL change builds");
+}
+
 /// What one run of the `supaschema` binary printed.
 #[derive(Debug)]
 pub struct Run {

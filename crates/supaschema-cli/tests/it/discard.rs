@@ -2,22 +2,8 @@
 //! newest generated migration and rewinds the lock, so the fix is generated in its place; it
 //! refuses when a named database has the migration applied, or when no database is named.
 
-use crate::common::{fixture_project, supaschema};
+use crate::common::{fixture_project, require_default_project, supaschema};
 use supaschema_testkit::{Grants, TempProject, TestDb, history_versions};
-
-/// The fixture's `workspaces.default_project_id` made NOT NULL: builds, and fails on push
-/// against a workspace row that has none.
-fn require_default_project(project: &mut TempProject) {
-    let schema = project.path().join("schema.toml");
-    let text = std::fs::read_to_string(&schema).expect("schema");
-    let changed = text.replace(
-        "default_project_id = { type = \"uuid\", nullable = true, ",
-        "default_project_id = { type = \"uuid\", ",
-    );
-    assert_ne!(changed, text, "the fixture still has a nullable default_project_id");
-    std::fs::write(&schema, changed).expect("write schema.toml");
-    project.rebuild().expect("the NOT NULL change builds");
-}
 
 fn lock_text(project: &TempProject) -> String {
     std::fs::read_to_string(project.project().lock_path).expect("the lock")
@@ -177,8 +163,11 @@ seats = { type = "integer", default = "1", class = "administrative" }
 "#;
     let mut project = TempProject::new(SCHEMA);
     let mut db = TestDb::new(Grants::Explicit);
-    let first = supaschema(project.path(), &["push", "--db-url", &db.url()], &[]);
-    assert_eq!(first.code, Some(0), "{first}");
+    let mut partly = TestDb::new(Grants::Explicit);
+    for target in [&db, &partly] {
+        let first = supaschema(project.path(), &["push", "--db-url", &target.url()], &[]);
+        assert_eq!(first.code, Some(0), "{first}");
+    }
     db.execute(
         "insert into public.visits (seats) values (-1)",
         "a row the check refuses",
@@ -190,16 +179,30 @@ seats = { type = "integer", default = "1", class = "administrative" }
     project.build(&checked).expect("the check builds");
     let files = project.migration_files();
     assert_eq!(files.len(), files_before.len() + 2, "{files:?}");
-    // The change applies; its validation fails on the row and stays unapplied.
+    // The change tests the row first and stops: nothing of it is applied.
     let failed = supaschema(project.path(), &["push", "--db-url", &db.url()], &[]);
     assert_eq!(failed.code, Some(1), "{failed}");
-    assert_eq!(history_versions(&mut db.client).len(), 2, "{failed}");
+    assert_eq!(history_versions(&mut db.client).len(), 1, "{failed}");
+    // Elsewhere the change applied but its validation is not recorded.
+    let pushed = supaschema(project.path(), &["push", "--db-url", &partly.url()], &[]);
+    assert_eq!(pushed.code, Some(0), "{pushed}");
+    let validation = history_versions(&mut partly.client)
+        .pop()
+        .expect("the validation's version");
+    partly.execute(
+        &format!("delete from supabase_migrations.schema_migrations where version = '{validation}'"),
+        "forget the validation",
+    );
 
-    let refused = supaschema(project.path(), &["discard", "--db-url", &db.url()], &[]);
+    let refused = supaschema(
+        project.path(),
+        &["discard", "--db-url", &db.url(), "--db-url", &partly.url()],
+        &[],
+    );
     assert_eq!(refused.code, Some(1), "{refused}");
     assert_eq!(project.migration_files(), files, "a refusal removes nothing");
 
-    let discarded = supaschema(project.path(), &["discard", "--force"], &[]);
+    let discarded = supaschema(project.path(), &["discard", "--db-url", &db.url()], &[]);
     assert_eq!(discarded.code, Some(0), "{discarded}");
     assert_eq!(project.migration_files(), files_before);
     assert_eq!(lock_text(&project), lock_before, "the lock is rewound to before both");
