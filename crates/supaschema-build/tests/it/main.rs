@@ -35,5 +35,6 @@ mod generated_code;
 mod locks;
 mod row_checks;
 mod snapshots;
+mod squawk;
 mod supabase_cli;
 mod typescript;
