@@ -11,6 +11,80 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      ai_interactions: {
+        Row: {
+          completion_tokens: number
+          conversation_id: string | null
+          doctor_id: string
+          id: string
+          latency_ms: number
+          model: string
+          occurred_at: string
+          outcome: string
+          prompt_tokens: number
+        }
+        Insert: {
+          completion_tokens: number
+          conversation_id?: string | null
+          doctor_id: string
+          id?: string
+          latency_ms: number
+          model: string
+          occurred_at?: string
+          outcome: string
+          prompt_tokens: number
+        }
+        Update: {
+          completion_tokens?: number
+          conversation_id?: string | null
+          doctor_id?: string
+          id?: string
+          latency_ms?: number
+          model?: string
+          occurred_at?: string
+          outcome?: string
+          prompt_tokens?: number
+        }
+        Relationships: []
+      }
+      ai_tool_calls: {
+        Row: {
+          called_at: string
+          doctor_id: string
+          duration_ms: number
+          id: string
+          interaction_id: string
+          succeeded: boolean
+          tool: string
+        }
+        Insert: {
+          called_at?: string
+          doctor_id: string
+          duration_ms: number
+          id?: string
+          interaction_id: string
+          succeeded: boolean
+          tool: string
+        }
+        Update: {
+          called_at?: string
+          doctor_id?: string
+          duration_ms?: number
+          id?: string
+          interaction_id?: string
+          succeeded?: boolean
+          tool?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ai_tool_calls_interaction_id_fkey"
+            columns: ["interaction_id"]
+            isOneToOne: false
+            referencedRelation: "ai_interactions"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       appointments: {
         Row: {
           created_at: string

@@ -84,7 +84,23 @@ impl World {
                 "insert into public.webhook_idempotency (provider, event_id, payload_sha256) values ('whatsapp', 'wamid.1', $1)",
                 &[&"a".repeat(64)],
             )
-            .expect("seed a webhook receipt")
+            .expect("seed a webhook receipt");
+            for doctor in [a.doctor, b.doctor] {
+                let turn: Uuid = tx
+                    .query_one(
+                        "insert into public.ai_interactions (doctor_id, model, prompt_tokens, completion_tokens, latency_ms, outcome)
+                         values ($1, 'gpt-4o-mini', 10, 5, 100, 'answered') returning id",
+                        &[&doctor],
+                    )
+                    .expect("seed an AI turn")
+                    .get(0);
+                tx.execute(
+                    "insert into public.ai_tool_calls (interaction_id, doctor_id, tool, duration_ms, succeeded)
+                     values ($1, $2, 'check_availability', 20, true)",
+                    &[&turn, &doctor],
+                )
+                .expect("seed a tool call");
+            }
         });
         let bypass_rls = Role::ALL
             .into_iter()

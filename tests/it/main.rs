@@ -6,6 +6,7 @@
 mod common;
 
 mod access_matrix;
+mod ai_log;
 mod apply;
 mod audit;
 mod behaviour;

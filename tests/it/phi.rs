@@ -147,6 +147,8 @@ fn check_table(table: &Table) -> BTreeSet<(String, String)> {
         "blocked_times" => all::<BlockedTime, NewBlockedTime, BlockedTimePatch>(table),
         "webhook_idempotency" => all::<WebhookIdempotency, NewWebhookIdempotency, WebhookIdempotencyPatch>(table),
         "audit_logs" => append_only::<AuditLog, NewAuditLog>(table),
+        "ai_interactions" => append_only::<AiInteraction, NewAiInteraction>(table),
+        "ai_tool_calls" => append_only::<AiToolCall, NewAiToolCall>(table),
         other => panic!("table {other} has no entry in check_table: add its three generated structs"),
     }
 }

@@ -9,7 +9,9 @@ use crate::common::{Grants, TestDb, history_rows, project_root};
 use supaschema_testkit::{SupabaseCli, TempProject};
 
 /// The tables of the receptionist schema (SPEC §6).
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 10] = [
+    "ai_interactions",
+    "ai_tool_calls",
     "appointments",
     "audit_logs",
     "availability",

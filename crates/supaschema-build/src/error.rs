@@ -318,6 +318,14 @@ pub enum Problem {
     ExternalName { name: String },
     #[error("deleting a row of `{target}` would delete PHI: the delete cascades {path}")]
     CascadeErasesPhi { target: String, path: String },
+    #[error(
+        "table `{table}` is metadata-only, but its column `{column}` is of type `{sql_type}`, which holds free text"
+    )]
+    FreeTextInMetadataTable {
+        table: String,
+        column: String,
+        sql_type: String,
+    },
     #[error("`typescript = {path:?}` is not a path inside the project ending in `.ts`")]
     BadTypescriptPath { path: String },
     #[error(
@@ -440,6 +448,7 @@ impl Problem {
             ExternalName { .. } => "write the external table as `[external.\"auth.users\"]`".into(),
             CascadeErasesPhi { .. } => "write `on_delete = \"restrict\"`, so the delete is refused while such rows exist (the README's \"Retention\" says how to offboard a user), or add `allow = [\"cascade_phi\"]` to this column if the rows are to be erased with it".into(),
             AppendOnlyCascade { .. } => "write `on_delete = \"restrict\"` (and no `on_update`), so the parent row is kept while this table refers to it; or keep the id as a plain column without `references`, so these rows outlive it".into(),
+            FreeTextInMetadataTable { .. } => "record what happened as numbers, times, ids, flags or a closed set (`values = [...]`), never the words: a prompt, a response or a patient's message has no place in this table; or drop `metadata_only` if the table is not a log of that kind".into(),
             BadTypescriptPath { .. } => "write a path relative to the project root, such as `typescript = \"web/src/database.types.ts\"`".into(),
         }
     }

@@ -16,6 +16,7 @@
 //! - `external`: extensions and external tables;
 //! - `migration`: the `[migration]` settings.
 //! - `retention`: PHI outlives deletes in external tables (`auth.users`).
+//! - `metadata`: metadata-only tables hold no free text and no PHI.
 //! - `outputs`: where generated files other than migrations go (`typescript`).
 
 mod access;
@@ -24,6 +25,7 @@ mod columns;
 mod external;
 mod functions;
 mod keys;
+mod metadata;
 mod migration;
 mod names;
 mod outputs;
@@ -191,6 +193,7 @@ impl Validator<'_> {
         self.unique_relation_names(&finished, raw)?;
         self.unique_rust_names(&finished, raw)?;
         self.phi_outlives_external_deletes(raw, &finished)?;
+        self.metadata_only_tables(raw, &finished)?;
         self.builtin_functions(raw, &builtins, &mut functions)?;
 
         let migration = match &raw.migration {

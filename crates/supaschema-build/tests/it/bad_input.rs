@@ -110,6 +110,29 @@ const TAGS_READ_USING: &str = r#"using = "(select auth.uid()) is not null""#;
 const TAGS_ADD_CHECK: &str = r#"with_check = "(select auth.uid()) is not null""#;
 const TAGS_ID: &str = "[tables.tags.columns]\nid = { type = \"uuid\", primary_key = true,";
 const AUDIT_APPEND_ONLY: &str = "[tables.audit_logs]\nappend_only = true\n";
+/// A metadata-only table, placed before the audit log; cases add a column after its last line.
+const AI_RUNS: &str = r#"[tables.ai_runs]
+metadata_only = true
+grants = { service_role = ["select", "insert"] }
+
+[tables.ai_runs.columns]
+id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
+model = { type = "text", values = ["small", "large"], class = "administrative" }
+tokens = { type = "integer", class = "administrative" }
+"#;
+
+/// [`BASE`] with [`AI_RUNS`], whose columns end with `extra` (a line of TOML).
+fn with_ai_runs(extra: &str) -> String {
+    edit(&[(AUDIT_APPEND_ONLY, &format!("{AI_RUNS}{extra}\n{AUDIT_APPEND_ONLY}"))])
+}
+
+fn free_text(column: &str, sql_type: &str) -> Problem {
+    Problem::FreeTextInMetadataTable {
+        table: "ai_runs".into(),
+        column: column.into(),
+        sql_type: sql_type.into(),
+    }
+}
 
 /// One malformed input and the exact error it must produce.
 struct Case {
@@ -385,7 +408,7 @@ fn expression_cases() -> Vec<Case> {
 fn rule_cases() -> Vec<Case> {
     let unknown_field = |field: &str, expected: &str| syntax(&format!("unknown field `{field}`, expected {expected}"));
     let column_fields = "one of `type`, `renamed_from`, `class`, `nullable`, `default`, `primary_key`, `unique`, `identity`, `references`, `values`, `check`, `comment`, `rust_name`, `allow`";
-    let table_fields = "one of `renamed_from`, `comment`, `rust_name`, `columns`, `primary_key`, `unique`, `foreign_keys`, `checks`, `exclusions`, `indexes`, `rls`, `force_rls`, `owner`, `policies`, `grants`, `updated_at`, `audit`, `append_only`, `triggers`";
+    let table_fields = "one of `renamed_from`, `comment`, `rust_name`, `columns`, `primary_key`, `unique`, `foreign_keys`, `checks`, `exclusions`, `indexes`, `rls`, `force_rls`, `owner`, `policies`, `grants`, `updated_at`, `audit`, `append_only`, `metadata_only`, `triggers`";
     let long_table = "t".repeat(59);
     let long_column = "c".repeat(55);
     let deep_array = format!("default = {}{}", "[".repeat(10_000), "]".repeat(10_000));
@@ -1611,6 +1634,25 @@ fn rule_cases() -> Vec<Case> {
             "extensions = [",
             duplicate("extension", "btree_gist"),
         ),
+        // Metadata-only tables.
+        case(
+            "free text in a metadata-only table",
+            with_ai_runs(r#"summary = { type = "text", class = "administrative" }"#),
+            "summary = {",
+            free_text("summary", "text"),
+        ),
+        case(
+            "a text array in a metadata-only table",
+            with_ai_runs(r#"tools = { type = "text[]", default = "'{}'", class = "administrative" }"#),
+            "tools = {",
+            free_text("tools", "text[]"),
+        ),
+        case(
+            "a document in a metadata-only table",
+            with_ai_runs(r#"request = { type = "jsonb", nullable = true, class = "administrative" }"#),
+            "request = {",
+            free_text("request", "jsonb"),
+        ),
         case(
             "columns given as an empty table",
             edit(&[(
@@ -1780,6 +1822,10 @@ fn rule_cases() -> Vec<Case> {
 fn accepted() -> Vec<(&'static str, String)> {
     vec![
         ("the base schema", BASE.to_owned()),
+        (
+            "a metadata-only table of ids, numbers and closed sets",
+            with_ai_runs(""),
+        ),
         (
             "varchar with allow = [\"varchar\"]",
             edit(&[(
