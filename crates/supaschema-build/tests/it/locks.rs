@@ -115,6 +115,77 @@ fn a_type_change_that_rewrites_the_table_says_so_in_the_migration_and_the_build_
     );
 }
 
+/// Runs every file of `project` again while a writer's transaction holds ROW EXCLUSIVE (the
+/// lock of an insert) on every table: each completes, so none waits for a lock that stops writes.
+fn run_again_beside_a_writer(project: &TempProject, db: &mut TestDb, context: &str) {
+    let mut writer = db.connect();
+    let mut open = writer.transaction().expect("begin");
+    let tables: Vec<String> = open
+        .query("select tablename::text from pg_tables where schemaname = 'public'", &[])
+        .expect("tables")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    for table in &tables {
+        open.batch_execute(&format!("lock table public.{table} in row exclusive mode"))
+            .expect("lock");
+    }
+    for (file, sql) in project.migrations() {
+        let started = Instant::now();
+        let outcome = run_migration(&mut db.client, &format!("set lock_timeout = '300ms';\n{sql}"));
+        assert!(
+            outcome.is_ok(),
+            "{context}: running {file} again waited for a lock beside a writer of {tables:?}: {outcome:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{context}: {file} took {:?}",
+            started.elapsed()
+        );
+    }
+    open.rollback().expect("rollback");
+}
+
+/// Re-running a migration (after a partial push, say) takes no lock that stops writes on tables
+/// whose objects are already in place: the initial migration of a schema with policies,
+/// triggers, RLS and indexes, and later ones adding a column, a check, a foreign key, an index,
+/// a unique key and a policy.
+#[test]
+fn running_a_migration_again_takes_no_lock_that_stops_writes() {
+    let everything = supaschema_testkit::fixture("everything");
+    let project = TempProject::new(&everything);
+    let mut db = TestDb::new(Grants::Explicit);
+    project.migrate(&mut db);
+    run_again_beside_a_writer(&project, &mut db, "everything");
+
+    let mut project = TempProject::new(BASE);
+    let mut db = TestDb::new(Grants::Explicit);
+    let edited = BASE
+        .replace(
+            r#"indexes = [{ columns = ["doctor_id"] }]"#,
+            r#"indexes = [{ columns = ["doctor_id"] }, { columns = ["starts_at"] }]
+rls = true
+policies = [{ name = "bookings_read", command = "select", roles = ["service_role"], using = "true" }]"#,
+        )
+        .replace(
+            r#"seats = { type = "integer", nullable = true, default = "1", class = "administrative" }"#,
+            r#"seats = { type = "integer", nullable = true, default = "1", check = "seats > 0", class = "administrative" }
+fax = { type = "text", nullable = true, class = "administrative" }"#,
+        )
+        .replace(
+            r#"doctor_id = { type = "uuid", nullable = true, class = "administrative" }"#,
+            r#"doctor_id = { type = "uuid", nullable = true, references = { table = "doctors", column = "id" }, class = "administrative" }"#,
+        )
+        .replace(
+            r#"reference = { type = "text", nullable = true, class = "administrative" }"#,
+            r#"reference = { type = "text", nullable = true, unique = true, class = "administrative" }"#,
+        );
+    project.build(&edited).expect("build");
+    project.migrate(&mut db);
+    run_again_beside_a_writer(&project, &mut db, "later changes");
+    assert_same_as_fresh(&project, &mut db, &edited, "later changes");
+}
+
 /// The lock timeout of the migrations `every_kind_of_change` runs.
 const TIMEOUT: Duration = Duration::from_secs(1);
 /// How long the reader keeps its transaction open: longer than the lock timeout.
