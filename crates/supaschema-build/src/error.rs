@@ -178,6 +178,12 @@ pub enum Problem {
     },
     #[error("`{target}({columns})` is not a primary key or unique constraint, so it cannot be referenced")]
     ReferenceNotKey { target: String, columns: String },
+    #[error("`{target}({columns})` is a unique key of a Supabase Auth table, not its primary key")]
+    ReferenceAuthUnique {
+        target: String,
+        columns: String,
+        primary_key: String,
+    },
     #[error("the foreign key has {columns} column(s) but references {targets}")]
     ReferenceArity { columns: usize, targets: usize },
     #[error("foreign key `{table}({columns})` has no index that starts with its columns")]
@@ -294,6 +300,8 @@ pub enum Problem {
     NoRoles,
     #[error("the `{command}` policy lets every row through for `{role}`")]
     PolicyAlwaysTrue { command: String, role: String },
+    #[error("the policy reads `user_metadata`, which every user can edit themselves, so it proves nothing")]
+    PolicyUserMetadata,
     #[error("a primary key column cannot be nullable")]
     NullableKey,
     #[error("the audit table `{table}` is not append-only")]
@@ -371,6 +379,7 @@ impl Problem {
             UnknownColumn { known, .. } => format!("use one of: {}", known.join(", ")),
             UnknownTable { name } => format!("declare it as `[tables.{name}]`, or, if the schema does not own it, as `[external.\"schema.{name}\"]`"),
             ReferenceTypeMismatch { target_type, .. } => format!("make this column `{target_type}`"),
+            ReferenceAuthUnique { target, primary_key, .. } => format!("reference the primary key, `{target}({primary_key})`: Supabase Auth may change its other unique constraints in its own migrations, and this foreign key would block them"),
             ReferenceNotKey { columns, .. } => format!("reference the primary key, or add `unique = [[{columns}]]` to the referenced table"),
             ReferenceArity { .. } => "list as many referenced columns as columns".into(),
             UnindexedForeignKey { columns, has_indexes, .. } => {
@@ -435,6 +444,7 @@ impl Problem {
             ReservedName { .. } => "choose another name; the generator defines this one itself".into(),
             NoRoles => "add `roles = [\"authenticated\"]` (or \"anon\", \"service_role\")".into(),
             PolicyAlwaysTrue { .. } => "filter the rows, e.g. `using = \"(select auth.uid()) = user_id\"`".into(),
+            PolicyUserMetadata => "have the backend set the claim in `app_metadata` (the auth admin API) and read `(select auth.jwt()) -> 'app_metadata'`; only the backend can write it".into(),
             NullableKey => "remove `nullable = true`, or take the column out of the primary key".into(),
             AuditTableNotAppendOnly { .. } => "add `append_only = true` to the audit table, so its rows cannot be changed or deleted".into(),
             PhiForAnon { .. } => "remove \"anon\" from the policy's roles; only signed-in users and the backend may see PHI".into(),

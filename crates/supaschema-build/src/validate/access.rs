@@ -279,6 +279,10 @@ impl Validator<'_> {
             if let Some(call) = unwrapped_auth_call(&expr) {
                 return Err(self.error(value.span(), Problem::AuthCallNotWrapped { call: call.into() }));
             }
+            // Supabase's `rls_references_user_metadata` lint.
+            if expr.to_ascii_lowercase().contains("user_metadata") {
+                return Err(self.error(value.span(), Problem::PolicyUserMetadata));
+            }
             let always_true = matches!(
                 expr.to_ascii_lowercase().replace(' ', "").as_str(),
                 "true" | "1=1" | "(true)"
@@ -678,6 +682,21 @@ note_id = { type = "uuid", class = "public", references = { table = "notes", col
             &with_policy("command = \"delete\"\nroles = [\"authenticated\"]"),
             4,
             Problem::PolicyWithoutExpression,
+        );
+        // Supabase's `rls_references_user_metadata` lint: in `using` and in `with_check`.
+        rejects(
+            &with_policy(
+                "command = \"select\"\nroles = [\"authenticated\"]\nusing = \"((select auth.jwt()) -> 'user_metadata' ->> 'role') = 'doctor'\"",
+            ),
+            8,
+            Problem::PolicyUserMetadata,
+        );
+        rejects(
+            &with_policy(
+                "command = \"insert\"\nroles = [\"authenticated\"]\nwith_check = \"((select current_setting('request.jwt.claims', true))::jsonb #>> '{User_Metadata,role}') = 'doctor'\"",
+            ),
+            8,
+            Problem::PolicyUserMetadata,
         );
     }
 

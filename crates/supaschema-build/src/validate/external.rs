@@ -109,6 +109,31 @@ user_id = { type = "uuid", class = "public", references = { table = "auth.users"
         assert_eq!((fk.target_schema.as_str(), fk.target_table.as_str()), ("auth", "users"));
     }
 
+    /// Supabase's `fkey_to_auth_unique` lint: a foreign key into `auth` references the primary
+    /// key, never one of Auth's unique constraints; other external schemas may use either.
+    #[test]
+    fn refuses_a_reference_to_a_unique_key_of_an_auth_table() {
+        let by_email = external_with(
+            r#"user_id = { type = "uuid", class = "public", references = { table = "auth.users", column = "id" } }"#,
+            r#"user_id = { type = "text", class = "public", references = { table = "auth.users", column = "email" } }"#,
+        );
+        rejects(
+            &by_email,
+            13,
+            Problem::ReferenceAuthUnique {
+                target: "auth.users".into(),
+                columns: "email".into(),
+                primary_key: "id".into(),
+            },
+        );
+        let elsewhere = by_email
+            .replace(r#"[external."auth.users"]"#, r#"[external."crm.users"]"#)
+            .replace(r#"table = "auth.users""#, r#"table = "crm.users""#);
+        let schema = accepts(&elsewhere);
+        let fk = &schema.table("notes").expect("table notes").foreign_keys[0];
+        assert_eq!(fk.target_columns, ["email"]);
+    }
+
     #[test]
     fn refuses_an_extension_twice_or_of_an_unsafe_name() {
         rejects(

@@ -163,6 +163,17 @@ impl Validator<'_> {
                 },
             ));
         }
+        // Supabase's `fkey_to_auth_unique` lint: Auth owns its tables' unique constraints.
+        if target_schema == "auth" && target_keys.first() != Some(&resolved_targets) {
+            return Err(self.error(
+                target_columns.first().map_or(span.clone(), |c| c.span()),
+                Problem::ReferenceAuthUnique {
+                    target: target_name.clone(),
+                    columns: resolved_targets.join(", "),
+                    primary_key: target_keys.first().map(|k| k.join(", ")).unwrap_or_default(),
+                },
+            ));
+        }
         let column_names: Vec<String> = columns.iter().map(|c| c.get_ref().clone()).collect();
         let fk_name = match name {
             Some(n) => self.identifier(n, "foreign key")?,
