@@ -94,6 +94,7 @@ struct Phases {
     drop_foreign_keys: Vec<Step>,
     drop_constraints: Vec<Step>,
     drop_indexes: Vec<Step>,
+    /// Functions whose arguments or result change, so that they can be created anew.
     drop_functions: Vec<Step>,
     rename_tables: Vec<Step>,
     rename_columns: Vec<Step>,
@@ -116,6 +117,8 @@ struct Phases {
     comments: Vec<Step>,
     access: Vec<Step>,
     triggers: Vec<Step>,
+    /// Functions schema.toml removed, once nothing calls them.
+    drop_removed_functions: Vec<Step>,
     drop_extensions: Vec<Step>,
     /// Primary and unique keys that are dropped: (table, columns), in the new names.
     dropped_keys: Vec<(String, Vec<String>)>,
@@ -151,6 +154,7 @@ impl Phases {
             self.comments,
             self.access,
             self.triggers,
+            self.drop_removed_functions,
             self.drop_extensions,
         ]
         .into_iter()
@@ -247,13 +251,20 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
     // Functions whose arguments or result change must be dropped, and their triggers first.
     let mut changed_functions: BTreeSet<&str> = BTreeSet::new();
     for function in &old.functions {
+        let step = Step::DropFunction {
+            function: function.clone(),
+        };
         match new.functions.iter().find(|f| f.name == function.name) {
             Some(next) if next.args == function.args && next.returns == function.returns => {}
-            _ => {
+            Some(_) => {
                 changed_functions.insert(&function.name);
-                phases.drop_functions.push(Step::DropFunction {
-                    function: function.clone(),
-                });
+                phases.drop_functions.push(step);
+            }
+            // Dropped last: the policies, defaults and checks that call it go first, with
+            // their tables and columns.
+            None => {
+                changed_functions.insert(&function.name);
+                phases.drop_removed_functions.push(step);
             }
         }
     }
