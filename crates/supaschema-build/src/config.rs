@@ -42,6 +42,7 @@ pub struct Config {
     templates: PathBuf,
     migrations: PathBuf,
     lock: PathBuf,
+    rollbacks: PathBuf,
     runtime_path: String,
     types_file: String,
     mode: Option<WriteMode>,
@@ -65,6 +66,7 @@ impl Config {
             templates: "templates".into(),
             migrations: Path::new("supabase").join("migrations"),
             lock: Path::new("supabase").join("schema.lock.json"),
+            rollbacks: Path::new("supabase").join("rollbacks"),
             runtime_path: DEFAULT_RUNTIME_PATH.to_owned(),
             types_file: "schema.rs".to_owned(),
             mode: None,
@@ -111,6 +113,13 @@ impl Config {
         self
     }
 
+    /// The folder of the migrations' reverses; default `supabase/rollbacks`. Keep it out of the
+    /// migrations folder, or the Supabase CLI would run them as migrations.
+    pub fn rollbacks_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Config {
+        self.rollbacks = dir.into();
+        self
+    }
+
     /// The path by which the generated code names the runtime crate; default `::supaschema`.
     /// Set it when the runtime is renamed in `Cargo.toml` or re-exported by another crate.
     pub fn runtime_path(&mut self, path: impl Into<String>) -> &mut Config {
@@ -146,6 +155,7 @@ impl Config {
             templates_dir: root.join(&self.templates),
             migrations_dir: root.join(&self.migrations),
             lock_path: root.join(&self.lock),
+            rollbacks_dir: root.join(&self.rollbacks),
             runtime_path: self.runtime_path.clone(),
             root,
         }

@@ -3,6 +3,10 @@
 //! dropped first, created objects come after what they need. Renames are declared
 //! (`renamed_from`), never guessed from a drop plus an add; a drop or a narrowing type change
 //! needs an explicit permission in `[migration]`.
+//!
+//! The same diff run from the state after a migration to the state before it is the
+//! migration's reverse ([`reverse`]): renames are undone under their old names, and what it
+//! drops or narrows is recorded instead of asked for, since it loses data.
 
 use crate::error::Problem;
 use crate::expr;
@@ -13,6 +17,7 @@ use crate::plan::{
     identity_columns,
 };
 use crate::sql_type::SqlType;
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
 /// A change `schema.toml` must allow first, and the table it concerns (to point at).
@@ -20,6 +25,132 @@ use std::collections::{BTreeSet, HashMap};
 pub struct Refusal {
     pub problem: Box<Problem>,
     pub table: Option<String>,
+}
+
+/// Which way the diff runs. Forward, drops and narrowings need the permission of `[migration]`,
+/// and changes to tables that may hold rows take the lock-safe forms that span two files.
+/// In reverse, every drop and narrowing is permitted and recorded (it loses data), and
+/// everything runs in one transaction, so a rollback is undone whole or not at all.
+enum Direction<'a> {
+    Forward(&'a MigrationSettings),
+    Reverse(RefCell<Vec<String>>),
+}
+
+impl Direction<'_> {
+    /// Whether the drop of `path` (`table` or `table.column`) may happen.
+    fn permits_drop(&self, path: &str, what: &str) -> bool {
+        match self {
+            Direction::Forward(settings) => settings.allow_drop.iter().any(|p| p == path),
+            Direction::Reverse(losses) => {
+                losses
+                    .borrow_mut()
+                    .push(format!("drops the {what} {path} with its data"));
+                true
+            }
+        }
+    }
+
+    /// Whether `column` may change from `from` to a type that does not hold all its values.
+    fn permits_narrowing(&self, column: &str, from: &SqlType, to: &SqlType) -> bool {
+        match self {
+            Direction::Forward(settings) => settings.allow_narrowing.iter().any(|p| p == column),
+            Direction::Reverse(losses) => {
+                losses.borrow_mut().push(format!(
+                    "narrows {column} from {from} to {to}, which values may not fit"
+                ));
+                true
+            }
+        }
+    }
+
+    fn one_transaction(&self) -> bool {
+        matches!(self, Direction::Reverse(_))
+    }
+}
+
+/// A migration's reverse: the steps from the state after it back to the state before it, and
+/// what they destroy (each a sentence), so that a rollback can refuse them unless told.
+#[derive(Debug)]
+pub struct Reverse {
+    pub steps: Vec<Step>,
+    pub losses: Vec<String>,
+    /// The state the steps lead to, whose settings and functions the reverse is rendered with.
+    pub target: Schema,
+}
+
+/// The reverse of the migration from `before` to `after`, with `after`'s lock timeout; a
+/// refusal when none exists (a dropped column that was NOT NULL without a default cannot come
+/// back with its rows' values).
+pub fn reverse(after: &Schema, before: &Schema) -> Result<Reverse, Refusal> {
+    let mut target = with_reverse_renames(before, after);
+    target.migration = MigrationSettings {
+        lock_timeout: after.migration.lock_timeout.clone(),
+        ..MigrationSettings::default()
+    };
+    let direction = Direction::Reverse(RefCell::default());
+    let steps = changes_in(after, &target, &direction)?;
+    let Direction::Reverse(losses) = direction else {
+        unreachable!("the direction is the reverse")
+    };
+    Ok(Reverse {
+        steps,
+        losses: losses.into_inner(),
+        target,
+    })
+}
+
+/// `before` with each object that the migration to `after` renamed declaring its name in
+/// `after` as `renamed_from`, and no other such declaration: the diff back renames it back
+/// instead of dropping it and creating the old one.
+fn with_reverse_renames(before: &Schema, after: &Schema) -> Schema {
+    let renames = Renames::new(before, after);
+    let mut target = before.clone();
+    let hint = |old: &str, new: Option<&str>| new.filter(|n| *n != old).map(str::to_owned);
+    for table in &mut target.tables {
+        let new_table = renames
+            .table_names
+            .get(table.name.as_str())
+            .and_then(|n| after.table(n));
+        table.renamed_from = hint(&table.name, new_table.map(|t| t.name.as_str()));
+        for column in &mut table.columns {
+            let new_name = new_table.and_then(|t| renames.new_column(&t.name, &column.name));
+            column.renamed_from = hint(&column.name, new_name);
+        }
+        // A check, index or policy renamed forward declared its old name; one renamed because
+        // its definition stayed the same needs no declaration either way.
+        let declared = |name: &str, new: Option<Vec<(&str, Option<&str>)>>| {
+            let found = new?.into_iter().find(|(_, from)| *from == Some(name)).map(|(n, _)| n);
+            hint(name, found)
+        };
+        for check in &mut table.checks {
+            let new = new_table.map(|t| {
+                t.checks
+                    .iter()
+                    .map(|c| (c.name.as_str(), c.renamed_from.as_deref()))
+                    .collect()
+            });
+            check.renamed_from = declared(&check.name, new);
+        }
+        for index in &mut table.indexes {
+            let new = new_table.map(|t| {
+                t.indexes
+                    .iter()
+                    .map(|i| (i.name.as_str(), i.renamed_from.as_deref()))
+                    .collect()
+            });
+            index.renamed_from = declared(&index.name, new);
+        }
+        for policy in &mut table.policies {
+            let new = new_table.map(|t| {
+                t.policies
+                    .iter()
+                    .map(|p| (p.name.as_str(), p.renamed_from.as_deref()))
+                    .collect()
+            });
+            policy.renamed_from = declared(&policy.name, new);
+        }
+    }
+    target
 }
 
 /// Which old table became which new one, and which old column became which new one.
@@ -124,6 +255,9 @@ struct Phases {
     dropped_keys: Vec<(String, Vec<String>)>,
     /// Foreign keys that stay as they are: (the table's old name, the table's new name, key).
     kept_foreign_keys: Vec<(String, String, ForeignKey)>,
+    /// Everything in one transaction (a reverse): no step after the commit, so no concurrent
+    /// index and no constraint validated later.
+    one_transaction: bool,
 }
 
 impl Phases {
@@ -190,8 +324,9 @@ impl Phases {
     /// `not valid` and validated in a later statement, so that the rows are not checked under
     /// the lock that adding takes. A new table is empty and needs neither.
     fn add_constraint(&mut self, table: &str, constraint: TableConstraint, exists: bool) {
-        let validated_later =
-            exists && matches!(constraint, TableConstraint::Check(_) | TableConstraint::ForeignKey(_));
+        let validated_later = exists
+            && !self.one_transaction
+            && matches!(constraint, TableConstraint::Check(_) | TableConstraint::ForeignKey(_));
         if validated_later {
             self.validate_constraints.push(Step::ValidateConstraint {
                 table: table.to_owned(),
@@ -212,8 +347,15 @@ impl Phases {
 
 /// The statements that turn `old` into `new`; empty when nothing changed.
 pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
+    changes_in(old, new, &Direction::Forward(&new.migration))
+}
+
+fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<Step>, Refusal> {
     let renames = Renames::new(old, new);
-    let mut phases = Phases::default();
+    let mut phases = Phases {
+        one_transaction: direction.one_transaction(),
+        ..Phases::default()
+    };
 
     let dropped_tables: Vec<&Table> = old
         .tables
@@ -221,7 +363,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
         .filter(|t| !renames.table_names.contains_key(t.name.as_str()))
         .collect();
     for table in &dropped_tables {
-        if !new.migration.allow_drop.contains(&table.name) {
+        if !direction.permits_drop(&table.name, "table") {
             return Err(Refusal {
                 problem: Box::new(Problem::DropNotAllowed {
                     what: "table",
@@ -287,7 +429,14 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
                 to: table.name.clone(),
             });
         }
-        table_changes(previous, table, &renames, old, new, &changed_functions, &mut phases)?;
+        let between = Between {
+            renames: &renames,
+            old,
+            new,
+            changed_functions: &changed_functions,
+            direction,
+        };
+        table_changes(previous, table, between, &mut phases)?;
     }
 
     // New tables, in dependency order among themselves. Foreign keys into existing tables are
@@ -395,15 +544,24 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
     Ok(phases.into_steps())
 }
 
-fn table_changes(
-    previous: &Table,
-    table: &Table,
-    renames: &Renames,
-    old: &Schema,
-    new: &Schema,
-    changed_functions: &BTreeSet<&str>,
-    phases: &mut Phases,
-) -> Result<(), Refusal> {
+/// What every table's changes are computed against.
+#[derive(Clone, Copy)]
+struct Between<'a> {
+    renames: &'a Renames<'a>,
+    old: &'a Schema,
+    new: &'a Schema,
+    changed_functions: &'a BTreeSet<&'a str>,
+    direction: &'a Direction<'a>,
+}
+
+fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut Phases) -> Result<(), Refusal> {
+    let Between {
+        renames,
+        old,
+        new,
+        changed_functions,
+        direction,
+    } = between;
     let name = &table.name;
     let old_name = &previous.name;
     let refuse = |problem| Refusal {
@@ -425,7 +583,7 @@ fn table_changes(
             Some(_) => {}
             None => {
                 let path = format!("{name}.{}", old_column.name);
-                if !new.migration.allow_drop.contains(&path) {
+                if !direction.permits_drop(&path, "column") {
                     return Err(refuse(Problem::DropNotAllowed {
                         what: "column",
                         name: path,
@@ -481,7 +639,8 @@ fn table_changes(
         }
         if old_column.sql_type != column.sql_type {
             let path = format!("{name}.{}", column.name);
-            if !widens(&old_column.sql_type, &column.sql_type) && !new.migration.allow_narrowing.contains(&path) {
+            let narrows = !widens(&old_column.sql_type, &column.sql_type);
+            if narrows && !direction.permits_narrowing(&path, &old_column.sql_type, &column.sql_type) {
                 return Err(refuse(Problem::NarrowingNotAllowed {
                     column: path,
                     from: old_column.sql_type.to_string(),
@@ -594,7 +753,7 @@ fn table_changes(
             });
         }
         match added {
-            TableConstraint::Unique(key) if !referenced(new, name, &key.columns) => {
+            TableConstraint::Unique(key) if !phases.one_transaction && !referenced(new, name, &key.columns) => {
                 phases.add_unique_concurrently(name, key, &new.migration.lock_timeout);
             }
             _ => phases.add_constraint(name, added.clone(), true),
@@ -633,7 +792,7 @@ fn table_changes(
         phases.indexes.push(Step::CreateIndex {
             table: name.clone(),
             index: new.clone(),
-            concurrently: true,
+            concurrently: !phases.one_transaction,
         });
     }
 

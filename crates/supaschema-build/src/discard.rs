@@ -15,6 +15,8 @@ pub struct Discard {
     /// The migration files to remove: the newest, after the one it continues if it does (one
     /// change written as two files).
     pub migrations: Vec<MigrationFile>,
+    /// The change's reverse under `supabase/rollbacks/`, removed with it.
+    reverse: Option<PathBuf>,
     lock_path: PathBuf,
     /// The rewound lock's text; `None` when the discarded migration is the initial one, after
     /// which there is no lock.
@@ -52,7 +54,12 @@ pub fn plan(project: &Project) -> Result<Discard, Error> {
     };
     let count = if newest.continues { 2 } else { 1 };
     let mut migrations = Vec::new();
-    for locked in &lock.migrations[lock.migrations.len().saturating_sub(count)..] {
+    let change = &lock.migrations[lock.migrations.len().saturating_sub(count)..];
+    let reverse = change
+        .iter()
+        .find_map(|locked| locked.reverse.as_ref())
+        .map(|reverse| project.rollbacks_dir.join(&reverse.file));
+    for locked in change {
         let Some(migration) = files.iter().find(|f| f.file_name() == locked.file).cloned() else {
             return Err(Error::MissingMigration {
                 file: locked.file.clone(),
@@ -89,6 +96,7 @@ pub fn plan(project: &Project) -> Result<Discard, Error> {
     };
     Ok(Discard {
         migrations,
+        reverse,
         lock_path,
         rewound,
     })
@@ -103,7 +111,7 @@ fn rewind(lock: &Lock, count: usize) -> Option<String> {
 }
 
 impl Discard {
-    /// Rewinds the lock (written atomically), then removes the migrations. Should a removal
+    /// Rewinds the lock (written atomically), then removes the migrations and their reverse. Should a removal
     /// fail, the build reports the file as generated but unrecorded, and says to delete it.
     pub fn apply(&self) -> Result<(), Error> {
         match &self.rewound {
@@ -118,6 +126,18 @@ impl Discard {
                 path: migration.path.clone(),
                 source,
             })?;
+        }
+        // The reverse is generated again with the migration; one already gone is no matter.
+        if let Some(path) = &self.reverse {
+            match std::fs::remove_file(path) {
+                Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::Write {
+                        path: path.clone(),
+                        source,
+                    });
+                }
+                _ => {}
+            }
         }
         Ok(())
     }

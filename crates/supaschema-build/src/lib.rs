@@ -14,7 +14,7 @@
 //!
 //! One module per stage of the pipeline: `read` → `validate` → `diff` and `plan` (with
 //! `order`) → `render` (with the `templates`) → `write`, plus the `lock` that records what the
-//! committed migrations hold.
+//! committed migrations hold, and the two ways back it enables: [`discard`] and [`rollback`].
 
 mod config;
 mod diff;
@@ -28,6 +28,7 @@ mod order;
 mod plan;
 mod read;
 mod render;
+pub mod rollback;
 mod sql_type;
 mod templates;
 mod validate;
@@ -41,7 +42,7 @@ pub use model::Schema;
 pub use render::Renderer;
 pub use sql_type::SqlType;
 pub use validate::{MAX_SCHEMA_BYTES, load as load_schema};
-pub use write::build_time;
+pub use write::{MigrationFile, build_time};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -63,6 +64,9 @@ pub struct Project {
     /// Outside `supabase/migrations/`: the Supabase CLI skips (and warns about) foreign files
     /// there.
     pub lock_path: PathBuf,
+    /// The reverse of each generated migration, `<version>_<name>.down.sql`, where the Supabase
+    /// CLI does not look; `supaschema rollback` runs them.
+    pub rollbacks_dir: PathBuf,
     /// The path generated code names the runtime crate by.
     pub runtime_path: String,
 }
@@ -75,6 +79,7 @@ impl Project {
             templates_dir: root.join("templates"),
             migrations_dir: root.join("supabase").join("migrations"),
             lock_path: root.join("supabase").join("schema.lock.json"),
+            rollbacks_dir: root.join("supabase").join("rollbacks"),
             runtime_path: DEFAULT_RUNTIME_PATH.to_owned(),
             root,
         }
@@ -123,6 +128,8 @@ pub struct Generation {
     pub rust: String,
     /// Migration files to write; empty when the migrations already hold the schema.
     pub migrations: Vec<PlannedFile>,
+    /// The new migration's reverse under `supabase/rollbacks/`, when its bytes change.
+    pub rollbacks: Vec<PlannedFile>,
     /// The lock, when its bytes change.
     pub lock: Option<PlannedFile>,
     /// The supabase-js types at the path `typescript` names, when their bytes change.
@@ -135,7 +142,11 @@ pub struct Generation {
 impl Generation {
     /// Every file the build would write outside `OUT_DIR`, migrations first.
     pub fn files(&self) -> impl Iterator<Item = &PlannedFile> {
-        self.migrations.iter().chain(&self.lock).chain(&self.typescript)
+        self.migrations
+            .iter()
+            .chain(&self.rollbacks)
+            .chain(&self.lock)
+            .chain(&self.typescript)
     }
 }
 
@@ -165,6 +176,7 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
     let rust = renderer.rust(&schema, &project.runtime_path)?;
     let Planned {
         migrations,
+        rollbacks,
         lock,
         notes,
     } = plan_migrations(project, now, &source, &schema, &renderer, history)?;
@@ -180,6 +192,7 @@ pub fn generate(project: &Project, now: chrono::DateTime<chrono::Utc>) -> Result
         schema,
         rust,
         migrations,
+        rollbacks,
         lock,
         typescript,
         notes,
@@ -255,6 +268,7 @@ impl History {
 /// the notes on what the new migrations do.
 struct Planned {
     migrations: Vec<PlannedFile>,
+    rollbacks: Vec<PlannedFile>,
     lock: Option<PlannedFile>,
     notes: Vec<String>,
 }
@@ -294,10 +308,12 @@ fn plan_migrations(
         }
     };
     let mut migrations = Vec::new();
+    let mut rollbacks = Vec::new();
     let mut notes = Vec::new();
     let mut before_newest = previous.as_ref().and_then(|lock| lock.before_newest.as_ref());
     if !steps.is_empty() {
         before_newest = previous.as_ref().map(|lock| &lock.schema);
+        let change_start = recorded.len();
         // What must run after the migration committed goes into a second file, which the
         // Supabase CLI runs in a transaction of its own (and each concurrent index alone).
         let (later, first): (Vec<plan::Step>, Vec<plan::Step>) = steps.into_iter().partition(plan::Step::after_commit);
@@ -334,6 +350,15 @@ fn plan_migrations(
                 migrations.push(PlannedFile { path, contents: sql });
             }
         }
+        let empty = Schema::default();
+        let before = before_newest.unwrap_or(&empty);
+        rollbacks.extend(plan_reverse(
+            project,
+            renderer,
+            schema,
+            before,
+            &mut recorded[change_start],
+        )?);
     }
     let text = lock::to_text(&recorded, schema, before_newest);
     let lock = (lock_text.as_deref() != Some(text.as_str())).then_some(PlannedFile {
@@ -342,9 +367,46 @@ fn plan_migrations(
     });
     Ok(Planned {
         migrations,
+        rollbacks,
         lock,
         notes,
     })
+}
+
+/// Records the reverse of the change from `before` to `after` on the change's first migration,
+/// and returns its file when its bytes change; records why there is none when there is none.
+fn plan_reverse(
+    project: &Project,
+    renderer: &Renderer,
+    after: &Schema,
+    before: &Schema,
+    migration: &mut lock::LockedMigration,
+) -> Result<Option<PlannedFile>, Error> {
+    let reverse = match diff::reverse(after, before) {
+        Ok(reverse) => reverse,
+        Err(refusal) => {
+            migration.irreversible = Some(match *refusal.problem {
+                Problem::NotNullWithoutDefault { column } => format!(
+                    "it drops {column}, which is NOT NULL without a default: its values are gone, and the \
+                     column cannot come back without them"
+                ),
+                problem => problem.to_string(),
+            });
+            return Ok(None);
+        }
+    };
+    let sql = renderer.rollback(&migration.file, &reverse.steps, &reverse.target)?;
+    let file = format!(
+        "{}.down.sql",
+        migration.file.strip_suffix(".sql").unwrap_or(&migration.file)
+    );
+    let path = project.rollbacks_dir.join(&file);
+    migration.reverse = Some(lock::LockedReverse {
+        file,
+        sha256: lock::checksum(&sql),
+        losses: reverse.losses,
+    });
+    Ok(write::differs(&path, sql.as_bytes()).then_some(PlannedFile { path, contents: sql }))
 }
 
 /// The note for a step without a lock-safe form: a type change that rewrites its table.

@@ -37,6 +37,25 @@ pub struct LockedMigration {
     /// and builds indexes concurrently): one change in two files, discarded together.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub continues: bool,
+    /// The change's reverse under `supabase/rollbacks/`, on the first file of a change.
+    /// Absent on migrations generated before reverses were, and where none exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverse: Option<LockedReverse>,
+    /// Why the change has no reverse, when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub irreversible: Option<String>,
+}
+
+/// A reverse file as recorded: `supaschema rollback` runs it only with this checksum, and only
+/// with `--allow-data-loss` when it loses data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockedReverse {
+    /// The file name inside `supabase/rollbacks/`.
+    pub file: String,
+    pub sha256: String,
+    /// What running it destroys, one sentence each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub losses: Vec<String>,
 }
 
 impl LockedMigration {
@@ -45,6 +64,8 @@ impl LockedMigration {
             file,
             sha256: checksum(contents),
             continues: false,
+            reverse: None,
+            irreversible: None,
         }
     }
 }

@@ -67,10 +67,22 @@ impl Renderer {
 
     /// One migration file's text: a header and every step's statements.
     pub fn migration(&self, name: &str, steps: &[Step], schema: &Schema) -> Result<String, Error> {
+        self.file(name, None, steps, schema)
+    }
+
+    /// The reverse of the migration file `reverses`: the steps back to `schema`, the state
+    /// before it, in one file that `supaschema rollback` runs in one transaction.
+    pub(crate) fn rollback(&self, reverses: &str, steps: &[Step], schema: &Schema) -> Result<String, Error> {
+        let name = reverses.strip_suffix(".sql").unwrap_or(reverses);
+        self.file(name, Some(reverses), steps, schema)
+    }
+
+    fn file(&self, name: &str, reverses: Option<&str>, steps: &[Step], schema: &Schema) -> Result<String, Error> {
         let statements = steps
             .iter()
             .map(|step| {
                 let mut context = Context::from_serialize(step).map_err(|e| Error::template(step.template(), &e))?;
+                context.insert("reverses", &reverses);
                 if let Step::CreateFunction { function } = step {
                     context.insert("body", &self.function_body(function, schema)?);
                 }
@@ -79,6 +91,7 @@ impl Renderer {
             .collect::<Result<Vec<_>, Error>>()?;
         let mut context = Context::new();
         context.insert("name", name);
+        context.insert("reverses", &reverses);
         context.insert("lock_timeout", &schema.migration.lock_timeout);
         context.insert("after_commit", &steps.iter().any(Step::after_commit));
         context.insert("statements", &statements);

@@ -2,14 +2,16 @@
 //! its own module; this one only parses, dispatches and prints.
 
 use crate::finding::{self, Finding};
-use crate::{DeployError, EXIT_ERROR, Outcome, check, diff, discard, drift, init, pgtap, pull, push, report, status};
+use crate::{
+    DeployError, EXIT_ERROR, Outcome, check, diff, discard, drift, init, pgtap, pull, push, report, rollback, status,
+};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 use supaschema_build::Project;
 
-const EXIT_CODES: &str = "Exit codes: 0 ok; 1 changes pending, tampering, drift, or a refused or failed push; \
+const EXIT_CODES: &str = "Exit codes: 0 ok; 1 changes pending, tampering, drift, or a refused or failed push or rollback; \
                           2 usage, configuration, file or connection error.";
 
 /// Starts projects, deploys the migrations `cargo build` generates from schema.toml, and checks them.
@@ -106,6 +108,20 @@ pub enum Command {
         /// Discard without checking a database, for a migration never pushed anywhere.
         #[arg(long)]
         force: bool,
+    },
+    /// Undoes the newest applied migration (or, with --to, every one after a version), newest
+    /// first: runs its reverse from supabase/rollbacks/ and removes its history row, in one
+    /// transaction. Stops before a hand-written migration; the files stay, so push applies
+    /// them again.
+    Rollback {
+        #[command(flatten)]
+        database: Database,
+        /// Keep this version and those before it applied; undo every later one.
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
+        /// Run reverses that drop tables or columns, or narrow types, losing their data.
+        #[arg(long)]
+        allow_data_loss: bool,
     },
     /// Prints the migration the next `cargo build` would write; writes nothing.
     Diff,
@@ -239,6 +255,19 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
                  then cargo build (it generates the change again)",
                 discarded.file
             );
+            Ok(Outcome::Ok)
+        }
+        Command::Rollback {
+            database,
+            to,
+            allow_data_loss,
+        } => {
+            let url = crate::database::require_url(database.db_url.as_deref())?;
+            let options = rollback::RollbackOptions {
+                to: to.clone(),
+                allow_data_loss: *allow_data_loss,
+            };
+            rollback::run(&project, url, &options, out)?;
             Ok(Outcome::Ok)
         }
         Command::Diff => {

@@ -17,6 +17,7 @@ pub const ADD_STATEMENTS: &str =
 pub const ADD_NAME: &str = "ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text";
 pub const INSERT: &str =
     "INSERT INTO supabase_migrations.schema_migrations(version, name, statements) VALUES($1, $2, $3)";
+const DELETE: &str = "DELETE FROM supabase_migrations.schema_migrations WHERE version = ANY($1)";
 const SELECT_VERSIONS: &str = "SELECT version FROM supabase_migrations.schema_migrations ORDER BY version";
 const SELECT_ROWS: &str = "SELECT version, coalesce(name, ''), coalesce(statements, '{}') \
                            FROM supabase_migrations.schema_migrations ORDER BY version";
@@ -88,6 +89,12 @@ pub fn ensure_table(client: &mut postgres::Client) -> Result<(), postgres::Error
         tx.batch_execute(statement)?;
     }
     tx.commit()
+}
+
+/// Forgets applied migrations, as `supabase migration repair --status reverted` does.
+pub fn delete(client: &mut impl GenericClient, versions: &[String]) -> Result<(), postgres::Error> {
+    client.execute(DELETE, &[&versions])?;
+    Ok(())
 }
 
 /// Records an applied migration.

@@ -1,5 +1,5 @@
 //! Deploying: the `supaschema` command line's library half. Each command has a module of its
-//! own ([`status`], [`push`], [`check`], [`diff`], [`drift`], [`pgtap`], [`report`], [`pull`]); [`cli`] parses the
+//! own ([`status`], [`push`], [`check`], [`diff`], [`drift`], [`pgtap`], [`report`], [`pull`], [`discard`], [`rollback`]); [`cli`] parses the
 //! arguments and maps outcomes to exit codes; the rest are the pieces they share: the local
 //! migration files ([`local`]), the Supabase CLI's history table ([`history`]), its statement
 //! splitter ([`split`]), its pending-migration rules ([`pending`]) and how it runs a file
@@ -27,6 +27,7 @@ pub mod pgtap;
 pub mod pull;
 pub mod push;
 pub mod report;
+pub mod rollback;
 mod row_tests;
 pub mod split;
 pub mod status;
@@ -105,6 +106,49 @@ pub enum DeployError {
     )]
     DiscardApplied { file: String, target: String },
     #[error(
+        "{version} is not applied on {target}, so there is nothing to roll back to.\nhelp: `supaschema status` lists the applied versions; nothing was changed"
+    )]
+    RollbackTargetNotApplied { version: String, target: String },
+    #[error("{target} has no migration to roll back; nothing was changed")]
+    NothingToRollBack { target: String },
+    #[error(
+        "{} is hand-written: it has no reverse, so rollback stops before it.\n\
+         help: {}undo it with a new hand-written migration; nothing was changed",
+        file.clone().unwrap_or_else(|| format!("version {version} (applied, with no file here)")),
+        stop_before(undone_first, version)
+    )]
+    RollbackHandWritten {
+        version: String,
+        file: Option<String>,
+        /// The newer changes that would be undone before it.
+        undone_first: Vec<String>,
+    },
+    #[error(
+        "{why}: rollback stops before it.\nhelp: {}{help}; nothing was changed",
+        stop_before(undone_first, version)
+    )]
+    RollbackNoReverse {
+        why: String,
+        help: &'static str,
+        version: String,
+        undone_first: Vec<String>,
+    },
+    #[error(
+        "rolling back would destroy data:\n{}\nhelp: pass --allow-data-loss if that is intended (back up first), or \
+         roll back less with --to <version>; nothing was changed",
+        losses.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    )]
+    RollbackLosesData { losses: Vec<String> },
+    #[error(
+        "rolling back {file} with {reverse} failed: {failure}\nThe reverse was rolled back: {file} stays applied, \
+         and the changes listed as rolled back above stay rolled back."
+    )]
+    RollbackFailed {
+        file: String,
+        reverse: String,
+        failure: DbFailure,
+    },
+    #[error(
         "{path} exists and was not written by `supaschema report` (its first line is not the report's marker).\n\
          help: move it elsewhere, or delete it to generate the report there; nothing was written"
     )]
@@ -179,6 +223,17 @@ pub enum DeployError {
     },
 }
 
+/// The advice for a change rollback must stop before: roll back what follows it alone.
+fn stop_before(undone_first: &[String], version: &str) -> String {
+    match undone_first.is_empty() {
+        true => String::new(),
+        false => format!(
+            "`--to {version}` rolls back what follows it ({}); ",
+            undone_first.join(", ")
+        ),
+    }
+}
+
 impl DeployError {
     /// 1 for refusals and failed migrations (the push was understood and stopped), 2 for the rest.
     pub fn exit_code(&self) -> i32 {
@@ -187,7 +242,11 @@ impl DeployError {
             | DeployError::RemoteVersionsMissingLocally { .. }
             | DeployError::OutOfOrder { .. }
             | DeployError::MigrationFailed { .. }
-            | DeployError::DiscardApplied { .. } => 1,
+            | DeployError::DiscardApplied { .. }
+            | DeployError::RollbackHandWritten { .. }
+            | DeployError::RollbackNoReverse { .. }
+            | DeployError::RollbackLosesData { .. }
+            | DeployError::RollbackFailed { .. } => 1,
             _ => EXIT_ERROR,
         }
     }

@@ -115,6 +115,19 @@ impl TempProject {
         files
     }
 
+    /// The reverse of the change whose first migration file is `file`, or why it has none.
+    pub fn reverse(&self, file: &str) -> Result<String, String> {
+        let changes = supaschema_build::rollback::changes(&self.project()).expect("the lock and migrations agree");
+        let change = changes
+            .iter()
+            .find(|c| c.migrations[0].file_name() == file)
+            .unwrap_or_else(|| panic!("no change starts with {file}"));
+        match &change.reverse {
+            Ok(reverse) => Ok(reverse.sql.clone()),
+            Err(why) => Err(why.to_string()),
+        }
+    }
+
     /// The versions of the migration files (the digits before `_`), in file order.
     pub fn migration_versions(&self) -> Vec<String> {
         self.migration_files()

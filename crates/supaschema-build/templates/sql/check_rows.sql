@@ -2,28 +2,31 @@
     a rule it adds: NOT NULL, a check (a closed value set is one), a unique key or a foreign key.
     The message names the table, the rule, how many rows break it (never a value) and the two ways
     on. `supaschema check --db-url` runs these blocks read-only before a push.
-    Receives: table (its name before the migration), rule (kind = not_null | check | unique |
+    In a reverse (`reverses` is set), the rule is one the rollback brings back, and the way on
+    is to fix the rows or to leave the migration applied.
+    Receives: reverses (set in a reverse), table (its name before the migration), rule (kind = not_null | check | unique |
     foreign_key, with column; name and expr; name and columns; or name, columns, target_schema,
     target_table and target_columns), all in the names before the migration. -#}
+{% if reverses %}{% set by = "the rollback" %}{% else %}{% set by = "this migration" %}{% endif -%}
 {% set quoted = table | ident %}{% set relation = "public." ~ quoted -%}
 {% if rule.kind == "not_null" -%}
 {% set errcode = "23502" -%}
-{% set what = "have no " ~ rule.column ~ ", which this migration makes not null" -%}
+{% set what = "have no " ~ rule.column ~ ", which " ~ by ~ " makes not null" -%}
 {% set fix = "fill them in" -%}
 {% set otherwise = "keep " ~ rule.column ~ " nullable" -%}
 {% elif rule.kind == "check" -%}
 {% set errcode = "23514" -%}
-{% set what = "break the check " ~ rule.name ~ " (" ~ rule.expr ~ ") that this migration adds" -%}
+{% set what = "break the check " ~ rule.name ~ " (" ~ rule.expr ~ ") that " ~ by ~ " adds" -%}
 {% set fix = "update them" -%}
 {% set otherwise = "keep the values or the check they meet" -%}
 {% elif rule.kind == "unique" -%}
 {% set errcode = "23505" -%}
-{% set what = "share their values of (" ~ (rule.columns | join(sep=", ")) ~ ") with another row, which the key " ~ rule.name ~ " that this migration adds forbids" -%}
+{% set what = "share their values of (" ~ (rule.columns | join(sep=", ")) ~ ") with another row, which the key " ~ rule.name ~ " that " ~ by ~ " adds forbids" -%}
 {% set fix = "remove or change the duplicates" -%}
 {% set otherwise = "keep the key as it was" -%}
 {% else -%}
 {% set errcode = "23503" -%}
-{% set what = "point through (" ~ (rule.columns | join(sep=", ")) ~ ") at no row of " ~ rule.target_schema ~ "." ~ rule.target_table ~ ", which the foreign key " ~ rule.name ~ " that this migration adds forbids" -%}
+{% set what = "point through (" ~ (rule.columns | join(sep=", ")) ~ ") at no row of " ~ rule.target_schema ~ "." ~ rule.target_table ~ ", which the foreign key " ~ rule.name ~ " that " ~ by ~ " adds forbids" -%}
 {% set fix = "point them at existing rows or set them to null" -%}
 {% set otherwise = "drop the reference" -%}
 {% endif -%}
@@ -49,7 +52,11 @@ begin
   );
 {%- endif %}
   if broken > 0 then
+{%- if reverses %}
+    raise exception using errcode = '{{ errcode }}', message = broken || {{ (" row(s) of public." ~ table ~ " " ~ what ~ "; nothing was rolled back. Either " ~ fix ~ " first, or leave the migration applied.") | literal }};
+{%- else %}
     raise exception using errcode = '{{ errcode }}', message = broken || {{ (" row(s) of public." ~ table ~ " " ~ what ~ "; the migration changed nothing. Either " ~ fix ~ " in a hand-written migration that runs first (remove this migration with `supaschema discard`, add the hand-written one, then run `cargo build` again), or " ~ otherwise ~ " in schema.toml.") | literal }};
+{%- endif %}
   end if;
 end
 $check_rows$;

@@ -84,6 +84,24 @@ fn evolve(kind: &str, edited: &str) {
     }
     assert_same_as_fresh(&project, &mut incremental, edited, kind);
 
+    // Rolled back (twice: that is harmless too), the database is as before; applied again, as after.
+    match project.reverse(&new[0].0) {
+        Ok(reverse) => {
+            assert!(!IRREVERSIBLE.contains(&kind), "{kind} has a reverse");
+            for _ in 0..2 {
+                run_migration(&mut incremental.client, &reverse)
+                    .unwrap_or_else(|e| panic!("{kind}: the reverse failed: {e:?}\n{reverse}"));
+            }
+            assert_same_as_fresh(&project, &mut incremental, BASE, &format!("{kind}, rolled back"));
+            for (file, text) in new {
+                run_migration(&mut incremental.client, text)
+                    .unwrap_or_else(|e| panic!("{kind}: {file} after the rollback failed: {e:?}"));
+            }
+            assert_same_as_fresh(&project, &mut incremental, edited, &format!("{kind}, applied again"));
+        }
+        Err(why) => assert!(IRREVERSIBLE.contains(&kind), "{kind} has no reverse: {why}"),
+    }
+
     // Built again, the same schema writes nothing.
     assert_eq!(
         project.build(edited).expect("rebuild"),
@@ -91,6 +109,10 @@ fn evolve(kind: &str, edited: &str) {
         "{kind}: second build"
     );
 }
+
+/// The cases whose change cannot be undone, and say so in the lock: each drops what a reverse
+/// cannot bring back.
+const IRREVERSIBLE: &[&str] = &["drop_required_column"];
 
 fn edit(from: &str, to: &str) -> String {
     assert!(BASE.contains(from), "the base schema contains {from:?}");
@@ -155,7 +177,8 @@ fn drop_table() {
             .build(&allow(BASE, "allow_drop", "notes"))
             .expect("allowed")
             .len(),
-        2
+        3,
+        "the migration, its reverse and the lock"
     );
     let last = project.migrations().last().expect("migration").1.clone();
     assert!(last.contains("drop table if exists public.notes;"), "{last}");
@@ -240,6 +263,20 @@ fn widening_type_change() {
     evolve(
         "widen_type",
         &edit("seats = { type = \"integer\"", "seats = { type = \"bigint\""),
+    );
+}
+
+/// A column that is NOT NULL without a default cannot come back once dropped: its values are
+/// gone, and no reverse could invent them.
+#[test]
+fn drop_required_column() {
+    let without_title = edit(
+        "title = { type = \"text\", class = \"public\", check = \"char_length(title) < 200\" }\n",
+        "",
+    );
+    evolve(
+        "drop_required_column",
+        &allow(&without_title, "allow_drop", "clinics.title"),
     );
 }
 

@@ -1,7 +1,9 @@
 //! Incremental = fresh, as a property: a random walk of schema edits (tables, columns,
 //! renames, types, defaults, indexes, checks, references, policies, triggers, comments) is
 //! applied step by step as generated migrations to one database; at checkpoints and at the end
-//! its catalog equals that of a fresh database built from the current schema.toml alone.
+//! its catalog equals that of a fresh database built from the current schema.toml alone; there
+//! the newest migration is rolled back with its reverse (the catalog equals a fresh build of the
+//! schema before it) and applied again.
 //!
 //! `SUPASCHEMA_EVOLUTION_STEPS` sets the number of steps (default 200) and
 //! `SUPASCHEMA_EVOLUTION_SEED` the seed (default fixed; `random` picks one). The seed is printed,
@@ -329,23 +331,50 @@ fn incremental_migrations_equal_a_fresh_build() {
     };
     apply_new(&project, &mut db, "initial");
     let mut migrations_written = 0;
+    let mut rolled_back = 0;
+    // The schema before the newest migration, and the number of files before it.
+    let mut before_newest = (walk.toml(), project.migrations().len());
     for step in 1..=steps {
         let done = walk.edit(&mut rng);
         let context = format!("seed {seed}, step {step} ({done})");
+        let previous = std::fs::read_to_string(project.path().join("schema.toml")).expect("schema.toml");
         let schema = walk.toml();
+        let files_before = project.migrations().len();
         let written = project
             .build(&schema)
             .unwrap_or_else(|e| panic!("{context}: {e}\nschema:\n{schema}"));
         if written.iter().any(|w| w.ends_with(".sql")) {
             migrations_written += 1;
+            before_newest = (previous, files_before);
         }
         apply_new(&project, &mut db, &context);
         if step % 50 == 0 || step == steps {
             assert_same_as_fresh(&project, &mut db, &schema, &context);
+            let (before, first) = &before_newest;
+            let newest = &project.migrations()[*first..];
+            match project.reverse(&newest[0].0) {
+                Ok(reverse) => {
+                    run_migration(&mut db.client, &reverse).unwrap_or_else(|e| {
+                        panic!("{context}: the reverse of {} failed: {e:?}\n{reverse}", newest[0].0)
+                    });
+                    assert_same_as_fresh(&project, &mut db, before, &format!("{context}, rolled back"));
+                    for (file, sql) in newest {
+                        run_migration(&mut db.client, sql)
+                            .unwrap_or_else(|e| panic!("{context}: {file} after the rollback failed: {e:?}"));
+                    }
+                    assert_same_as_fresh(&project, &mut db, &schema, &format!("{context}, applied again"));
+                    rolled_back += 1;
+                }
+                Err(why) => assert!(
+                    why.contains("NOT NULL without a default"),
+                    "{context}: no reverse: {why}"
+                ),
+            }
         }
     }
     println!(
-        "incremental = fresh: {steps} steps, {migrations_written} migrations, {} tables at the end, {:.1} s",
+        "incremental = fresh: {steps} steps, {migrations_written} migrations, {rolled_back} rolled back and applied \
+         again, {} tables at the end, {:.1} s",
         walk.tables.len(),
         started.elapsed().as_secs_f64()
     );

@@ -301,13 +301,17 @@ fn check_mode_fails_instead_of_writing_and_read_only_mode_only_warns() {
     };
     let error = mode(WriteMode::Check).run().expect_err("pending changes");
     assert!(
-        matches!(&error, Error::Unmaterialized { files } if files.len() == 2),
+        matches!(&error, Error::Unmaterialized { files } if files.len() == 3),
         "{error}"
     );
     assert_eq!(project.snapshot(), before);
 
     let warnings = mode(WriteMode::ReadOnly).run().expect("read-only build");
-    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(
+        warnings.len(),
+        3,
+        "the migration, its reverse and the lock: {warnings:?}"
+    );
     assert!(warnings.iter().all(|w| w.contains("not written")), "{warnings:?}");
     assert_eq!(project.snapshot(), before);
     assert!(out.path().join("schema.rs").exists(), "the types are still generated");

@@ -14,5 +14,6 @@ mod pgtap;
 mod pull;
 mod push;
 mod report;
+mod rollback;
 mod status;
 mod tls;
