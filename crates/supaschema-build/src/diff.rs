@@ -251,6 +251,9 @@ struct Phases {
     /// Functions schema.toml removed, once nothing calls them.
     drop_removed_functions: Vec<Step>,
     drop_extensions: Vec<Step>,
+    /// Foreign keys into tables the schema does not own (`auth.users`), last: adding one locks
+    /// its target against writes (sign-ups) until the migration commits.
+    reference_external: Vec<Step>,
     /// Primary and unique keys that are dropped: (table, columns), in the new names.
     dropped_keys: Vec<(String, Vec<String>)>,
     /// Foreign keys that stay as they are: (the table's old name, the table's new name, key).
@@ -290,6 +293,7 @@ impl Phases {
             self.triggers,
             self.drop_removed_functions,
             self.drop_extensions,
+            self.reference_external,
         ]
         .into_iter()
         .flatten()
@@ -333,7 +337,8 @@ impl Phases {
                 name: constraint.name().to_owned(),
             });
         }
-        let phase = match constraint {
+        let phase = match &constraint {
+            TableConstraint::ForeignKey(fk) if fk.target_schema != SCHEMA => &mut self.reference_external,
             TableConstraint::ForeignKey(_) => &mut self.add_foreign_keys,
             _ => &mut self.add_constraints,
         };
@@ -456,9 +461,8 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
         let table = &subset.tables[i];
         let mut constraints = TableConstraint::own(table);
         for (k, fk) in table.foreign_keys.iter().enumerate() {
-            let external = fk.target_schema != SCHEMA;
             let created_before = subset.table(&fk.target_table).is_some() && !order.deferred.contains(&(i, k));
-            if external || created_before {
+            if fk.target_schema == SCHEMA && created_before {
                 constraints.push(TableConstraint::ForeignKey(fk.clone()));
             } else {
                 phases.add_constraint(&table.name, TableConstraint::ForeignKey(fk.clone()), false);

@@ -353,7 +353,7 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
                 .foreign_keys
                 .iter()
                 .enumerate()
-                .filter(|(fk, _)| !order.deferred.contains(&(i, *fk)))
+                .filter(|(k, fk)| fk.target_schema == SCHEMA && !order.deferred.contains(&(i, *k)))
                 .map(|(_, fk)| TableConstraint::ForeignKey(fk.clone())),
         );
         steps.push(Step::CreateTable {
@@ -394,6 +394,18 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
             steps.push(Step::CreateTrigger {
                 table: table.name.clone(),
                 trigger: trigger.clone(),
+            });
+        }
+    }
+    // Foreign keys into tables the schema does not own come last: adding one locks its target
+    // (`auth.users`, where sign-ups write) against writes until the migration commits, so the
+    // lock is held for these statements only, not for the whole migration.
+    for table in &ordered {
+        for fk in table.foreign_keys.iter().filter(|fk| fk.target_schema != SCHEMA) {
+            steps.push(Step::AddConstraint {
+                table: table.name.clone(),
+                constraint: TableConstraint::ForeignKey(fk.clone()),
+                not_valid: false,
             });
         }
     }

@@ -1,5 +1,6 @@
-{#- Adds a constraint to an existing table: a foreign key closing a cycle between new tables,
-    or a constraint that schema.toml added or changed (the old one is dropped before, by
+{#- Adds a constraint to an existing table: a foreign key closing a cycle between new tables, a
+    foreign key into a table the schema does not own (last in the migration, since it locks
+    `auth.users` against sign-ups until the commit), or a constraint that schema.toml added or changed (the old one is dropped before, by
     drop_constraint.sql). Skipped when the table has a constraint of that name, so running the
     migration again takes no lock on the table. `not valid` (a check or foreign key on a table
     that may hold rows) skips checking the rows; validate_constraint.sql checks them later.

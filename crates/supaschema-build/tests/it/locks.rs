@@ -459,3 +459,55 @@ fn every_kind_of_change_to_a_busy_table_waits_at_most_its_lock_timeout() {
         );
     }
 }
+
+/// Adding a foreign key locks its target against writes until the migration commits. Into
+/// `auth.users` (where every sign-up writes) that would stop sign-ups for the whole initial
+/// migration, so the keys into tables the schema does not own are its last statements: the
+/// lock is taken only once everything else is done.
+#[test]
+fn the_initial_migration_locks_auth_users_only_for_its_last_statements() {
+    let schema = supaschema_testkit::fixture("multi_tenant");
+    let project = TempProject::new(&schema);
+    let (file, sql) = project.migrations().remove(0);
+    let statements = supaschema_cli::split::split_and_trim(&sql);
+    let external = statements
+        .iter()
+        .filter(|s| s.contains("references auth.users"))
+        .count();
+    assert!(external >= 3, "{file}: foreign keys into auth.users: {external}");
+    let mut db = TestDb::new(Grants::Explicit);
+    let mut tx = db.client.transaction().expect("begin");
+    let locks_auth_users = |tx: &mut postgres::Transaction<'_>| -> bool {
+        tx.query_one(
+            "select exists (select from pg_locks where pid = pg_backend_pid() and granted \
+             and relation = 'auth.users'::regclass and mode = 'ShareRowExclusiveLock')",
+            &[],
+        )
+        .expect("pg_locks")
+        .get(0)
+    };
+    let started = Instant::now();
+    let mut locked_at = None;
+    for (i, statement) in statements.iter().enumerate() {
+        tx.batch_execute(statement)
+            .unwrap_or_else(|e| panic!("{file}: statement {i} failed: {e:?}\n{statement}"));
+        if locked_at.is_none() && locks_auth_users(&mut tx) {
+            locked_at = Some((i, started.elapsed()));
+        }
+    }
+    let whole = started.elapsed();
+    tx.commit().expect("commit");
+    let (first, at) = locked_at.expect("the migration references auth.users");
+    assert_eq!(
+        statements.len() - first,
+        external,
+        "{file}: only the foreign keys into auth.users come after the first that locks it:\n{}",
+        statements[first..].join("\n")
+    );
+    println!(
+        "{file}: auth.users locked for the last {external} of {} statements, {} of {} ms",
+        statements.len(),
+        ms(whole - at),
+        ms(whole)
+    );
+}
