@@ -404,6 +404,10 @@ impl ChangedProject {
                 std::fs::remove_file(file)?;
             }
         }
+        match std::fs::remove_dir_all(&project.rollbacks_dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
         std::fs::write(&project.lock_path, &self.lock)?;
         std::fs::write(self.out.path().join("schema.rs"), &self.types)
     }
@@ -443,12 +447,14 @@ fn run_size(tables: usize, rounds: usize) -> BenchResult<Row> {
     let source = SourceFile::new("schema.toml", synthetic_toml(tables, false));
     let project = ChangedProject::new(tables)?;
     // One build of the change, which also proves it does what a user's build would: one new
-    // migration and the lock.
+    // migration, its reverse and the lock.
     project.reset()?;
     let wrote = project.build()?;
     let migrations = wrote.iter().filter(|line| line.contains("migrations")).count();
-    if migrations != 1 || wrote.len() != 2 {
-        return Err(format!("one added column should write one migration and the lock, not {wrote:?}").into());
+    if migrations != 1 || wrote.len() != 3 {
+        return Err(
+            format!("one added column should write one migration, its reverse and the lock, not {wrote:?}").into(),
+        );
     }
     reset_max_rss();
 
