@@ -300,9 +300,9 @@ impl Phases {
         .collect()
     }
 
-    /// A unique constraint on an existing table: its index is built concurrently, then the
+    /// A unique or primary key on an existing table: its index is built concurrently, then the
     /// constraint takes it over.
-    fn add_unique_concurrently(&mut self, table: &str, key: &Constraint, lock_timeout: &str) {
+    fn add_key_concurrently(&mut self, table: &str, key: &Constraint, primary_key: bool, lock_timeout: &str) {
         let index = Index {
             name: key.name.clone(),
             renamed_from: None,
@@ -317,9 +317,10 @@ impl Phases {
             index,
             concurrently: true,
         });
-        self.attach_constraints.push(Step::AttachUnique {
+        self.attach_constraints.push(Step::AttachKey {
             table: table.to_owned(),
             name: key.name.clone(),
+            primary_key,
             lock_timeout: lock_timeout.to_owned(),
         });
     }
@@ -387,6 +388,7 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
                 phases.drop_foreign_keys.push(Step::DropConstraint {
                     table: table.name.clone(),
                     name: fk.name.clone(),
+                    replaced_by: None,
                 });
             }
             phases.drop_tables.push(Step::DropTable {
@@ -420,6 +422,7 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
             phases.drop_triggers.push(Step::DropTrigger {
                 table: table.name.clone(),
                 name: trigger.name.clone(),
+                replaced_by: None,
             });
         }
     }
@@ -520,9 +523,11 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
                 .iter()
                 .any(|(t, columns)| *t == fk.target_table && *columns == fk.target_columns);
         if into_dropped_key {
+            // Always dropped when there: the key it depends on is dropped next.
             phases.drop_foreign_keys.push(Step::DropConstraint {
                 table: old_table,
                 name: fk.name.clone(),
+                replaced_by: None,
             });
             phases.add_constraint(&table, TableConstraint::ForeignKey(fk), true);
         }
@@ -638,8 +643,14 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         if identity_changed && old_column.identity.is_some() && column.identity.is_none() {
             phases.columns.push(alter(ColumnChange::Identity { identity: None }));
         }
-        if old_column.default != column.default && old_column.default.is_some() {
-            phases.columns.push(alter(ColumnChange::Default { default: None }));
+        // A default that changes with the type is dropped first: the old one may not cast.
+        let retyped = old_column.sql_type != column.sql_type;
+        if old_column.default != column.default && old_column.default.is_some() && (column.default.is_none() || retyped)
+        {
+            phases.columns.push(alter(ColumnChange::Default {
+                default: None,
+                after: column.default.clone(),
+            }));
         }
         if old_column.sql_type != column.sql_type {
             let path = format!("{name}.{}", column.name);
@@ -656,6 +667,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             let using = !assignment_cast;
             phases.columns.push(alter(ColumnChange::Type {
                 sql_type: column.sql_type.clone(),
+                catalog_type: column.sql_type.catalog_name(),
                 using,
                 rewrites: !keeps_storage(from, to),
             }));
@@ -676,6 +688,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         if old_column.default != column.default && column.default.is_some() {
             phases.columns.push(alter(ColumnChange::Default {
                 default: column.default.clone(),
+                after: column.default.clone(),
             }));
         }
         if let (true, Some(identity)) = (identity_changed, column.identity) {
@@ -733,10 +746,11 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
                 .push((old_name.clone(), name.clone(), fk.clone()));
         }
     }
-    for old in constraints.dropped {
+    for &old in &constraints.dropped {
         let step = Step::DropConstraint {
             table: old_name.clone(),
             name: old.name().to_owned(),
+            replaced_by: constraints.replacement(old, |c| c.name()).cloned(),
         };
         match old {
             TableConstraint::ForeignKey(_) => phases.drop_foreign_keys.push(step),
@@ -757,8 +771,11 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             });
         }
         match added {
-            TableConstraint::Unique(key) if !phases.one_transaction && !referenced(new, name, &key.columns) => {
-                phases.add_unique_concurrently(name, key, &new.migration.lock_timeout);
+            TableConstraint::PrimaryKey(key) | TableConstraint::Unique(key)
+                if !phases.one_transaction && !referenced(new, name, &key.columns) =>
+            {
+                let primary_key = matches!(added, TableConstraint::PrimaryKey(_));
+                phases.add_key_concurrently(name, key, primary_key, &new.migration.lock_timeout);
             }
             _ => phases.add_constraint(name, added.clone(), true),
         }
@@ -789,8 +806,12 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             to,
         });
     }
-    for old in indexes.dropped {
-        phases.drop_indexes.push(Step::DropIndex { name: old.name.clone() });
+    for &old in &indexes.dropped {
+        phases.drop_indexes.push(Step::DropIndex {
+            table: old_name.clone(),
+            name: old.name.clone(),
+            replaced_by: indexes.replacement(old, |i| &i.name).cloned(),
+        });
     }
     for new in indexes.added {
         phases.indexes.push(Step::CreateIndex {
@@ -838,10 +859,11 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             to,
         });
     }
-    for old in policies.dropped {
+    for &old in &policies.dropped {
         phases.drop_policies.push(Step::DropPolicy {
             table: old_name.clone(),
             name: old.name.clone(),
+            replaced_by: policies.replacement(old, |p| &p.name).cloned(),
         });
     }
     for new in policies.added {
@@ -863,10 +885,11 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             to,
         });
     }
-    for old in triggers.dropped {
+    for &old in &triggers.dropped {
         phases.drop_triggers.push(Step::DropTrigger {
             table: old_name.clone(),
             name: old.name.clone(),
+            replaced_by: triggers.replacement(old, |t| &t.name).cloned(),
         });
     }
     for new in triggers.added {
@@ -1015,6 +1038,13 @@ struct Reconciled<'a, T> {
     kept: Vec<(&'a T, &'a T)>,
     dropped: Vec<&'a T>,
     added: Vec<&'a T>,
+}
+
+impl<'a, T> Reconciled<'a, T> {
+    /// The added object with a dropped one's name: it takes the dropped one's place.
+    fn replacement(&self, dropped: &T, name: impl Fn(&T) -> &str) -> Option<&'a T> {
+        self.added.iter().copied().find(|added| name(added) == name(dropped))
+    }
 }
 
 /// Pairs each old object with the new object it stays: one with the same name, else one

@@ -343,10 +343,7 @@ fn plan_migrations(
                 ..lock::LockedMigration::new(file, &sql)
             });
             if write::differs(&path, sql.as_bytes()) {
-                notes.extend(
-                    part.iter()
-                        .filter_map(|step| rewrite_note(&project.relative(&path), step)),
-                );
+                notes.extend(part.iter().filter_map(|step| lock_note(&project.relative(&path), step)));
                 migrations.push(PlannedFile { path, contents: sql });
             }
         }
@@ -409,19 +406,43 @@ fn plan_reverse(
     Ok(write::differs(&path, sql.as_bytes()).then_some(PlannedFile { path, contents: sql }))
 }
 
-/// The note for a step without a lock-safe form: a type change that rewrites its table.
-fn rewrite_note(file: &str, step: &plan::Step) -> Option<String> {
-    let plan::Step::AlterColumn {
-        table,
-        column,
-        change: plan::ColumnChange::Type { rewrites: true, .. },
-    } = step
-    else {
-        return None;
+/// The note for a step that stops reads and writes of its table until the migration commits:
+/// a type change that rewrites the table, NOT NULL set on a column (PostgreSQL scans the rows
+/// under ACCESS EXCLUSIVE), and a key or exclusion constraint whose index is built under that
+/// lock (an exclusion constraint cannot take over an index built beforehand; a key that a
+/// foreign key of the same migration references must exist before it).
+fn lock_note(file: &str, step: &plan::Step) -> Option<String> {
+    use plan::{ColumnChange, Step, TableConstraint};
+    let (table, what) = match step {
+        Step::AlterColumn {
+            table,
+            column,
+            change: ColumnChange::Type { rewrites: true, .. },
+        } => (
+            table,
+            format!("changes the type of {table}.{column}, which rewrites the table"),
+        ),
+        Step::AlterColumn {
+            table,
+            column,
+            change: ColumnChange::Nullability { nullable: false },
+        } => (
+            table,
+            format!("sets NOT NULL on {table}.{column}, which scans the table"),
+        ),
+        Step::AddConstraint {
+            table,
+            constraint:
+                constraint @ (TableConstraint::Exclusion(_) | TableConstraint::PrimaryKey(_) | TableConstraint::Unique(_)),
+            ..
+        } => (
+            table,
+            format!("adds {} to {table}, which builds its index", constraint.name()),
+        ),
+        _ => return None,
     };
     Some(format!(
-        "{file} changes the type of {table}.{column}, which rewrites the table under ACCESS EXCLUSIVE: \
-         no lock-safe form exists, so reads and writes of {table} wait until it commits"
+        "{file} {what} under ACCESS EXCLUSIVE and has no lock-safe form: reads and writes of {table} wait until it commits"
     ))
 }
 
@@ -474,7 +495,7 @@ fn describe(steps: &[plan::Step]) -> String {
                 (2, format!("policies_{table}"))
             }
             CreateIndex { table, .. } => (2, format!("index_{table}")),
-            DropIndex { name } => (2, format!("drop_index_{name}")),
+            DropIndex { name, .. } => (2, format!("drop_index_{name}")),
             RenameRelation { from, to, .. } => (2, format!("rename_{from}_to_{to}")),
             CreateTrigger { table, .. } | DropTrigger { table, .. } | RenameTrigger { table, .. } => {
                 (2, format!("triggers_{table}"))
@@ -483,7 +504,7 @@ fn describe(steps: &[plan::Step]) -> String {
             AddConstraint { table, .. }
             | DropConstraint { table, .. }
             | ValidateConstraint { table, .. }
-            | AttachUnique { table, .. } => (3, format!("constraints_{table}")),
+            | AttachKey { table, .. } => (3, format!("constraints_{table}")),
             SetRls { table, .. } => (3, format!("rls_{table}")),
             GrantTable { table, .. } => (3, format!("grants_{table}")),
             CommentOn { .. } => (4, "comments".to_owned()),
@@ -524,6 +545,7 @@ mod tests {
         let derived = Step::DropConstraint {
             table: "tasks".into(),
             name: "tasks_due_date_check".into(),
+            replaced_by: None,
         };
         assert_eq!(
             describe(&[derived, rename.clone()]),

@@ -342,6 +342,17 @@ impl ReferentialAction {
             ReferentialAction::SetDefault => "set default",
         }
     }
+
+    /// The letter `pg_constraint.confdeltype` and `confupdtype` store for the action.
+    pub fn catalog_code(self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "a",
+            ReferentialAction::Restrict => "r",
+            ReferentialAction::Cascade => "c",
+            ReferentialAction::SetNull => "n",
+            ReferentialAction::SetDefault => "d",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -82,11 +82,12 @@ pub enum Step {
         not_valid: bool,
     },
     /// Makes the unique index of the same name, built concurrently just before, the table's
-    /// unique constraint: a moment under ACCESS EXCLUSIVE, bounded by `lock_timeout`, where
-    /// adding the constraint would build its index under that lock.
-    AttachUnique {
+    /// unique key (or, `primary_key`, its primary key): a moment under ACCESS EXCLUSIVE, bounded
+    /// by `lock_timeout`, where adding the constraint would build its index under that lock.
+    AttachKey {
         table: String,
         name: String,
+        primary_key: bool,
         lock_timeout: String,
     },
     /// Checks the rows of a constraint added `not valid`: under a lock that lets reads and
@@ -95,9 +96,12 @@ pub enum Step {
         table: String,
         name: String,
     },
+    /// `replaced_by`: the constraint of the same name that takes its place later in the
+    /// migration; the drop is skipped when the table already has that one.
     DropConstraint {
         table: String,
         name: String,
+        replaced_by: Option<TableConstraint>,
     },
     /// An index or a constraint's name; `kind` is `index` or `constraint`.
     RenameRelation {
@@ -122,8 +126,11 @@ pub enum Step {
         index: Index,
         concurrently: bool,
     },
+    /// `replaced_by`: as for [`Step::DropConstraint`].
     DropIndex {
+        table: String,
         name: String,
+        replaced_by: Option<Index>,
     },
     CommentOn {
         target: CommentTarget,
@@ -146,9 +153,11 @@ pub enum Step {
         table: String,
         policy: Policy,
     },
+    /// `replaced_by`: as for [`Step::DropConstraint`].
     DropPolicy {
         table: String,
         name: String,
+        replaced_by: Option<Policy>,
     },
     RenamePolicy {
         table: String,
@@ -159,9 +168,11 @@ pub enum Step {
         table: String,
         trigger: Trigger,
     },
+    /// `replaced_by`: as for [`Step::DropConstraint`].
     DropTrigger {
         table: String,
         name: String,
+        replaced_by: Option<Trigger>,
     },
     RenameTrigger {
         table: String,
@@ -235,16 +246,22 @@ pub enum ColumnChange {
     /// `using` converts values explicitly where PostgreSQL has no assignment cast. `rewrites`:
     /// the table and its indexes are rewritten under ACCESS EXCLUSIVE, for which no lock-safe
     /// form exists, so the migration says so.
+    /// `catalog_type` is the new type as `format_type` spells it, so that running the
+    /// migration again skips a column that has it.
     Type {
         sql_type: crate::sql_type::SqlType,
+        catalog_type: String,
         using: bool,
         rewrites: bool,
     },
     Nullability {
         nullable: bool,
     },
+    /// Sets `default`, or drops the column's default when it is `None`. `after` is the default
+    /// the column has once the migration ran: the step is skipped when the column has it already.
     Default {
         default: Option<String>,
+        after: Option<String>,
     },
     /// Adds (numbering on after the values already there) or drops an identity.
     Identity {
@@ -273,7 +290,7 @@ impl Step {
     pub fn after_commit(&self) -> bool {
         matches!(
             self,
-            Step::ValidateConstraint { .. } | Step::CreateIndex { concurrently: true, .. } | Step::AttachUnique { .. }
+            Step::ValidateConstraint { .. } | Step::CreateIndex { concurrently: true, .. } | Step::AttachKey { .. }
         )
     }
 
@@ -293,7 +310,7 @@ impl Step {
             Step::AlterColumn { .. } => "sql/alter_column.sql",
             Step::AddConstraint { .. } => "sql/add_constraint.sql",
             Step::ValidateConstraint { .. } => "sql/validate_constraint.sql",
-            Step::AttachUnique { .. } => "sql/attach_unique.sql",
+            Step::AttachKey { .. } => "sql/attach_key.sql",
             Step::DropConstraint { .. } => "sql/drop_constraint.sql",
             Step::RenameRelation { .. } => "sql/rename_relation.sql",
             Step::CreateFunction { .. } => "sql/create_function.sql",

@@ -4,7 +4,9 @@
 
 use crate::error::Error;
 use crate::ident::{quote_identifier, quote_literal};
-use crate::model::{Builtin, Class, Column, Function, FunctionBody, Identity, SCHEMA, Schema, Table, TriggerEvent};
+use crate::model::{
+    Builtin, Class, Column, Function, FunctionBody, Identity, ReferentialAction, SCHEMA, Schema, Table, TriggerEvent,
+};
 use crate::plan::Step;
 use crate::templates;
 use serde::Deserialize;
@@ -33,6 +35,7 @@ impl Renderer {
         tera.register_filter("literal", filter_literal);
         tera.register_filter("literals", filter_literals);
         tera.register_filter("words", filter_words);
+        tera.register_filter("action_code", filter_action_code);
         tera.register_filter("signature", filter_signature);
         tera.register_filter("rust_str", filter_rust_str);
         tera.register_filter("doc_comment", filter_doc_comment);
@@ -331,6 +334,13 @@ fn strings<'a>(values: &'a [Value], filter: &str) -> TeraResult<impl Iterator<It
 /// `set_null` → `set null`, `by_default` → `by default`: enum values as SQL keywords.
 fn filter_words(value: &str, _: Kwargs, _: &State) -> String {
     value.replace('_', " ")
+}
+
+/// A foreign key's action as the catalog stores it (see [`ReferentialAction::catalog_code`]).
+fn filter_action_code(value: &Value, _: Kwargs, _: &State) -> TeraResult<String> {
+    let action = ReferentialAction::deserialize(value)
+        .map_err(|e| tera::Error::message(format!("`action_code` expects a referential action: {e}")))?;
+    Ok(action.catalog_code().to_owned())
 }
 
 /// A function as `grant`/`comment` name it: `public.name(argtype, …)`.

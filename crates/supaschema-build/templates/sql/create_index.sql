@@ -4,14 +4,13 @@
     index is skipped when one of its name exists, so running the migration again takes no lock
     on the table.
     Receives: table (name), index (Index), concurrently. -#}
+{% set relation = "public." ~ (table | ident) -%}
 {% if not concurrently -%}
 do $index$
 begin
   if to_regclass({{ ("public." ~ (index.name | ident)) | literal }}) is null then
     {% endif -%}
-create {% if index.unique %}unique {% endif %}index {% if concurrently %}concurrently {% endif %}if not exists {{ index.name | ident }} on public.{{ table | ident }} using {{ index.method }} ({{ index.columns | idents }})
-{%- if index.include %} include ({{ index.include | idents }}){% endif %}
-{%- if index.predicate %} where ({{ index.predicate }}){% endif %};
+{% include "sql/parts/index.sql" %}
 {%- if not concurrently %}
   end if;
 end

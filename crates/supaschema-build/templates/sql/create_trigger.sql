@@ -2,16 +2,14 @@
     the table has a trigger of that name, so running the migration again takes no lock on the
     table.
     Receives: table (name), trigger (Trigger). -#}
+{% set relation = "public." ~ (table | ident) -%}
 do $trigger$
 begin
   if not exists (
     select 1 from pg_trigger
-     where tgrelid = {{ ("public." ~ (table | ident)) | literal }}::regclass and tgname = {{ trigger.name | literal }}
+     where tgrelid = {{ relation | literal }}::regclass and tgname = {{ trigger.name | literal }}
   ) then
-    create trigger {{ trigger.name | ident }}
-      {{ trigger.timing }} {{ trigger.events | join(sep=" or ") }} on public.{{ table | ident }}
-      for each {{ trigger.for_each }}
-      execute function public.{{ trigger.function | ident }}({{ trigger.arguments | literals }});
+    {% include "sql/parts/trigger.sql" %}
   end if;
 end
 $trigger$;

@@ -8,7 +8,7 @@
     `create index concurrently` on its own, outside a transaction, and what comes before it in
     a transaction of its own. None of these statements blocks reads or writes, waiting or
     working, so the file sets no lock timeout; a unique constraint taking over its index
-    (attach_unique.sql) sets its own.
+    (attach_key.sql) sets its own.
     A reverse (`reverses` names the migration file it undoes) is one such file too: the steps
     back to the state before that migration, which `supaschema rollback` runs in one transaction
     with the removal of the migration's history row.

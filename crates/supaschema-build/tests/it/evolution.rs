@@ -440,10 +440,7 @@ fn policy_change_and_rename() {
     let changed = renamed.replace("using = \"kind = 'group'\"", "using = \"kind = 'solo'\"");
     project.build(&changed).expect("change policy");
     let sql = project.migrations().last().expect("migration").1.clone();
-    assert!(
-        sql.contains("drop policy if exists clinics_listing on public.clinics;"),
-        "{sql}"
-    );
+    assert!(sql.contains("drop policy clinics_listing on public.clinics;"), "{sql}");
     assert!(sql.contains("using (kind = 'solo')"), "{sql}");
 }
 

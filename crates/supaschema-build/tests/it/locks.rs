@@ -115,6 +115,44 @@ fn a_type_change_that_rewrites_the_table_says_so_in_the_migration_and_the_build_
     );
 }
 
+/// The other changes that hold their table under ACCESS EXCLUSIVE while they work say so too:
+/// NOT NULL set on a column (PostgreSQL reads every row) and an exclusion constraint added to an
+/// existing table (its index is built under the lock).
+#[test]
+fn set_not_null_and_a_new_exclusion_constraint_say_they_have_no_lock_safe_form() {
+    let mut project = TempProject::new(BASE);
+    let edited = BASE
+        .replace(
+            r#"memo = { type = "text", nullable = true"#,
+            r#"memo = { type = "text", default = "''""#,
+        )
+        .replace(
+            r#"indexes = [{ columns = ["doctor_id"] }]"#,
+            r#"indexes = [{ columns = ["doctor_id"] }]
+exclusions = [{ name = "bookings_no_overlap", elements = [{ expr = "tstzrange(starts_at, starts_at, '[]')", with = "&&" }] }]"#,
+        );
+    let written = project.build(&edited).expect("build");
+    let (name, sql) = project.migrations().pop().expect("a new migration");
+    for (what, comment) in [
+        (
+            "sets NOT NULL on bookings.memo",
+            "-- No lock-safe form: set not null scans bookings",
+        ),
+        (
+            "adds bookings_no_overlap to bookings",
+            "-- No lock-safe form: adding bookings_no_overlap builds its index",
+        ),
+    ] {
+        assert!(
+            written
+                .iter()
+                .any(|line| line.contains(&name) && line.contains(what) && line.contains("no lock-safe form")),
+            "{what}: {written:?}"
+        );
+        assert!(sql.contains(comment), "{comment}:\n{sql}");
+    }
+}
+
 /// Runs every file of `project` again while a writer's transaction holds ROW EXCLUSIVE (the
 /// lock of an insert) on every table: each completes, so none waits for a lock that stops writes.
 fn run_again_beside_a_writer(project: &TempProject, db: &mut TestDb, context: &str) {
@@ -184,6 +222,65 @@ fax = { type = "text", nullable = true, class = "administrative" }"#,
     project.migrate(&mut db);
     run_again_beside_a_writer(&project, &mut db, "later changes");
     assert_same_as_fresh(&project, &mut db, &edited, "later changes");
+}
+
+/// Re-running a migration that changes objects in place (a column's type, default, nullability
+/// and identity, a check, a foreign key, an index, a policy, a trigger) or removes them takes no
+/// lock that stops writes either: each statement sees the object is already as wanted.
+#[test]
+fn running_a_migration_of_changes_in_place_again_takes_no_lock_that_stops_writes() {
+    let everything = supaschema_testkit::fixture("everything");
+    let mut project = TempProject::new(&everything);
+    let mut db = TestDb::new(Grants::Explicit);
+    project.migrate(&mut db);
+    let edits = [
+        (r#"expr = "total >= 0" }"#, r#"expr = "total >= 0 and quantity >= 0" }"#),
+        (
+            r#"columns = ["tags"], using = "gin""#,
+            r#"columns = ["tags"], using = "btree""#,
+        ),
+        (
+            r#"events = ["insert", "update"], function = "touch_order""#,
+            r#"events = ["insert"], function = "touch_order""#,
+        ),
+        (
+            r#"using = "type = 'retail'""#,
+            r#"using = "type in ('retail', 'wholesale')""#,
+        ),
+        (
+            r#"on_delete = "cascade", on_update = "cascade" }"#,
+            r#"on_delete = "cascade" }"#,
+        ),
+        (
+            r#"total = { type = "numeric(12,2)", default = "0""#,
+            r#"total = { type = "numeric(12,2)", default = "1""#,
+        ),
+        (r#"quantity = { type = "integer""#, r#"quantity = { type = "bigint""#),
+        (r#"identity = "always""#, r#"identity = "by_default""#),
+        (
+            r#"legacy_code = { type = "varchar(12)", nullable = true"#,
+            r#"legacy_code = { type = "varchar(20)""#,
+        ),
+        (
+            r#"details = { type = "jsonb", nullable = true"#,
+            r#"details = { type = "jsonb", nullable = true, default = "'{}'""#,
+        ),
+        (
+            r#"duration = { type = "interval", nullable = true, class = "administrative" }"#,
+            "",
+        ),
+    ];
+    let mut edited = everything.clone();
+    for (from, to) in edits {
+        assert!(edited.contains(from), "the fixture has {from}");
+        edited = edited.replacen(from, to, 1);
+    }
+    assert!(!edited.contains("[migration]"));
+    let edited = format!("{edited}\n[migration]\nallow_drop = [\"order.duration\"]\n");
+    project.build(&edited).expect("build");
+    project.migrate(&mut db);
+    run_again_beside_a_writer(&project, &mut db, "changes in place");
+    assert_same_as_fresh(&project, &mut db, &edited, "changes in place");
 }
 
 /// The lock timeout of the migrations `every_kind_of_change` runs.
