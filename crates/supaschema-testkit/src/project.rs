@@ -3,6 +3,7 @@
 
 use crate::{Grants, TestDb};
 use std::path::{Path, PathBuf};
+use supaschema_build::rollback::ReverseFile;
 use supaschema_build::{Config, WriteMode};
 use supaschema_cli::catalog::{Catalog, read_catalog};
 
@@ -116,16 +117,13 @@ impl TempProject {
     }
 
     /// The reverse of the change whose first migration file is `file`, or why it has none.
-    pub fn reverse(&self, file: &str) -> Result<String, String> {
+    pub fn reverse(&self, file: &str) -> Result<ReverseFile, String> {
         let changes = supaschema_build::rollback::changes(&self.project()).expect("the lock and migrations agree");
         let change = changes
-            .iter()
+            .into_iter()
             .find(|c| c.migrations[0].file_name() == file)
             .unwrap_or_else(|| panic!("no change starts with {file}"));
-        match &change.reverse {
-            Ok(reverse) => Ok(reverse.sql.clone()),
-            Err(why) => Err(why.to_string()),
-        }
+        change.reverse.map_err(|why| why.to_string())
     }
 
     /// The versions of the migration files (the digits before `_`), in file order.

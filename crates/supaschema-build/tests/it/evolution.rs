@@ -1,7 +1,8 @@
 //! Schema evolution, one kind of change at a time: each edit of schema.toml becomes exactly
-//! one new migration (its SQL is a snapshot; what runs after it committed is a second file),
-//! and the database after the old migrations plus the new ones (run twice: running a migration
-//! again is harmless) equals a fresh database built from the edited schema alone.
+//! one new migration (its SQL is a snapshot, with its reverse; what runs after it committed is
+//! a second file), and the database after the old migrations plus the new ones (run twice:
+//! running a migration again is harmless) equals a fresh database built from the edited schema
+//! alone; rolled back by the reverse, it equals the one built from the schema before.
 
 use supaschema_build::{Error, Problem};
 use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh, run_migration};
@@ -68,7 +69,7 @@ fn evolve(kind: &str, edited: &str) {
     for (name, _) in new {
         assert!(written.iter().any(|w| w.ends_with(name)), "{kind}: {written:?}");
     }
-    let snapshot = match new {
+    let mut snapshot = match new {
         [(_, sql)] => sql.clone(),
         _ => new
             .iter()
@@ -76,6 +77,12 @@ fn evolve(kind: &str, edited: &str) {
             .collect::<Vec<_>>()
             .join("\n"),
     };
+    // The reverse is generated output too: reviewed here, and linted by tests/it/squawk.rs.
+    let reverse = project.reverse(&new[0].0);
+    if let Ok(reverse) = &reverse {
+        let name = reverse.path.file_name().expect("a file name").to_string_lossy();
+        snapshot.push_str(&format!("\n-- reverse {name}\n{}", reverse.sql));
+    }
     insta::assert_snapshot!(format!("evolve_{kind}"), snapshot);
 
     let mut incremental = TestDb::new(Grants::Explicit);
@@ -85,12 +92,12 @@ fn evolve(kind: &str, edited: &str) {
     assert_same_as_fresh(&project, &mut incremental, edited, kind);
 
     // Rolled back (twice: that is harmless too), the database is as before; applied again, as after.
-    match project.reverse(&new[0].0) {
+    match reverse {
         Ok(reverse) => {
             assert!(!IRREVERSIBLE.contains(&kind), "{kind} has a reverse");
             for _ in 0..2 {
-                run_migration(&mut incremental.client, &reverse)
-                    .unwrap_or_else(|e| panic!("{kind}: the reverse failed: {e:?}\n{reverse}"));
+                run_migration(&mut incremental.client, &reverse.sql)
+                    .unwrap_or_else(|e| panic!("{kind}: the reverse failed: {e:?}\n{}", reverse.sql));
             }
             assert_same_as_fresh(&project, &mut incremental, BASE, &format!("{kind}, rolled back"));
             for (file, text) in new {

@@ -356,8 +356,11 @@ fn incremental_migrations_equal_a_fresh_build() {
             let newest = &project.migrations()[*first..];
             match project.reverse(&newest[0].0) {
                 Ok(reverse) => {
-                    run_migration(&mut db.client, &reverse).unwrap_or_else(|e| {
-                        panic!("{context}: the reverse of {} failed: {e:?}\n{reverse}", newest[0].0)
+                    run_migration(&mut db.client, &reverse.sql).unwrap_or_else(|e| {
+                        panic!(
+                            "{context}: the reverse of {} failed: {e:?}\n{}",
+                            newest[0].0, reverse.sql
+                        )
                     });
                     assert_same_as_fresh(&project, &mut db, before, &format!("{context}, rolled back"));
                     for (file, sql) in newest {

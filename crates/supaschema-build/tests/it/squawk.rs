@@ -1,18 +1,22 @@
-//! squawk 2.70, the migration linter, on every migration the evolution tests generate (their
-//! snapshots, which those tests hold equal to the generator's output). Each finding left is
-//! listed, with the reason it stays, in `tests/squawk-allow.toml`: a new finding fails, and so
-//! does a listed one that no longer occurs.
+//! squawk 2.70, the migration linter, on every migration the evolution tests generate and on
+//! its reverse (their snapshots, which those tests hold equal to the generator's output). Each
+//! finding left is listed, with the reason it stays, in `tests/squawk-allow.toml` (a reverse's
+//! under `[reverse.<rule>]`): a new finding fails, and so does a listed one that no longer
+//! occurs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The migration files in one evolution snapshot: `(file name, SQL)`. A snapshot of a change
-/// written as two files marks each with `-- file <name>`.
+/// The files in one evolution snapshot: `(file name, SQL)`. A snapshot of a change written as
+/// two files marks each with `-- file <name>`; its reverse follows after `-- reverse <name>`.
 fn snapshot_files(text: &str) -> Vec<(String, String)> {
     let body = text.splitn(3, "---\n").nth(2).unwrap_or_default();
     let mut files: Vec<(String, String)> = Vec::new();
     for line in body.lines() {
-        match line.strip_prefix("-- file ") {
+        match line
+            .strip_prefix("-- file ")
+            .or_else(|| line.strip_prefix("-- reverse "))
+        {
             Some(name) => files.push((name.to_owned(), String::new())),
             None => {
                 if files.is_empty() {
@@ -64,7 +68,8 @@ fn unwrap_do_blocks(sql: &str) -> String {
     out
 }
 
-/// `(rule, evolution case)` of every finding squawk reports on `files`.
+/// `(rule, evolution case)` of every finding squawk reports on `files`; the rule of one in a
+/// reverse is `reverse.<rule>`, as the allow file lists it.
 fn findings(squawk: &str, files: &[PathBuf], in_transaction: bool) -> BTreeSet<(String, String)> {
     if files.is_empty() {
         return BTreeSet::new();
@@ -95,13 +100,17 @@ fn findings(squawk: &str, files: &[PathBuf], in_transaction: bool) -> BTreeSet<(
                 .and_then(|n| n.split("__").next())
                 .expect("a case name")
                 .to_owned();
-            (finding["rule_name"].as_str().expect("a rule").to_owned(), case)
+            let rule = finding["rule_name"].as_str().expect("a rule");
+            match file.ends_with(".down.sql") {
+                true => (format!("reverse.{rule}"), case),
+                false => (rule.to_owned(), case),
+            }
         })
         .collect()
 }
 
 #[test]
-fn squawk_finds_nothing_unexplained_in_the_evolution_migrations() {
+fn squawk_finds_nothing_unexplained_in_the_evolution_migrations_and_reverses() {
     let squawk = std::env::var("SQUAWK").unwrap_or_else(|_| "squawk".to_owned());
     let version = std::process::Command::new(&squawk)
         .arg("--version")
@@ -130,13 +139,19 @@ fn squawk_finds_nothing_unexplained_in_the_evolution_migrations() {
         for (file, sql) in snapshot_files(&text) {
             let path = dir.path().join(format!("{case}__{file}"));
             std::fs::write(&path, unwrap_do_blocks(&sql)).expect("write a migration");
-            // A file of work that runs after the change committed runs outside a transaction.
+            // A file of work that runs after the change committed runs outside a transaction;
+            // a reverse runs inside one, with the removal of its history rows.
             match file.ends_with("_nonblocking.sql") {
                 true => nonblocking.push(path),
                 false => atomic.push(path),
             }
         }
     }
+    let reverses = atomic
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with(".down.sql"))
+        .count();
+    assert!(reverses > 20, "the reverses in the evolution snapshots: {atomic:?}");
     let found: BTreeSet<(String, String)> = findings(&squawk, &atomic, true)
         .into_iter()
         .chain(findings(&squawk, &nonblocking, false))
@@ -146,8 +161,17 @@ fn squawk_finds_nothing_unexplained_in_the_evolution_migrations() {
     let allow: BTreeMap<String, toml::Value> =
         toml::from_str(&std::fs::read_to_string(&allow_path).expect("the allow file"))
             .unwrap_or_else(|e| panic!("{}: {e}", allow_path.display()));
-    let mut allowed: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut entries: Vec<(String, &toml::Value)> = Vec::new();
     for (rule, entry) in &allow {
+        match (rule.as_str(), entry.as_table()) {
+            ("reverse", Some(reverse)) => {
+                entries.extend(reverse.iter().map(|(rule, entry)| (format!("reverse.{rule}"), entry)))
+            }
+            _ => entries.push((rule.clone(), entry)),
+        }
+    }
+    let mut allowed: BTreeSet<(String, String)> = BTreeSet::new();
+    for (rule, entry) in entries {
         let reason = entry.get("reason").and_then(|r| r.as_str()).unwrap_or_default();
         assert!(reason.len() > 20, "{rule}: say why it stays, in `reason`");
         let cases = entry.get("cases").and_then(|c| c.as_array()).expect("`cases`, a list");
