@@ -2,13 +2,15 @@
 //! write nothing), the migrations folder is consistent, the generated pgTAP tests and
 //! data-protection report are current, and, given a database, no applied migration was
 //! changed or removed since it was pushed and no rows there break a rule that a pending
-//! migration adds.
+//! migration adds. A reverse that is missing or edited is a warning: a push does not need it,
+//! but `rollback` stops before its migration.
 
 use crate::finding::{Finding, Kind};
 use crate::pending::{self, Pending};
 use crate::{DeployError, database, diff, history, local, pgtap, report, row_tests};
 use std::io::Write;
 use supaschema_build::Project;
+use supaschema_build::rollback::{self, NoReverse};
 
 /// Everything `check` found; empty means exit 0.
 pub type Findings = Vec<Finding>;
@@ -43,6 +45,10 @@ pub fn run(project: &Project, db_url: Option<&str>, err: &mut dyn Write) -> Resu
             error.to_string(),
         )),
         Err(other) => return Err(other),
+    }
+    // Refused migrations were reported above; their reverses cannot be read past them.
+    if !findings.iter().any(|f| f.kind == Kind::RefusedMigrations) {
+        findings.extend(reverse_findings(project)?);
     }
 
     let listed = local::list(&project.migrations_dir)?;
@@ -126,6 +132,26 @@ pub fn run(project: &Project, db_url: Option<&str>, err: &mut dyn Write) -> Resu
             Pending::RemoteMissingLocally(_) => Vec::new(),
         };
         findings.extend(row_tests::run(&mut client, &pending, err)?);
+    }
+    Ok(findings)
+}
+
+/// A warning for each generated change whose reverse the lock records but is gone or edited.
+fn reverse_findings(project: &Project) -> Result<Findings, DeployError> {
+    let mut findings = Findings::new();
+    for change in rollback::changes(project)? {
+        let Err(why) = &change.reverse else { continue };
+        let (kind, file, reverse) = match why {
+            NoReverse::Missing { file, reverse } => (Kind::MissingReverse, file, reverse),
+            NoReverse::Edited { file, reverse } => (Kind::EditedReverse, file, reverse),
+            // As the lock records them: there is nothing to restore.
+            NoReverse::Older { .. } | NoReverse::Irreversible { .. } => continue,
+        };
+        let detail = format!(
+            "{why}\nhelp: {}; until then `supaschema rollback` stops before {file}",
+            why.help()
+        );
+        findings.push(Finding::new(kind, reverse.clone(), detail));
     }
     Ok(findings)
 }

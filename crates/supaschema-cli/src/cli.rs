@@ -93,7 +93,7 @@ pub enum Command {
         /// enables it; DATABASE_URL alone does not.
         #[arg(long, value_name = "URL")]
         db_url: Option<String>,
-        /// Print the findings as JSON: {"findings": [{"kind", "object", "detail"}]}.
+        /// Print the findings as JSON: {"findings": [{"kind", "severity", "object", "detail"}]}.
         #[arg(long)]
         json: bool,
     },
@@ -129,7 +129,7 @@ pub enum Command {
     Drift {
         #[command(flatten)]
         database: Database,
-        /// Print the differences as JSON: {"findings": [{"kind", "object", "detail"}]}.
+        /// Print the differences as JSON: {"findings": [{"kind", "severity", "object", "detail"}]}.
         #[arg(long)]
         json: bool,
     },
@@ -243,7 +243,8 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
         }
         Command::Check { db_url, json } => {
             let findings = check::run(&project, db_url.as_deref(), err)?;
-            let summary = format!("check failed: {} problem(s)", findings.len());
+            let problems = findings.iter().filter(|f| f.is_error()).count();
+            let summary = format!("check failed: {problems} problem(s)");
             let ok = "ok: schema.toml is fully materialized and the migrations are consistent";
             Ok(report(out, &findings, *json, "", ok, &summary))
         }
@@ -322,24 +323,19 @@ fn execute(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcom
     }
 }
 
-/// Prints `ok` when there are no findings; else each finding after `prefix`, then `summary`;
-/// with `json`, the findings as one JSON object instead.
+/// Prints each finding after `prefix`, then `summary` when one is an error (exit 1), else `ok`:
+/// warnings alone fail nothing. With `json`, the findings as one JSON object instead.
 fn report(out: &mut dyn Write, findings: &[Finding], json: bool, prefix: &str, ok: &str, summary: &str) -> Outcome {
+    let failed = findings.iter().any(Finding::is_error);
     if json {
         let _ = writeln!(out, "{}", finding::to_json(findings));
-    } else if findings.is_empty() {
-        let _ = writeln!(out, "{ok}");
     } else {
         for finding in findings {
             let _ = writeln!(out, "{prefix}{finding}");
         }
-        let _ = writeln!(out, "{summary}");
+        let _ = writeln!(out, "{}", if failed { summary } else { ok });
     }
-    if findings.is_empty() {
-        Outcome::Ok
-    } else {
-        Outcome::Findings
-    }
+    if failed { Outcome::Findings } else { Outcome::Ok }
 }
 
 #[cfg(test)]

@@ -194,3 +194,73 @@ fn a_check_that_cannot_run_exits_2() {
     let usage = supaschema(project.path(), &["check", "--no-such-flag"], &[]);
     assert_eq!(usage.code, Some(2), "{usage}");
 }
+
+/// A reverse gone or edited since it was generated is a warning: `check` names it and the way
+/// to restore it, and still passes, since no push needs it; only `rollback` stops before it.
+#[test]
+fn a_missing_or_edited_reverse_is_a_warning() {
+    let mut project = fixture_project();
+    require_default_project(&mut project);
+    let untouched = supaschema(project.path(), &["check", "--json"], &[]);
+    assert_eq!(untouched.code, Some(0), "{untouched}");
+    assert!(json_findings(&untouched).is_empty(), "{untouched}");
+
+    let mut reverses: Vec<String> = std::fs::read_dir(project.path().join("supabase/rollbacks"))
+        .expect("the rollbacks folder")
+        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    reverses.sort();
+    let [missing, edited] = &reverses[..] else {
+        panic!("a reverse for each of the two migrations: {reverses:?}")
+    };
+    let rollbacks = project.path().join("supabase/rollbacks");
+    std::fs::remove_file(rollbacks.join(missing)).expect("remove a reverse");
+    let text = std::fs::read_to_string(rollbacks.join(edited)).expect("a reverse");
+    std::fs::write(rollbacks.join(edited), format!("{text}select 1;\n")).expect("edit a reverse");
+    let (missing, edited) = (
+        format!("supabase/rollbacks/{missing}"),
+        format!("supabase/rollbacks/{edited}"),
+    );
+
+    let run = supaschema(project.path(), &["check"], &[]);
+    assert_eq!(run.code, Some(0), "warnings fail nothing: {run}");
+    for words in [
+        format!("warning: {missing}, the reverse of "),
+        "that the lock records, is missing".to_owned(),
+        format!("warning: {edited} was edited after it was generated"),
+        "help: restore the reverse from version control as it was generated".to_owned(),
+        "until then `supaschema rollback` stops before ".to_owned(),
+        "ok: ".to_owned(),
+    ] {
+        assert!(run.stdout.contains(&words), "says {words:?}:\n{run}");
+    }
+
+    let as_json = supaschema(project.path(), &["check", "--json"], &[]);
+    assert_eq!(as_json.code, Some(0), "{as_json}");
+    let kinds: Vec<(String, String)> = json_findings(&as_json).into_iter().map(|(k, o, _)| (k, o)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("missing_reverse".to_owned(), missing),
+            ("edited_reverse".to_owned(), edited)
+        ],
+        "{as_json}"
+    );
+    let value: serde_json::Value = serde_json::from_str(as_json.stdout.trim()).expect("JSON");
+    for finding in value["findings"].as_array().expect("findings") {
+        assert_eq!(finding["severity"], "warning", "{as_json}");
+    }
+
+    // Beside an error, the warnings are printed and not counted as problems.
+    let schema = project.path().join("schema.toml");
+    let text = std::fs::read_to_string(&schema).expect("schema");
+    std::fs::write(
+        &schema,
+        text.replace("one user's space for projects", "one user's space"),
+    )
+    .expect("write");
+    let failed = supaschema(project.path(), &["check"], &[]);
+    assert_eq!(failed.code, Some(1), "{failed}");
+    assert!(failed.stdout.contains("warning: "), "{failed}");
+    assert!(failed.stdout.contains("check failed: 1 problem(s)"), "{failed}");
+}
