@@ -3,8 +3,13 @@
 //! reverse that destroys data needs `--allow-data-loss`; a hand-written migration, or one
 //! without a reverse, stops the rollback before it; every refusal changes nothing.
 
-use crate::common::{fixture_project, supaschema};
-use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh, fixture, history_versions};
+use crate::common::{Run, fixture_project, supaschema};
+use supaschema_testkit::{Grants, TempProject, TestDb, assert_same_as_fresh, history_versions};
+
+const NAME: &str = "name = { type = \"text\", class = \"public\" }\n";
+
+/// `workspaces.name` renamed: a change whose reverse loses nothing.
+const RENAMED: &str = "title = { type = \"text\", class = \"public\", renamed_from = \"name\" }\n";
 
 fn schema_text(project: &TempProject) -> String {
     std::fs::read_to_string(project.path().join("schema.toml")).expect("schema.toml")
@@ -23,14 +28,85 @@ fn push(project: &TempProject, db: &TestDb) {
     assert_eq!(pushed.code, Some(0), "{pushed}");
 }
 
-const NAME: &str = "name = { type = \"text\", class = \"public\" }\n";
+/// The fixture pushed to a new database, and its schema.toml as pushed.
+fn pushed_fixture() -> (TempProject, TestDb, String) {
+    let project = fixture_project();
+    let db = TestDb::new(Grants::Explicit);
+    push(&project, &db);
+    let schema = schema_text(&project);
+    (project, db, schema)
+}
+
+/// Edits schema.toml, builds the change and pushes it; the edited schema.
+fn push_change(project: &mut TempProject, db: &TestDb, from: &str, to: &str) -> String {
+    let edited = edit_schema(project, from, to);
+    push(project, db);
+    edited
+}
+
+/// `supaschema rollback --db-url <db> <args>`, which exits with `code`.
+fn rollback(project: &TempProject, db: &TestDb, args: &[&str], code: i32) -> Run {
+    let url = db.url();
+    let run = supaschema(
+        project.path(),
+        &[&["rollback", "--db-url", url.as_str()][..], args].concat(),
+        &[],
+    );
+    assert_eq!(run.code, Some(code), "{run}");
+    run
+}
+
+fn assert_says(run: &Run, words: &[&str]) {
+    for words in words {
+        assert!(run.stderr.contains(words), "says {words:?}:\n{run}");
+    }
+}
+
+/// A rollback that exits 1 saying `words`, with exactly `applied` still in the history.
+fn assert_rollback_fails(
+    project: &TempProject,
+    db: &mut TestDb,
+    args: &[&str],
+    words: &[&str],
+    applied: &[String],
+) -> Run {
+    let run = rollback(project, db, args, 1);
+    assert_says(&run, words);
+    assert_eq!(history_versions(&mut db.client), applied, "nothing changed:\n{run}");
+    run
+}
+
+/// A rollback that succeeds, leaving exactly `applied` in the history and the database as a
+/// fresh build of `schema`.
+fn assert_rolled_back(
+    project: &TempProject,
+    db: &mut TestDb,
+    args: &[&str],
+    applied: &[String],
+    schema: &str,
+    context: &str,
+) -> Run {
+    let run = rollback(project, db, args, 0);
+    assert_eq!(
+        history_versions(&mut db.client),
+        applied,
+        "{context}: the history:\n{run}"
+    );
+    assert_same_as_fresh(project, db, schema, context);
+    run
+}
+
+/// Pushed again after a rollback: every migration is applied, and the database is a fresh
+/// build of `schema`.
+fn assert_pushed_again(project: &TempProject, db: &mut TestDb, schema: &str) {
+    push(project, db);
+    assert_eq!(history_versions(&mut db.client), project.migration_versions());
+    assert_same_as_fresh(project, db, schema, "pushed again");
+}
 
 #[test]
 fn the_newest_migration_is_rolled_back_keeping_its_data_and_pushed_again() {
-    let mut project = fixture_project();
-    let mut db = TestDb::new(Grants::Explicit);
-    push(&project, &db);
-    let original = schema_text(&project);
+    let (mut project, mut db, original) = pushed_fixture();
     let owner = db.create_user();
     db.client
         .execute(
@@ -39,23 +115,11 @@ fn the_newest_migration_is_rolled_back_keeping_its_data_and_pushed_again() {
         )
         .expect("insert a workspace");
     // A rename loses nothing: rolled back, the value is under the old name again.
-    let renamed = edit_schema(
-        &mut project,
-        NAME,
-        "title = { type = \"text\", class = \"public\", renamed_from = \"name\" }\n",
-    );
-    push(&project, &db);
+    let renamed = push_change(&mut project, &db, NAME, RENAMED);
     let versions = project.migration_versions();
 
-    let rolled = supaschema(project.path(), &["rollback", "--db-url", &db.url()], &[]);
-    assert_eq!(rolled.code, Some(0), "{rolled}");
+    let rolled = assert_rolled_back(&project, &mut db, &[], &versions[..1], &original, "rolled back");
     assert!(rolled.stdout.contains("supabase/rollbacks/"), "{rolled}");
-    assert_eq!(
-        history_versions(&mut db.client),
-        versions[..1],
-        "its history row is gone"
-    );
-    assert_same_as_fresh(&project, &mut db, &original, "rolled back");
     let name: String = db
         .client
         .query_one("select name from public.workspaces", &[])
@@ -63,42 +127,38 @@ fn the_newest_migration_is_rolled_back_keeping_its_data_and_pushed_again() {
         .get(0);
     assert_eq!(name, "A practice");
 
-    push(&project, &db);
-    assert_eq!(history_versions(&mut db.client), versions);
-    assert_same_as_fresh(&project, &mut db, &renamed, "pushed again");
+    assert_pushed_again(&project, &mut db, &renamed);
     let check = supaschema(project.path(), &["check", "--db-url", &db.url()], &[]);
     assert_eq!(check.code, Some(0), "{check}");
 }
 
 #[test]
 fn a_reverse_that_destroys_data_needs_allow_data_loss() {
-    let mut project = fixture_project();
-    let mut db = TestDb::new(Grants::Explicit);
-    push(&project, &db);
-    let original = schema_text(&project);
-    edit_schema(
+    let (mut project, mut db, original) = pushed_fixture();
+    push_change(
         &mut project,
+        &db,
         NAME,
         &format!("{NAME}motto = {{ type = \"text\", nullable = true, class = \"public\" }}\n"),
     );
-    push(&project, &db);
     let versions = history_versions(&mut db.client);
 
-    let refused = supaschema(project.path(), &["rollback", "--db-url", &db.url()], &[]);
-    assert_eq!(refused.code, Some(1), "{refused}");
-    for words in [
-        "would destroy data",
-        "workspaces.motto",
-        "--allow-data-loss",
-        "nothing was changed",
-    ] {
-        assert!(refused.stderr.contains(words), "says {words:?}:\n{refused}");
-    }
+    let refused = assert_rollback_fails(
+        &project,
+        &mut db,
+        &[],
+        &[
+            "would destroy data",
+            "workspaces.motto",
+            "--allow-data-loss",
+            "nothing was changed",
+        ],
+        &versions,
+    );
     assert!(
         !refused.stderr.contains("postgresql://"),
         "no URL in the message:\n{refused}"
     );
-    assert_eq!(history_versions(&mut db.client), versions, "nothing changed");
     let column: i64 = db
         .client
         .query_one(
@@ -109,13 +169,14 @@ fn a_reverse_that_destroys_data_needs_allow_data_loss() {
         .get(0);
     assert_eq!(column, 1, "the column is still there");
 
-    let allowed = supaschema(
-        project.path(),
-        &["rollback", "--db-url", &db.url(), "--allow-data-loss"],
-        &[],
+    assert_rolled_back(
+        &project,
+        &mut db,
+        &["--allow-data-loss"],
+        &versions[..1],
+        &original,
+        "rolled back",
     );
-    assert_eq!(allowed.code, Some(0), "{allowed}");
-    assert_same_as_fresh(&project, &mut db, &original, "rolled back");
 }
 
 /// Newest first, down to `--to`; a hand-written migration stops the rollback before it, and so
@@ -132,47 +193,36 @@ fn rollback_to_a_version_stops_before_what_it_cannot_undo() {
     );
     let original = schema_text(&project);
     edit_schema(&mut project, "Opened first;", "The project opened first;");
-    let renamed = edit_schema(
-        &mut project,
-        NAME,
-        "title = { type = \"text\", class = \"public\", renamed_from = \"name\" }\n",
-    );
-    push(&project, &db);
+    let renamed = push_change(&mut project, &db, NAME, RENAMED);
     let versions = project.migration_versions();
     assert_eq!(versions.len(), 4);
     let (comment_version, renamed_version) = (&versions[2], &versions[3]);
 
-    let past_seed = supaschema(
-        project.path(),
-        &["rollback", "--db-url", &db.url(), "--to", &initial],
-        &[],
+    assert_rollback_fails(
+        &project,
+        &mut db,
+        &["--to", &initial],
+        &[
+            "_seed.sql is hand-written",
+            "rollback stops before it",
+            &format!("--to {seed_version}"),
+            "nothing was changed",
+        ],
+        &versions,
     );
-    assert_eq!(past_seed.code, Some(1), "{past_seed}");
-    for words in [
-        "_seed.sql is hand-written",
-        "rollback stops before it",
-        &format!("--to {seed_version}"),
-        "nothing was changed",
-    ] {
-        assert!(past_seed.stderr.contains(words), "says {words:?}:\n{past_seed}");
-    }
-    assert_eq!(history_versions(&mut db.client), versions, "nothing changed");
     assert_same_as_fresh(&project, &mut db, &renamed, "refused");
 
-    let missing = supaschema(
-        project.path(),
-        &["rollback", "--db-url", &db.url(), "--to", "19990101000000"],
-        &[],
-    );
-    assert_eq!(missing.code, Some(2), "{missing}");
+    let missing = rollback(&project, &db, &["--to", "19990101000000"], 2);
     assert!(missing.stderr.contains("is not applied"), "{missing}");
 
-    let to_seed = supaschema(
-        project.path(),
-        &["rollback", "--db-url", &db.url(), "--to", &seed_version],
-        &[],
+    let to_seed = assert_rolled_back(
+        &project,
+        &mut db,
+        &["--to", &seed_version],
+        &versions[..2],
+        &original,
+        "rolled back to the seed",
     );
-    assert_eq!(to_seed.code, Some(0), "{to_seed}");
     let renamed_at = to_seed
         .stdout
         .find(renamed_version.as_str())
@@ -182,12 +232,8 @@ fn rollback_to_a_version_stops_before_what_it_cannot_undo() {
         .find(comment_version.as_str())
         .expect("the comment is rolled back");
     assert!(renamed_at < comment_at, "newest first:\n{to_seed}");
-    assert_eq!(history_versions(&mut db.client), versions[..2]);
-    assert_same_as_fresh(&project, &mut db, &original, "rolled back to the seed");
 
-    let at_seed = supaschema(project.path(), &["rollback", "--db-url", &db.url()], &[]);
-    assert_eq!(at_seed.code, Some(1), "{at_seed}");
-    assert!(at_seed.stderr.contains("_seed.sql is hand-written"), "{at_seed}");
+    assert_rollback_fails(&project, &mut db, &[], &["_seed.sql is hand-written"], &versions[..2]);
 
     // A migration the lock records without a reverse, as one generated by an older version.
     push(&project, &db);
@@ -199,28 +245,23 @@ fn rollback_to_a_version_stops_before_what_it_cannot_undo() {
         .expect("an entry")
         .remove("reverse");
     std::fs::write(&lock_path, serde_json::to_string_pretty(&lock).expect("JSON")).expect("write the lock");
-    let older = supaschema(
-        project.path(),
-        &["rollback", "--db-url", &db.url(), "--to", &seed_version],
-        &[],
+    assert_rollback_fails(
+        &project,
+        &mut db,
+        &["--to", &seed_version],
+        &[
+            "generated before supaschema wrote reverses, and has none: rollback stops before it",
+            &format!("--to {comment_version}"),
+        ],
+        &versions,
     );
-    assert_eq!(older.code, Some(1), "{older}");
-    assert!(
-        older
-            .stderr
-            .contains("generated before supaschema wrote reverses, and has none: rollback stops before it"),
-        "{older}"
-    );
-    assert!(older.stderr.contains(&format!("--to {comment_version}")), "{older}");
-    assert_eq!(history_versions(&mut db.client), versions, "nothing changed");
 }
 
 #[test]
 fn an_edited_reverse_is_not_run() {
     let mut project = fixture_project();
     let mut db = TestDb::new(Grants::Explicit);
-    edit_schema(&mut project, "Opened first;", "The project opened first;");
-    push(&project, &db);
+    push_change(&mut project, &db, "Opened first;", "The project opened first;");
     let versions = history_versions(&mut db.client);
     let reverse = std::fs::read_dir(project.path().join("supabase/rollbacks"))
         .expect("the rollbacks folder")
@@ -230,30 +271,28 @@ fn an_edited_reverse_is_not_run() {
     let text = std::fs::read_to_string(&reverse).expect("reverse");
     std::fs::write(&reverse, format!("{text}drop table public.tags cascade;\n")).expect("edit");
 
-    let refused = supaschema(project.path(), &["rollback", "--db-url", &db.url()], &[]);
-    assert_eq!(refused.code, Some(1), "{refused}");
-    for words in [
-        "supabase/rollbacks/",
-        "was edited after it was generated",
-        "restore the reverse",
-    ] {
-        assert!(refused.stderr.contains(words), "says {words:?}:\n{refused}");
-    }
+    let refused = assert_rollback_fails(
+        &project,
+        &mut db,
+        &[],
+        &[
+            "supabase/rollbacks/",
+            "was edited after it was generated",
+            "restore the reverse",
+        ],
+        &versions,
+    );
     assert!(
         !refused.stderr.contains("/tmp"),
         "the path is the project's:\n{refused}"
     );
-    assert_eq!(history_versions(&mut db.client), versions);
 }
 
 /// A check added to a table that may hold rows is one change in two files; it is rolled back as
 /// one, both history rows with it, and pushed again as two.
 #[test]
 fn a_change_written_as_two_files_is_rolled_back_as_one() {
-    let mut project = TempProject::new(&fixture("multi_tenant"));
-    let mut db = TestDb::new(Grants::Explicit);
-    push(&project, &db);
-    let original = schema_text(&project);
+    let (mut project, mut db, original) = pushed_fixture();
     let checked = edit_schema(
         &mut project,
         NAME,
@@ -262,46 +301,41 @@ fn a_change_written_as_two_files_is_rolled_back_as_one() {
     assert_eq!(project.migration_files().len(), 3, "the change and its validation");
     push(&project, &db);
 
-    let rolled = supaschema(project.path(), &["rollback", "--db-url", &db.url()], &[]);
-    assert_eq!(rolled.code, Some(0), "{rolled}");
-    assert_eq!(history_versions(&mut db.client), project.migration_versions()[..1]);
-    assert_same_as_fresh(&project, &mut db, &original, "rolled back");
-    push(&project, &db);
-    assert_eq!(history_versions(&mut db.client), project.migration_versions());
-    assert_same_as_fresh(&project, &mut db, &checked, "pushed again");
+    let versions = project.migration_versions();
+    assert_rolled_back(&project, &mut db, &[], &versions[..1], &original, "rolled back");
+    assert_pushed_again(&project, &mut db, &checked);
 }
 
 /// A reverse tests the rows first, as a migration does: rows written since the change that the
 /// old rules refuse stop it, and the change stays applied.
 #[test]
 fn a_reverse_that_rows_written_since_would_break_stops_and_changes_nothing() {
-    let mut project = fixture_project();
-    let mut db = TestDb::new(Grants::Explicit);
-    push(&project, &db);
-    let optional = edit_schema(
+    let (mut project, mut db, _) = pushed_fixture();
+    let optional = push_change(
         &mut project,
+        &db,
         NAME,
         "name = { type = \"text\", nullable = true, class = \"public\" }\n",
     );
-    push(&project, &db);
     let versions = history_versions(&mut db.client);
     let owner = db.create_user();
     db.client
         .execute("insert into public.workspaces (owner_id) values ($1)", &[&owner])
         .expect("a workspace without a name");
 
-    let failed = supaschema(project.path(), &["rollback", "--db-url", &db.url()], &[]);
-    assert_eq!(failed.code, Some(1), "{failed}");
-    for words in [
-        "rolling back",
-        "with supabase/rollbacks/",
-        "23502",
-        "1 row(s) of public.workspaces have no name, which the rollback makes not null",
-        "nothing was rolled back",
-        "stays applied",
-    ] {
-        assert!(failed.stderr.contains(words), "says {words:?}:\n{failed}");
-    }
-    assert_eq!(history_versions(&mut db.client), versions, "nothing changed");
+    assert_rollback_fails(
+        &project,
+        &mut db,
+        &[],
+        &[
+            "rolling back",
+            "with supabase/rollbacks/",
+            "23502",
+            "1 row(s) of public.workspaces have no name, which the rollback makes not null",
+            "nothing was rolled back",
+            "stays applied",
+        ],
+        &versions,
+    );
     assert_same_as_fresh(&project, &mut db, &optional, "the change stays applied");
 }
