@@ -680,7 +680,23 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
                 },
             });
         }
-        if old_column.nullable != column.nullable {
+        // NOT NULL in two halves, so the rows are read without blocking writes; not for a
+        // column that becomes an identity in the same change, which needs NOT NULL first.
+        let gains_identity = identity_changed && column.identity.is_some();
+        if old_column.nullable && !column.nullable && !phases.one_transaction && !gains_identity {
+            let check = not_null_check_name(name, &column.name);
+            phases.add_constraints.push(Step::AddNotNullCheck {
+                table: name.clone(),
+                column: column.name.clone(),
+                check: check.clone(),
+            });
+            phases.attach_constraints.push(Step::SetNotNull {
+                table: name.clone(),
+                column: column.name.clone(),
+                check,
+                lock_timeout: new.migration.lock_timeout.clone(),
+            });
+        } else if old_column.nullable != column.nullable {
             phases.columns.push(alter(ColumnChange::Nullability {
                 nullable: column.nullable,
             }));
@@ -902,6 +918,14 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
 }
 
 /// Whether a foreign key of `schema` references these columns of `table`.
+/// The name of the check that stands in for NOT NULL while the rows are read: not PostgreSQL
+/// 18's own name for a NOT NULL constraint (`<table>_<column>_not_null`), at most 63 bytes.
+fn not_null_check_name(table: &str, column: &str) -> String {
+    let mut name = format!("{table}_{column}_not_null_check");
+    name.truncate(crate::ident::MAX_IDENTIFIER_BYTES);
+    name
+}
+
 fn referenced(schema: &Schema, table: &str, columns: &[String]) -> bool {
     schema
         .tables

@@ -490,7 +490,9 @@ fn describe(steps: &[plan::Step]) -> String {
             AddColumn { table, column } => (1, format!("add_{table}_{}", column.name)),
             DropColumn { table, column } => (1, format!("drop_{table}_{column}")),
             RenameColumn { table, from, to } => (1, format!("rename_{table}_{from}_to_{to}")),
-            AlterColumn { table, column, .. } => (1, format!("alter_{table}_{column}")),
+            AlterColumn { table, column, .. }
+            | AddNotNullCheck { table, column, .. }
+            | SetNotNull { table, column, .. } => (1, format!("alter_{table}_{column}")),
             CreatePolicy { table, .. } | DropPolicy { table, .. } | RenamePolicy { table, .. } => {
                 (2, format!("policies_{table}"))
             }

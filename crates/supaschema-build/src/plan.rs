@@ -90,6 +90,24 @@ pub enum Step {
         primary_key: bool,
         lock_timeout: String,
     },
+    /// The first half of NOT NULL set on a column of a table that may hold rows: the check
+    /// `check` (`column is not null`), added `not valid`, so that new rows must have a value at
+    /// once while the rows already there are left for [`Step::SetNotNull`].
+    AddNotNullCheck {
+        table: String,
+        column: String,
+        check: String,
+    },
+    /// The second half, after the commit: validates `check` (SHARE UPDATE EXCLUSIVE, so reads
+    /// and writes go on), then sets NOT NULL, for which PostgreSQL reads no rows once a valid
+    /// check proves them, under a moment of ACCESS EXCLUSIVE bounded by `lock_timeout`, and
+    /// drops the check.
+    SetNotNull {
+        table: String,
+        column: String,
+        check: String,
+        lock_timeout: String,
+    },
     /// Checks the rows of a constraint added `not valid`: under a lock that lets reads and
     /// writes go on, where adding it checked them under one that stops them.
     ValidateConstraint {
@@ -290,7 +308,10 @@ impl Step {
     pub fn after_commit(&self) -> bool {
         matches!(
             self,
-            Step::ValidateConstraint { .. } | Step::CreateIndex { concurrently: true, .. } | Step::AttachKey { .. }
+            Step::ValidateConstraint { .. }
+                | Step::CreateIndex { concurrently: true, .. }
+                | Step::AttachKey { .. }
+                | Step::SetNotNull { .. }
         )
     }
 
@@ -311,6 +332,8 @@ impl Step {
             Step::AddConstraint { .. } => "sql/add_constraint.sql",
             Step::ValidateConstraint { .. } => "sql/validate_constraint.sql",
             Step::AttachKey { .. } => "sql/attach_key.sql",
+            Step::AddNotNullCheck { .. } => "sql/add_not_null_check.sql",
+            Step::SetNotNull { .. } => "sql/set_not_null.sql",
             Step::DropConstraint { .. } => "sql/drop_constraint.sql",
             Step::RenameRelation { .. } => "sql/rename_relation.sql",
             Step::CreateFunction { .. } => "sql/create_function.sql",

@@ -316,6 +316,15 @@ fn nullability() {
     );
 }
 
+/// NOT NULL on an existing column: a check added `not valid`, then validated after the commit.
+#[test]
+fn set_not_null() {
+    evolve(
+        "set_not_null",
+        &edit("fax = { type = \"text\", nullable = true,", "fax = { type = \"text\","),
+    );
+}
+
 #[test]
 fn default() {
     evolve("default", &edit("default = \"1\"", "default = \"2\""));

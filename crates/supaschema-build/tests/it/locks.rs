@@ -115,42 +115,64 @@ fn a_type_change_that_rewrites_the_table_says_so_in_the_migration_and_the_build_
     );
 }
 
-/// The other changes that hold their table under ACCESS EXCLUSIVE while they work say so too:
-/// NOT NULL set on a column (PostgreSQL reads every row) and an exclusion constraint added to an
-/// existing table (its index is built under the lock).
+/// An exclusion constraint added to an existing table builds its index under ACCESS EXCLUSIVE
+/// (it cannot take over one built beforehand): the migration and the build say so.
 #[test]
-fn set_not_null_and_a_new_exclusion_constraint_say_they_have_no_lock_safe_form() {
+fn a_new_exclusion_constraint_says_it_has_no_lock_safe_form() {
     let mut project = TempProject::new(BASE);
-    let edited = BASE
-        .replace(
-            r#"memo = { type = "text", nullable = true"#,
-            r#"memo = { type = "text", default = "''""#,
-        )
-        .replace(
-            r#"indexes = [{ columns = ["doctor_id"] }]"#,
-            r#"indexes = [{ columns = ["doctor_id"] }]
+    let edited = BASE.replace(
+        r#"indexes = [{ columns = ["doctor_id"] }]"#,
+        r#"indexes = [{ columns = ["doctor_id"] }]
 exclusions = [{ name = "bookings_no_overlap", elements = [{ expr = "tstzrange(starts_at, starts_at, '[]')", with = "&&" }] }]"#,
-        );
+    );
     let written = project.build(&edited).expect("build");
     let (name, sql) = project.migrations().pop().expect("a new migration");
-    for (what, comment) in [
-        (
-            "sets NOT NULL on bookings.memo",
-            "-- No lock-safe form: set not null scans bookings",
-        ),
-        (
-            "adds bookings_no_overlap to bookings",
-            "-- No lock-safe form: adding bookings_no_overlap builds its index",
-        ),
-    ] {
-        assert!(
-            written
-                .iter()
-                .any(|line| line.contains(&name) && line.contains(what) && line.contains("no lock-safe form")),
-            "{what}: {written:?}"
-        );
-        assert!(sql.contains(comment), "{comment}:\n{sql}");
-    }
+    assert!(
+        written.iter().any(|line| line.contains(&name)
+            && line.contains("adds bookings_no_overlap to bookings")
+            && line.contains("no lock-safe form")),
+        "{written:?}"
+    );
+    assert!(
+        sql.contains("-- No lock-safe form: adding bookings_no_overlap builds its index"),
+        "{sql}"
+    );
+}
+
+/// NOT NULL set on a column of an existing table comes in two halves: a check added `not
+/// valid` in the migration, then, after the commit, the check validated (writes go on), NOT NULL
+/// set without reading the rows, and the check dropped. A row written between the two halves
+/// without a value is refused.
+#[test]
+fn set_not_null_reads_the_rows_after_the_commit_and_refuses_new_nulls_at_once() {
+    let mut project = TempProject::new(BASE);
+    let mut db = TestDb::new(Grants::Explicit);
+    project.migrate(&mut db);
+    db.execute("insert into public.bookings (memo) values ('one'), ('two')", "rows");
+    let edited = BASE.replace(
+        r#"memo = { type = "text", nullable = true"#,
+        r#"memo = { type = "text""#,
+    );
+    let written = project.build(&edited).expect("build");
+    assert!(
+        !written.iter().any(|line| line.contains("no lock-safe form")),
+        "{written:?}"
+    );
+    let files = project.migrations();
+    let [(_, first), (second_name, second)] = &files[files.len() - 2..] else {
+        panic!("two files: {files:?}");
+    };
+    assert!(second_name.ends_with("_nonblocking.sql"), "{second_name}");
+    assert!(!first.contains("set not null"), "{first}");
+    assert!(second.contains("set not null"), "{second}");
+    db.execute(first, "the first half");
+    let error = db
+        .client
+        .batch_execute("insert into public.bookings (memo) values (null)")
+        .expect_err("a null between the halves");
+    assert_eq!(error.code(), Some(&SqlState::CHECK_VIOLATION), "{error:?}");
+    db.execute(second, "the second half");
+    assert_same_as_fresh(&project, &mut db, &edited, "set not null");
 }
 
 /// Runs every file of `project` again while a writer's transaction holds ROW EXCLUSIVE (the
