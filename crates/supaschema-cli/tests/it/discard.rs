@@ -25,8 +25,9 @@ fn a_migration_that_failed_on_push_is_discarded_and_its_fix_generated_in_its_pla
     let lock_before = lock_text(&project);
     let files_before = project.migration_files();
 
+    // NOT NULL comes as two files: the check added in the first, NOT NULL set in the second.
     require_default_project(&mut project);
-    assert_eq!(project.migration_files().len(), files_before.len() + 1);
+    assert_eq!(project.migration_files().len(), files_before.len() + 2);
     let failed = supaschema(project.path(), &["push", "--db-url", &db.url()], &[]);
     assert_eq!(failed.code, Some(1), "{failed}");
     assert!(
@@ -39,7 +40,7 @@ fn a_migration_that_failed_on_push_is_discarded_and_its_fix_generated_in_its_pla
     assert!(unchecked.stderr.contains("--db-url"), "{unchecked}");
     assert_eq!(
         project.migration_files().len(),
-        files_before.len() + 1,
+        files_before.len() + 2,
         "a refusal removes nothing"
     );
 
