@@ -851,6 +851,12 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             force: table.rls.forced,
         });
     }
+    if previous.realtime != table.realtime {
+        phases.access.push(Step::SetRealtime {
+            table: name.clone(),
+            enabled: table.realtime,
+        });
+    }
     let sequences = identity_columns(table);
     if previous.grants != table.grants || identity_columns(previous) != sequences {
         phases.access.push(Step::GrantTable {

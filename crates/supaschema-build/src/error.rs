@@ -230,6 +230,10 @@ pub enum Problem {
     PolicyReadsItsTable { policy: String, table: String },
     #[error("table `{table}` has policies but row level security is off")]
     PolicyWithoutRls { table: String },
+    #[error(
+        "table `{table}` has `realtime = true` but row level security is off, so Realtime would send every change to every subscriber, `anon` included"
+    )]
+    RealtimeWithoutRls { table: String },
     #[error("table `{table}` grants `{role}` access but row level security is off, so every row is open to it")]
     GrantWithoutRls { table: String, role: String },
     #[error("unique `({columns})` repeats the {key} of table `{table}`, so the table would get two identical indexes")]
@@ -409,6 +413,9 @@ impl Problem {
             MultiplePermissive { .. } => "merge them into one policy joined with `or`, or make one `restrictive = true`".into(),
             PolicyReadsItsTable { .. } => "do the lookup in a function under `[functions]` with `security = \"definer\"` (it reads the table without its policies; every function gets `set search_path = ''`), give `execute` to the roles the policy is for, and call it in the policy as `(select the_function(…))`".into(),
             PolicyWithoutRls { .. } | PhiWithoutRls { .. } => "remove `rls = false` from the table".into(),
+            RealtimeWithoutRls { .. } => {
+                "remove `rls = false` and add a select policy for who may receive the changes, or remove `realtime = true`".into()
+            }
             GrantWithoutRls { role, .. } => format!("remove `rls = false` and add a policy for `{role}`, or remove `{role}` from `grants`"),
             DuplicateKey { .. } => "remove it: the key is unique already".into(),
             PhiWithoutPolicy { .. } => "add `owner = { column = \"user_id\" }` or a `[[tables.<name>.policies]]` entry".into(),

@@ -508,6 +508,7 @@ fn describe(steps: &[plan::Step]) -> String {
             | ValidateConstraint { table, .. }
             | AttachKey { table, .. } => (3, format!("constraints_{table}")),
             SetRls { table, .. } => (3, format!("rls_{table}")),
+            SetRealtime { table, .. } => (3, format!("realtime_{table}")),
             GrantTable { table, .. } => (3, format!("grants_{table}")),
             CommentOn { .. } => (4, "comments".to_owned()),
             CreateExtension { name } | DropExtension { name } => (4, format!("extension_{name}")),

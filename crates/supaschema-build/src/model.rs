@@ -102,6 +102,10 @@ pub struct Table {
     /// table's own, or for `via` the parent's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_claim: Option<Claim>,
+    /// In Supabase's `supabase_realtime` publication: Realtime sends the table's changes to
+    /// subscribers whose select policies let them see the row.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub realtime: bool,
 }
 
 /// A JWT claim the owner rule requires: the text at `path` (keys from the JWT's top level,

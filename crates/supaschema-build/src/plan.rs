@@ -161,6 +161,12 @@ pub enum Step {
         set_force: bool,
         force: bool,
     },
+    /// Adds the table to Supabase's `supabase_realtime` publication (creating it when the
+    /// database has none), or takes it out.
+    SetRealtime {
+        table: String,
+        enabled: bool,
+    },
     /// `sequences`: the identity columns, whose sequences the API roles lose too.
     GrantTable {
         table: String,
@@ -343,6 +349,7 @@ impl Step {
             Step::DropIndex { .. } => "sql/drop_index.sql",
             Step::CommentOn { .. } => "sql/comment_on.sql",
             Step::SetRls { .. } => "sql/set_rls.sql",
+            Step::SetRealtime { .. } => "sql/set_realtime.sql",
             Step::GrantTable { .. } => "sql/grant_table.sql",
             Step::CreatePolicy { .. } => "sql/create_policy.sql",
             Step::DropPolicy { .. } => "sql/drop_policy.sql",
@@ -522,6 +529,12 @@ pub fn access(table: &Table) -> Vec<Step> {
         steps.push(Step::CreatePolicy {
             table: table.name.clone(),
             policy: policy.clone(),
+        });
+    }
+    if table.realtime {
+        steps.push(Step::SetRealtime {
+            table: table.name.clone(),
+            enabled: true,
         });
     }
     steps

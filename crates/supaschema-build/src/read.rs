@@ -111,6 +111,7 @@ pub struct RawTable {
     pub updated_at: Option<Spanned<bool>>,
     pub audit: Option<Spanned<bool>>,
     pub append_only: Option<Spanned<bool>>,
+    pub realtime: Option<Spanned<bool>>,
     /// No free text and no PHI in any column (see `validate::metadata`).
     pub metadata_only: Option<Spanned<bool>>,
     #[serde(default)]

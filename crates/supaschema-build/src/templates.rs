@@ -58,6 +58,7 @@ defaults![
     "sql/rename_trigger.sql",
     "sql/set_default_grants.sql",
     "sql/set_not_null.sql",
+    "sql/set_realtime.sql",
     "sql/set_rls.sql",
     "sql/validate_constraint.sql",
     "typescript/database.ts",

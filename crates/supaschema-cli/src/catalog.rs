@@ -34,6 +34,8 @@ pub struct TableCatalog {
     pub sequence_grants: BTreeSet<(String, String, String)>,
     /// Triggers by name, with the server's definition text.
     pub triggers: BTreeMap<String, String>,
+    /// In the `supabase_realtime` publication.
+    pub realtime: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -202,6 +204,7 @@ fn read_table(
     )? {
         sequence_grants.insert((r.get(0), r.get(1), r.get(2)));
     }
+    let realtime = in_realtime(client, oid)?;
     Ok(TableCatalog {
         comment,
         columns,
@@ -213,7 +216,21 @@ fn read_table(
         grants,
         sequence_grants,
         triggers,
+        realtime,
     })
+}
+
+/// Whether Realtime sends the table's changes: it is in the `supabase_realtime` publication.
+pub(crate) fn in_realtime(client: &mut impl GenericClient, oid: postgres::types::Oid) -> Result<bool, postgres::Error> {
+    Ok(client
+        .query_one(
+            "select exists (select 1 from pg_publication p
+                             where p.pubname = 'supabase_realtime'
+                               and (p.puballtables or exists (select 1 from pg_publication_rel r
+                                                               where r.prpubid = p.oid and r.prrelid = $1)))",
+            &[&oid],
+        )?
+        .get(0))
 }
 
 fn pairs(
@@ -294,6 +311,7 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
         comment: table.comment.clone(),
         rls_enabled: table.rls.enabled,
         rls_forced: table.rls.forced,
+        realtime: table.realtime,
         ..TableCatalog::default()
     };
     for column in &table.columns {

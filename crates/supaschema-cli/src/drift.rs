@@ -110,6 +110,13 @@ fn compare_table(table: &str, expected: &TableCatalog, live: &TableCatalog, foun
             if expected.rls_forced { "" } else { "not " }
         ));
     }
+    if expected.realtime != live.realtime {
+        differs(format!(
+            "table `{table}` is {}in the `supabase_realtime` publication; schema.toml says it should {}be (`realtime`)",
+            if live.realtime { "" } else { "not " },
+            if expected.realtime { "" } else { "not " }
+        ));
+    }
     if expected.comment != live.comment {
         differs(format!(
             "table `{table}`: the comment is {} in the database; schema.toml says {}",

@@ -63,6 +63,9 @@ impl Validator<'_> {
             table.policies.push(built);
             policy_spans.push(policy.span());
         }
+        if let Some(realtime) = raw.realtime.as_ref().filter(|r| *r.get_ref() && !table.rls.enabled) {
+            return Err(self.error(realtime.span(), Problem::RealtimeWithoutRls { table: table_name }));
+        }
         if !table.rls.enabled && !table.policies.is_empty() {
             return Err(self.error(
                 raw.rls.as_ref().map_or(name.span(), |r| r.span()),
@@ -490,6 +493,15 @@ note_id = { type = "uuid", class = "public", references = { table = "notes", col
         assert!(notes.policies.iter().all(|p| p.roles == [Role::Authenticated]));
         let grants: Vec<(Role, usize)> = notes.grants.iter().map(|g| (g.role, g.privileges.len())).collect();
         assert_eq!(grants, [(Role::Authenticated, 4), (Role::ServiceRole, 4)]);
+    }
+
+    #[test]
+    fn realtime_needs_row_level_security() {
+        let text = format!("[tables.notes]\nrls = false\nrealtime = true\n\n{MINIMAL}");
+        rejects(&text, 3, Problem::RealtimeWithoutRls { table: "notes".into() });
+        let schema = accepts(&format!("[tables.notes]\nrealtime = true\n\n{MINIMAL}"));
+        assert!(schema.table("notes").expect("table notes").realtime);
+        assert!(!accepts(MINIMAL).table("notes").expect("table notes").realtime);
     }
 
     #[test]

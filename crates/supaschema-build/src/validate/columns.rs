@@ -117,6 +117,7 @@ impl Validator<'_> {
             triggers: Vec::new(),
             owner: None,
             owner_claim: None,
+            realtime: raw.realtime.as_ref().is_some_and(|r| *r.get_ref()),
         })
     }
 

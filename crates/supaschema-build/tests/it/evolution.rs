@@ -427,6 +427,37 @@ fn rls_force() {
     );
 }
 
+/// `realtime = true` puts the table in the `supabase_realtime` publication, created when the
+/// database has none; its reverse takes the table out again.
+#[test]
+fn realtime() {
+    evolve(
+        "realtime",
+        &edit("[tables.clinics]\n", "[tables.clinics]\nrealtime = true\n"),
+    );
+}
+
+/// Where Supabase made the publication already, the table joins it.
+#[test]
+fn realtime_joins_the_publication_supabase_made() {
+    let edited = edit("[tables.clinics]\n", "[tables.clinics]\nrealtime = true\n");
+    let project = TempProject::new(&edited);
+    let mut db = TestDb::new(Grants::Explicit);
+    db.execute("create publication supabase_realtime", "the publication");
+    project.migrate(&mut db);
+    let published: Vec<String> = db
+        .client
+        .query(
+            "select tablename::text from pg_publication_tables where pubname = 'supabase_realtime'",
+            &[],
+        )
+        .expect("the publication's tables")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(published, ["clinics"]);
+}
+
 #[test]
 fn policies() {
     let changed = edit(

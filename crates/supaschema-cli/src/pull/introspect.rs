@@ -39,6 +39,8 @@ pub struct LiveTable {
     pub comment: Option<String>,
     pub rls_enabled: bool,
     pub rls_forced: bool,
+    /// In the `supabase_realtime` publication.
+    pub realtime: bool,
     pub columns: Vec<LiveColumn>,
     pub constraints: Vec<LiveConstraint>,
     /// Indexes that no constraint owns.
@@ -296,7 +298,7 @@ pub fn read(client: &mut impl GenericClient) -> Result<Live, postgres::Error> {
          select 'table ' || c.relname, 'its membership in publication `' || p.pubname || '` (realtime)'
            from pg_publication_rel r join pg_publication p on p.oid = r.prpubid join pg_class c on c.oid = r.prrelid
            join pg_namespace n on n.oid = c.relnamespace
-          where n.nspname = $1
+          where n.nspname = $1 and p.pubname <> 'supabase_realtime'
          order by 1, 2",
         &[&SCHEMA, &api_roles()],
     )? {
@@ -530,6 +532,7 @@ fn read_table(
         comment,
         rls_enabled,
         rls_forced,
+        realtime: crate::catalog::in_realtime(client, oid)?,
         columns,
         constraints,
         indexes,

@@ -62,6 +62,7 @@ pub struct PulledTable {
     /// `rls = false` when row level security is off.
     pub rls_off: bool,
     pub force_rls: bool,
+    pub realtime: bool,
     pub owner: Option<OwnerForm>,
     pub updated_at: bool,
     pub audit: bool,
@@ -475,6 +476,7 @@ fn map_table(
         comment: table.comment.clone(),
         rls_off: !table.rls_enabled,
         force_rls: table.rls_forced,
+        realtime: table.realtime,
         ..PulledTable::default()
     };
     // Columns.

@@ -178,6 +178,7 @@ fn table_table(table: &PulledTable) -> Table {
         (table.updated_at, "updated_at"),
         (table.audit, "audit"),
         (table.append_only, "append_only"),
+        (table.realtime, "realtime"),
     ] {
         if flag {
             out[key] = toml_edit::value(true);

@@ -59,7 +59,9 @@ fn every_kind_of_drift_is_reported() {
              create table public.unexpected (id int);
              create function public.unexpected_fn() returns int language sql as 'select 1';
              drop function public.open_task_count(uuid);
-             comment on function public.set_updated_at() is 'Edited by hand.';",
+             comment on function public.set_updated_at() is 'Edited by hand.';
+             alter publication supabase_realtime drop table public.tasks;
+             alter publication supabase_realtime add table public.tags;",
         )
         .expect("introduce drift");
     let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
@@ -81,6 +83,8 @@ fn every_kind_of_drift_is_reported() {
         "table `unexpected` exists in the database but not in schema.toml",
         "function `unexpected_fn` exists in the database but not in schema.toml",
         "function `open_task_count` is missing",
+        "table `tasks` is not in the `supabase_realtime` publication; schema.toml says it should be (`realtime`)",
+        "table `tags` is in the `supabase_realtime` publication; schema.toml says it should not be (`realtime`)",
         "function `set_updated_at`: the comment is \"Edited by hand.\" in the database; schema.toml says \"Keeps updated_at at the time of the last update.\"",
     ];
     for expected in expected {
