@@ -417,6 +417,20 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
             }
         }
     }
+    // Membership lookups: created or replaced before the policies that call them, dropped
+    // last, after those policies are gone.
+    let (old_lookups, new_lookups) = (old.membership_lookups(), new.membership_lookups());
+    for lookup in new_lookups.iter().filter(|l| !old_lookups.contains(l)) {
+        phases
+            .functions
+            .push(Step::CreateMembershipLookup { lookup: lookup.clone() });
+    }
+    let named = |l: &MembershipLookup| new_lookups.iter().any(|n| n.function_name() == l.function_name());
+    for lookup in old_lookups.iter().filter(|l| !named(l)) {
+        phases
+            .drop_removed_functions
+            .push(Step::DropMembershipLookup { lookup: lookup.clone() });
+    }
     for table in &dropped_tables {
         for trigger in &table.triggers {
             phases.drop_triggers.push(Step::DropTrigger {

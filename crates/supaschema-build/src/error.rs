@@ -250,8 +250,28 @@ pub enum Problem {
     PolicyClause { command: String, key: &'static str },
     #[error("the policy has neither `using` nor `with_check`")]
     PolicyWithoutExpression,
-    #[error("`owner` needs exactly one of `column` or `via`")]
+    #[error("`owner` needs exactly one of `column`, `via` or `membership`")]
     OwnerForm,
+    #[error("the membership table `{table}` is not a table of this schema")]
+    MembershipTableUnknown { table: String },
+    #[error("the {what} column `{column}` is `{found}` in table `{table}`; a {what} id is `uuid`")]
+    MembershipColumnType {
+        table: String,
+        column: String,
+        what: &'static str,
+        found: String,
+    },
+    #[error("role `{role}` is not one of the values of `{table}.{column}`: {values}")]
+    MembershipRoleUnknown {
+        role: String,
+        table: String,
+        column: String,
+        values: String,
+    },
+    #[error("`{table}` is the membership table of more than one owner rule, and they name its columns differently")]
+    MembershipLookupsDiffer { table: String },
+    #[error("a table owned through a membership table has no `claim`: the membership decides")]
+    OwnerClaimOnMembership,
     #[error("the owner column `{column}` is `{found}`; a user id is `uuid`")]
     OwnerColumnType { column: String, found: String },
     #[error("`{column}` is not a single-column foreign key to another table of this schema")]
@@ -421,7 +441,12 @@ impl Problem {
             PhiWithoutPolicy { .. } => "add `owner = { column = \"user_id\" }` or a `[[tables.<name>.policies]]` entry".into(),
             PolicyClause { key, .. } => format!("remove `{key}`: insert policies take `with_check`; select and delete policies take `using`"),
             PolicyWithoutExpression => "add `using = \"...\"` (rows the role may see) or `with_check = \"...\"` (rows it may write)".into(),
-            OwnerForm => "write `owner = { column = \"doctor_id\" }` or `owner = { via = \"conversation_id\" }`".into(),
+            OwnerForm => "write `owner = { column = \"doctor_id\" }`, `owner = { via = \"conversation_id\" }` or `owner = { membership = { table = \"memberships\", key = \"practice_id\" } }`".into(),
+            MembershipTableUnknown { table } => format!("declare `[tables.{table}]` with the group column, the user column and (for `write` or `delete`) the role column"),
+            MembershipColumnType { .. } => "make the column `uuid`".into(),
+            MembershipRoleUnknown { table, column, .. } => format!("name one of the values of `{table}.{column}`, or add the role to its `values`"),
+            MembershipLookupsDiffer { .. } => "use the same `key`, `user` and `role` in every owner rule that names this membership table".into(),
+            OwnerClaimOnMembership => "remove `claim`; give members their roles in the membership table's role column instead".into(),
             OwnerColumnType { .. } => "make the owner column `uuid`, referencing `auth.users(id)`".into(),
             OwnerViaNotForeignKey { .. } => "give the column `references = { table = \"parent\", column = \"id\" }`".into(),
             ParentHasNoOwner { parent } => format!("add `owner = {{ column = \"...\" }}` to `[tables.{parent}]`"),

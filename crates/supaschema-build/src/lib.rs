@@ -509,6 +509,9 @@ fn describe(steps: &[plan::Step]) -> String {
             | AttachKey { table, .. } => (3, format!("constraints_{table}")),
             SetRls { table, .. } => (3, format!("rls_{table}")),
             SetRealtime { table, .. } => (3, format!("realtime_{table}")),
+            CreateMembershipLookup { lookup } | DropMembershipLookup { lookup } => {
+                (2, format!("function_{}", lookup.function_name()))
+            }
             GrantTable { table, .. } => (3, format!("grants_{table}")),
             CommentOn { .. } => (4, "comments".to_owned()),
             CreateExtension { name } | DropExtension { name } => (4, format!("extension_{name}")),

@@ -130,9 +130,79 @@ impl Claim {
 pub enum Owner {
     Column(String),
     Via(String),
+    /// The row's `key` names a group; the members the lookup finds act on it.
+    Membership(Membership),
+}
+
+/// The membership short form of `owner`: which members may read, write and delete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub lookup: MembershipLookup,
+    /// The row's column holding the group's id.
+    pub key: String,
+    /// The roles that may insert and update; `None`: every member.
+    pub write: Option<Vec<String>>,
+    /// The roles that may delete; `None`: every member.
+    pub delete: Option<Vec<String>>,
+}
+
+/// The function that tells whether the signed-in user is a member of a group (with one of
+/// some roles). It is `security definer` with a pinned `search_path`, in the schema
+/// [`PRIVATE_SCHEMA`] that the Data API does not expose: the policies that call it read the
+/// membership table as its owner, so a policy on the membership table itself never recurses.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MembershipLookup {
+    /// The membership table.
+    pub table: String,
+    /// The membership table's column holding the group's id.
+    pub group: String,
+    pub user: String,
+    /// The role column, when some rule names roles.
+    pub role: Option<String>,
+}
+
+/// Where the generator puts what policies call but the Data API must not: Supabase exposes
+/// `public` (and `graphql_public`) only.
+pub const PRIVATE_SCHEMA: &str = "private";
+
+impl MembershipLookup {
+    pub fn function_name(&self) -> String {
+        format!("{}_member", self.table)
+    }
+
+    /// `private.<table>_member(<row's key>, <roles or null>)`.
+    pub fn call(&self, key: &str, roles: Option<&[String]>) -> String {
+        let roles = match roles {
+            Some(roles) => {
+                let literals: Vec<String> = roles.iter().map(|r| crate::ident::quote_literal(r)).collect();
+                format!("array[{}]", literals.join(", "))
+            }
+            None => "null".to_owned(),
+        };
+        format!(
+            "{PRIVATE_SCHEMA}.{}({}, {roles})",
+            crate::ident::quote_identifier(&self.function_name()),
+            crate::ident::quote_identifier(key)
+        )
+    }
 }
 
 impl Schema {
+    /// The membership lookups the tables' owner rules call, each once.
+    pub fn membership_lookups(&self) -> Vec<MembershipLookup> {
+        let mut lookups: Vec<MembershipLookup> = self
+            .tables
+            .iter()
+            .filter_map(|t| match &t.owner {
+                Some(Owner::Membership(m)) => Some(m.lookup.clone()),
+                _ => None,
+            })
+            .collect();
+        lookups.sort();
+        lookups.dedup();
+        lookups
+    }
+
     /// Whether a column default, a check or an exclusion of any table calls the function
     /// `name`: such a function has to exist before the tables do.
     pub fn tables_call(&self, name: &str) -> bool {

@@ -161,6 +161,15 @@ pub enum Step {
         set_force: bool,
         force: bool,
     },
+    /// Creates (or replaces) a membership lookup in the schema the Data API does not expose,
+    /// which it creates when missing.
+    CreateMembershipLookup {
+        lookup: MembershipLookup,
+    },
+    /// Drops a membership lookup no owner rule calls any more.
+    DropMembershipLookup {
+        lookup: MembershipLookup,
+    },
     /// Adds the table to Supabase's `supabase_realtime` publication (creating it when the
     /// database has none), or takes it out.
     SetRealtime {
@@ -350,6 +359,8 @@ impl Step {
             Step::CommentOn { .. } => "sql/comment_on.sql",
             Step::SetRls { .. } => "sql/set_rls.sql",
             Step::SetRealtime { .. } => "sql/set_realtime.sql",
+            Step::CreateMembershipLookup { .. } => "sql/create_membership_lookup.sql",
+            Step::DropMembershipLookup { .. } => "sql/drop_membership_lookup.sql",
             Step::GrantTable { .. } => "sql/grant_table.sql",
             Step::CreatePolicy { .. } => "sql/create_policy.sql",
             Step::DropPolicy { .. } => "sql/drop_policy.sql",
@@ -419,6 +430,11 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
     }
     for function in late {
         steps.extend(create_function(function));
+    }
+    // After the membership tables (a `language sql` body is checked against them), before the
+    // policies that call them.
+    for lookup in schema.membership_lookups() {
+        steps.push(Step::CreateMembershipLookup { lookup });
     }
     let ordered: Vec<&Table> = order.tables.iter().map(|&i| &schema.tables[i]).collect();
     for table in &ordered {

@@ -211,6 +211,29 @@ pub struct RawOwner {
     /// What the owner's JWT must also say, e.g. `{ path = "app_metadata.role", equals = "doctor" }`.
     /// Only with `column`: a table owned `via` a parent requires what the parent requires.
     pub claim: Option<Spanned<RawClaim>>,
+    /// Rows belong to a group; its members, listed in a membership table, act on them.
+    pub membership: Option<Spanned<RawMembership>>,
+}
+
+/// `owner = { membership = { table, key, group, user, role, write, delete } }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMembership {
+    /// The membership table: one row per (group, user).
+    pub table: Name,
+    /// This table's column holding the group's id.
+    pub key: Name,
+    /// The membership table's column holding the group's id (default: the name of `key`).
+    pub group: Option<Name>,
+    /// The membership table's column holding the member's user id (default `user_id`).
+    pub user: Option<Name>,
+    /// The membership table's column holding the member's role (default `role`), when
+    /// `write` or `delete` name roles.
+    pub role: Option<Name>,
+    /// The roles that may insert and update; every member when left out.
+    pub write: Option<Names>,
+    /// The roles that may delete; those of `write` when left out.
+    pub delete: Option<Names>,
 }
 
 /// A claim of the signed-in user's JWT that the owner rule requires.

@@ -6,7 +6,7 @@
 
 use postgres::{Client, GenericClient};
 use std::collections::{BTreeMap, BTreeSet};
-use supaschema_build::model::{Column, Command, ReferentialAction, Role, SCHEMA, Schema, Table};
+use supaschema_build::model::{Column, Command, PRIVATE_SCHEMA, ReferentialAction, Role, SCHEMA, Schema, Table};
 use supaschema_build::quote_identifier;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -90,16 +90,18 @@ pub fn read_catalog(client: &mut impl GenericClient) -> Result<Catalog, postgres
         let table = read_table(client, oid, row.get(2), row.get(3), row.get(4))?;
         catalog.tables.insert(name, table);
     }
+    // Functions of the private schema (the membership lookups) by `private.<name>`.
     let functions = client.query(
-        "select p.oid, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid),
+        "select p.oid, case when n.nspname = $1 then p.proname::text else n.nspname || '.' || p.proname end,
+                pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid),
                 p.prosecdef, coalesce(p.proconfig, '{}'), obj_description(p.oid, 'pg_proc'),
                 array(select r from unnest($2::text[]) with ordinality as roles(r, i)
                        where has_function_privilege(r, p.oid, 'execute') order by i)
            from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-          where n.nspname = $1
+          where n.nspname in ($1, $3)
             and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')
-          order by p.proname",
-        &[&SCHEMA, &api_roles().to_vec()],
+          order by 2",
+        &[&SCHEMA, &api_roles().to_vec(), &PRIVATE_SCHEMA],
     )?;
     for row in functions {
         let executable_by: Vec<String> = row.get(7);
@@ -290,6 +292,19 @@ pub fn expected_catalog(client: &mut Client, schema: &Schema) -> Result<Catalog,
                 config: vec!["search_path=\"\"".to_owned()],
                 executable_by,
                 comment: function.comment.clone(),
+            },
+        );
+    }
+    for lookup in schema.membership_lookups() {
+        catalog.functions.insert(
+            format!("{PRIVATE_SCHEMA}.{}", lookup.function_name()),
+            FunctionCatalog {
+                arguments: "group_id uuid, roles text[]".to_owned(),
+                returns: "boolean".to_owned(),
+                security_definer: true,
+                config: vec!["search_path=\"\"".to_owned()],
+                executable_by: vec![Role::Authenticated.sql().to_owned()],
+                comment: None,
             },
         );
     }

@@ -5,6 +5,7 @@ use crate::catalog::{Catalog, ColumnCatalog, PolicyCatalog, TableCatalog, api_ro
 use crate::finding::{Finding, Kind};
 use crate::{DeployError, database};
 use std::collections::{BTreeMap, BTreeSet};
+use supaschema_build::model::PRIVATE_SCHEMA;
 use supaschema_build::{Project, load_schema};
 
 /// Reads both catalogs and lists the differences (empty: no drift).
@@ -83,7 +84,15 @@ pub fn compare(expected: &Catalog, actual: &Catalog) -> Vec<Finding> {
             }
         }
     }
-    for name in actual.functions.keys().filter(|n| !expected.functions.contains_key(*n)) {
+    // The private schema may hold the project's own helpers: only what the schema puts there
+    // is compared.
+    let ours = |n: &&String| !n.starts_with(&format!("{PRIVATE_SCHEMA}."));
+    for name in actual
+        .functions
+        .keys()
+        .filter(ours)
+        .filter(|n| !expected.functions.contains_key(*n))
+    {
         found.push(Finding::new(
             Kind::Unexpected,
             format!("function {name}"),

@@ -225,7 +225,9 @@ impl TableTests {
         let can_do_everything = [Command::Select, Command::Insert, Command::Update, Command::Delete]
             .iter()
             .all(|c| authenticated.contains(c));
-        let owned = (table.owner.is_some() && can_do_everything && table.rls.enabled)
+        // A group's rows belong to its members; the tests make up no memberships.
+        let owned_by_users = matches!(table.owner, Some(Owner::Column(_) | Owner::Via(_)));
+        let owned = (owned_by_users && can_do_everything && table.rls.enabled)
             .then(|| RowMaker::new(schema).owned_tests(table, &relation));
         let plan = RLS_TESTS
             + privileges.len()
@@ -343,7 +345,7 @@ impl<'a> RowMaker<'a> {
                 None
             }
             Some(Owner::Via(column)) => Some(column.clone()),
-            None => None,
+            Some(Owner::Membership(_)) | None => None,
         };
         for fk in &table.foreign_keys {
             // A foreign key holds as soon as one of its columns is null (MATCH SIMPLE): the row

@@ -347,6 +347,24 @@ fn owner_rule(table: &Table) -> Option<String> {
                 .map_or_else(|| "its parent".to_owned(), |fk| format!("`{}`", fk.target_table));
             format!("the {parent} row that `{column}` refers to belongs to the signed-in user")
         }
+        Owner::Membership(membership) => {
+            let lookup = &membership.lookup;
+            let roles = |roles: &Option<Vec<String>>| match roles {
+                Some(roles) => format!(
+                    "members whose `{}` is {}",
+                    lookup.role.as_deref().unwrap_or("role"),
+                    names(roles.iter().map(|r| format!("`{r}`")))
+                ),
+                None => "every member".to_owned(),
+            };
+            format!(
+                "the signed-in user is a member of the row's `{}` group in `{}` (reads); {} may insert and update, {} may delete",
+                membership.key,
+                lookup.table,
+                roles(&membership.write),
+                roles(&membership.delete)
+            )
+        }
     };
     let claim = table.owner_claim.as_ref().map_or_else(String::new, |claim| {
         format!(

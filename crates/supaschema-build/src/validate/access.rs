@@ -6,7 +6,7 @@ use crate::error::Problem;
 use crate::expr::{reads_table, unwrapped_auth_call};
 use crate::ident::{quote_identifier, quote_literal};
 use crate::model::*;
-use crate::read::{Name, RawClaim, RawOwner, RawPolicy, RawTable};
+use crate::read::{Name, RawClaim, RawMembership, RawOwner, RawPolicy, RawTable};
 use crate::sql_type::SqlType;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -101,6 +101,9 @@ impl Validator<'_> {
         owner: &Spanned<RawOwner>,
         policy_spans: &mut Vec<Range<usize>>,
     ) -> Result<()> {
+        if let Some(membership) = &owner.get_ref().membership {
+            return self.membership_policies(context, table, owner, membership, policy_spans);
+        }
         let table_name = table.name.clone();
         let (row, claim) = self.owner_expression(context, table, owner)?;
         table.owner = match (&owner.get_ref().column, &owner.get_ref().via) {
@@ -133,6 +136,191 @@ impl Validator<'_> {
             policy_spans.push(owner.span());
         }
         Ok(())
+    }
+
+    /// `owner = { membership = {...} }`: one policy per command for `authenticated`, each asking
+    /// the membership lookup whether the signed-in user is a member of the row's group, with a
+    /// role that may do it; the writing ones also refuse anonymous sign-ins.
+    fn membership_policies(
+        &self,
+        context: &Context,
+        table: &mut Table,
+        owner: &Spanned<RawOwner>,
+        membership: &Spanned<RawMembership>,
+        policy_spans: &mut Vec<Range<usize>>,
+    ) -> Result<()> {
+        let raw = owner.get_ref();
+        if raw.column.is_some() || raw.via.is_some() {
+            return Err(self.error(owner.span(), Problem::OwnerForm));
+        }
+        if let Some(claim) = &raw.claim {
+            return Err(self.error(claim.span(), Problem::OwnerClaimOnMembership));
+        }
+        let spec = membership.get_ref();
+        let lookup = self.membership_lookup(context, table, membership)?;
+        let members = context.tables.get(lookup.table.as_str()).copied();
+        let roles = |names: &Option<crate::read::Names>| -> Result<Option<Vec<String>>> {
+            let Some(names) = names else { return Ok(None) };
+            let Some(role) = &lookup.role else {
+                return Err(self.error(
+                    names.span(),
+                    Problem::UnknownColumn {
+                        table: lookup.table.clone(),
+                        column: spec.role.as_ref().map_or("role".to_owned(), |r| r.get_ref().clone()),
+                        known: members
+                            .map(|m| m.columns.iter().map(|c| c.name.clone()).collect())
+                            .unwrap_or_default(),
+                    },
+                ));
+            };
+            let values = members
+                .and_then(|m| m.column(role))
+                .and_then(|c| c.values.as_ref())
+                .map(|set| set.values.clone());
+            for name in names.get_ref() {
+                if let Some(values) = values.as_ref().filter(|v| !v.contains(name.get_ref())) {
+                    return Err(self.error(
+                        name.span(),
+                        Problem::MembershipRoleUnknown {
+                            role: name.get_ref().clone(),
+                            table: lookup.table.clone(),
+                            column: role.clone(),
+                            values: values.join(", "),
+                        },
+                    ));
+                }
+            }
+            Ok(Some(names.get_ref().iter().map(|n| n.get_ref().clone()).collect()))
+        };
+        let write = roles(&spec.write)?;
+        let delete = match roles(&spec.delete)? {
+            Some(delete) => Some(delete),
+            None => write.clone(),
+        };
+        let known: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+        let key = self
+            .column_list(std::slice::from_ref(&spec.key), &table.name, &known)?
+            .remove(0);
+        let read = lookup.call(&key, None);
+        let writes = format!("{} and {NOT_ANONYMOUS}", lookup.call(&key, write.as_deref()));
+        let deletes = format!("{} and {NOT_ANONYMOUS}", lookup.call(&key, delete.as_deref()));
+        for command in [Command::Select, Command::Insert, Command::Update, Command::Delete] {
+            let policy_name = self.generated_name(owner_policy_name(&table.name, command), owner.span())?;
+            let (using, with_check) = match command {
+                Command::Select => (Some(read.clone()), None),
+                Command::Insert => (None, Some(writes.clone())),
+                Command::Update => (Some(writes.clone()), Some(writes.clone())),
+                _ => (Some(deletes.clone()), None),
+            };
+            table.policies.push(Policy {
+                renamed_from: None,
+                name: policy_name,
+                command,
+                roles: vec![Role::Authenticated],
+                permissive: true,
+                using,
+                with_check,
+            });
+            policy_spans.push(owner.span());
+        }
+        table.owner = Some(Owner::Membership(Membership {
+            lookup,
+            key,
+            write,
+            delete,
+        }));
+        table.owner_claim = None;
+        Ok(())
+    }
+
+    /// Every owner rule naming one membership table reads the same columns of it: they share
+    /// its lookup function.
+    pub(super) fn one_lookup_per_membership_table(&self, raw: &crate::read::RawSchema, tables: &[Table]) -> Result<()> {
+        let mut seen: HashMap<&str, &MembershipLookup> = HashMap::new();
+        for ((_, raw_table), table) in raw.tables.iter().zip(tables) {
+            let Some(Owner::Membership(membership)) = &table.owner else {
+                continue;
+            };
+            let lookup = &membership.lookup;
+            match seen.get(lookup.table.as_str()) {
+                Some(first) if *first != lookup => {
+                    let span = raw_table
+                        .get_ref()
+                        .owner
+                        .as_ref()
+                        .and_then(|o| o.get_ref().membership.as_ref())
+                        .map_or_else(|| raw_table.span(), |m| m.span());
+                    return Err(self.error(
+                        span,
+                        Problem::MembershipLookupsDiffer {
+                            table: lookup.table.clone(),
+                        },
+                    ));
+                }
+                _ => {
+                    seen.insert(&lookup.table, lookup);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The lookup a membership rule calls: the membership table, and its group, user and role
+    /// columns (the key's name, `user_id` and `role` unless named), each checked, as is the
+    /// owned table's key.
+    fn membership_lookup(
+        &self,
+        context: &Context,
+        table: &Table,
+        membership: &Spanned<RawMembership>,
+    ) -> Result<MembershipLookup> {
+        let spec = membership.get_ref();
+        let members_name = spec.table.get_ref().clone();
+        let Some(members) = context.tables.get(members_name.as_str()).copied() else {
+            return Err(self.error(
+                spec.table.span(),
+                Problem::MembershipTableUnknown { table: members_name },
+            ));
+        };
+        let names = |t: &Table| -> Vec<String> { t.columns.iter().map(|c| c.name.clone()).collect() };
+        let defaulted = |name: &Option<Name>, default: &str| {
+            name.clone()
+                .unwrap_or_else(|| Spanned::new(membership.span(), default.to_owned()))
+        };
+        let uuid_column = |t: &Table, name: &Name, what: &'static str| -> Result<String> {
+            let column = self
+                .column_list(std::slice::from_ref(name), &t.name, &names(t))?
+                .remove(0);
+            let found = t.column(&column).map(|c| c.sql_type.clone()).unwrap_or(SqlType::Uuid);
+            if found != SqlType::Uuid {
+                return Err(self.error(
+                    name.span(),
+                    Problem::MembershipColumnType {
+                        table: t.name.clone(),
+                        column,
+                        what,
+                        found: found.to_string(),
+                    },
+                ));
+            }
+            Ok(column)
+        };
+        uuid_column(table, &spec.key, "group")?;
+        let group = uuid_column(members, spec.group.as_ref().unwrap_or(&spec.key), "group")?;
+        let user = uuid_column(members, &defaulted(&spec.user, "user_id"), "user")?;
+        let role = match &spec.role {
+            Some(role) => Some(
+                self.column_list(std::slice::from_ref(role), &members.name, &names(members))?
+                    .remove(0),
+            ),
+            None => members.column("role").map(|c| c.name.clone()),
+        };
+        Ok(MembershipLookup {
+            table: members.name.clone(),
+            group,
+            user,
+            role,
+        })
     }
 
     /// The owner rule's condition on the row, and the claim it requires (for `via`, the

@@ -194,6 +194,7 @@ impl Validator<'_> {
         self.unique_rust_names(&finished, raw)?;
         self.phi_outlives_external_deletes(raw, &finished)?;
         self.metadata_only_tables(raw, &finished)?;
+        self.one_lookup_per_membership_table(raw, &finished)?;
         self.builtin_functions(raw, &builtins, &mut functions)?;
 
         let migration = match &raw.migration {

@@ -33,6 +33,7 @@ mod evolution_safety;
 mod fuzz_schema;
 mod generated_code;
 mod locks;
+mod membership;
 mod rollback;
 mod row_checks;
 mod snapshots;

@@ -88,6 +88,21 @@ fn the_generated_tests_pass_on_the_migrated_multi_tenant_schema() {
     }
 }
 
+/// On tables owned through memberships the generated tests create no memberships: they check
+/// what holds for everyone but members (anon reads nothing, a signed-in stranger nothing, the
+/// backend everything), and pass.
+#[test]
+fn the_generated_tests_pass_on_tables_owned_through_memberships() {
+    let project = TempProject::new(&fixture("teams"));
+    let run = supaschema(project.path(), &["pgtap"], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let mut db = TestDb::new(Grants::Explicit);
+    project.migrate(&mut db);
+    install_pgtap(&mut db);
+    let output = pg_prove(&db, &generated_tests(project.path()));
+    assert!(output.contains("anon cannot select projects"), "{output}");
+}
+
 #[test]
 fn the_generated_tests_catch_a_hole_in_the_rules() {
     let project = fixture_project();

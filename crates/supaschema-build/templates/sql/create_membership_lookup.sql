@@ -1,0 +1,32 @@
+{#- Creates or replaces the function the membership owner rules call: whether the signed-in
+    user is a member of a group (with one of `roles`, unless null). It lives in a schema the Data
+    API does not expose, so no one calls it over the API, and runs as its owner (`security
+    definer`, with an empty `search_path`), so that it reads the membership table past its row
+    level security and a policy on the membership table itself never recurses. Only
+    `authenticated` may call it, as the policies do.
+    Receives: lookup (table, group, user, role). -#}
+{% set function = "private." ~ ((lookup.table ~ "_member") | ident) -%}
+create schema if not exists private;
+grant usage on schema private to authenticated;
+
+create or replace function {{ function }}(group_id uuid, roles text[])
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $function$
+select exists (
+  select 1 from public.{{ lookup.table | ident }} member
+   where member.{{ lookup.group | ident }} = group_id
+     and member.{{ lookup.user | ident }} = (select auth.uid())
+{%- if lookup.role %}
+     and (roles is null or member.{{ lookup.role | ident }} = any (roles))
+{%- else %}
+     and roles is null
+{%- endif %}
+)
+$function$;
+
+revoke all on function {{ function }}(uuid, text[]) from public, anon, service_role;
+grant execute on function {{ function }}(uuid, text[]) to authenticated;
