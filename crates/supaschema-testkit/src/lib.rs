@@ -25,14 +25,16 @@ pub fn workspace_root() -> std::path::PathBuf {
 
 /// The fixture schemas in `schemas/`, by name: small ones for one feature each, `everything`
 /// (every feature, with keyword names) and `multi_tenant` (junction table, self-reference,
-/// foreign-key cycle, identity keys), `column_types` (every column type).
-pub const FIXTURES: [&str; 6] = [
+/// foreign-key cycle, identity keys), `column_types` (every column type), `teams` (rows owned
+/// through memberships).
+pub const FIXTURES: [&str; 7] = [
     "minimal",
     "owned_via_parent",
     "cycle",
     "everything",
     "multi_tenant",
     "column_types",
+    "teams",
 ];
 
 /// The text of the fixture schema `schemas/<name>.toml`.

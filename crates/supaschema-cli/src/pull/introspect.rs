@@ -19,6 +19,9 @@ pub struct Live {
     pub revokes_default_grants: bool,
     /// Tables outside `public` that foreign keys of `public` reference, by `schema.table`.
     pub external: BTreeMap<String, LiveExternal>,
+    /// The bodies of the membership lookups (`private.<table>_member(uuid, text[])`), by
+    /// function name: the membership owner rules call them.
+    pub membership_lookups: BTreeMap<String, String>,
     /// Objects of `public` that `schema.toml` cannot describe at all (views, types, sequences,
     /// other kinds of relations), as `kind name`, with the reason.
     pub other_objects: Vec<(String, String)>,
@@ -205,6 +208,14 @@ pub fn read(client: &mut impl GenericClient) -> Result<Live, postgres::Error> {
         live.tables.push(table);
     }
     live.functions = read_functions(client)?;
+    for row in client.query(
+        "select p.proname::text, p.prosrc from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+          where n.nspname = $1 and p.proname like '%\\_member'
+            and pg_get_function_identity_arguments(p.oid) = 'group_id uuid, roles text[]'",
+        &[&supaschema_build::model::PRIVATE_SCHEMA],
+    )? {
+        live.membership_lookups.insert(row.get(0), row.get(1));
+    }
     live.revokes_default_grants = client
         .query_one(
             "select exists (select 1 from pg_default_acl d

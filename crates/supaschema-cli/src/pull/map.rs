@@ -88,6 +88,20 @@ pub enum OwnerForm {
     /// The owner column, and the claim the rule requires: (dotted path, value).
     Column(String, Option<(String, String)>),
     Via(String),
+    Membership(PulledMembership),
+}
+
+/// `owner = { membership = {...} }` as read back: the lookup's columns from its body, the roles
+/// from the policies' calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PulledMembership {
+    pub table: String,
+    pub key: String,
+    pub group: String,
+    pub user: String,
+    pub role: Option<String>,
+    pub write: Option<Vec<String>>,
+    pub delete: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -860,6 +874,13 @@ fn owner_form(table: &LiveTable, live: &Live, policies: &[PulledPolicy]) -> Opti
     let insert = find("insert")?;
     let update = find("update")?;
     let delete = find("delete")?;
+    let names: Vec<String> = ["select", "insert", "update", "delete"]
+        .iter()
+        .map(|c| format!("{t}_owner_{c}"))
+        .collect();
+    if let Some(membership) = membership_form(live, select, insert, update, delete) {
+        return Some((OwnerForm::Membership(membership), names));
+    }
     let read = conjuncts(select.using.as_deref()?);
     let mut write = read.clone();
     write.push(NOT_ANONYMOUS.to_owned());
@@ -879,10 +900,6 @@ fn owner_form(table: &LiveTable, live: &Live, policies: &[PulledPolicy]) -> Opti
         None => None,
     };
     let row = read[0].as_str();
-    let names = ["select", "insert", "update", "delete"]
-        .iter()
-        .map(|c| format!("{t}_owner_{c}"))
-        .collect();
     let uid = "( SELECT auth.uid() AS uid)";
     for column in &table.columns {
         let candidates = [
@@ -918,6 +935,83 @@ fn owner_form(table: &LiveTable, live: &Live, policies: &[PulledPolicy]) -> Opti
         }
     }
     None
+}
+
+/// The membership rule, when the four owner policies call one membership lookup the way
+/// `owner = { membership = {...} }` writes them: the select policy alone, the writing ones
+/// with the refusal of anonymous sign-ins, insert and update with the same roles.
+fn membership_form(
+    live: &Live,
+    select: &PulledPolicy,
+    insert: &PulledPolicy,
+    update: &PulledPolicy,
+    delete: &PulledPolicy,
+) -> Option<PulledMembership> {
+    let (function, key, read_roles) = lookup_call(select.using.as_deref()?)?;
+    // PostgreSQL prints a call without parentheses of its own: `f(…) AND (NOT …)`.
+    let writing = |clause: Option<&str>| -> Option<Option<Vec<String>>> {
+        let call = clause?.strip_suffix(&format!(" AND ({NOT_ANONYMOUS})"))?;
+        let (f, k, roles) = lookup_call(call)?;
+        (f == function && k == key).then_some(roles)
+    };
+    let write = writing(insert.with_check.as_deref())?;
+    let same_write = writing(update.using.as_deref())? == write && writing(update.with_check.as_deref())? == write;
+    let deleting = writing(delete.using.as_deref())?;
+    let plain = select.with_check.is_none() && insert.using.is_none() && delete.with_check.is_none();
+    if read_roles.is_some() || !same_write || !plain {
+        return None;
+    }
+    let table = function.strip_suffix("_member")?.to_owned();
+    let body = live.membership_lookups.get(&function)?;
+    let column = |before: &str, after: &str| -> Option<String> {
+        let start = body.find(before)? + before.len();
+        let rest = &body[start..];
+        let end = rest.find(after)?;
+        Some(rest[..end].trim_matches('"').to_owned())
+    };
+    if !body.contains(&format!("from public.{} member", quote_identifier(&table))) {
+        return None;
+    }
+    Some(PulledMembership {
+        table,
+        key,
+        group: column("where member.", " = group_id")?,
+        user: column("and member.", " = (select auth.uid())")?,
+        role: column("roles is null or member.", " = any (roles)"),
+        delete: (deleting != write).then_some(deleting).flatten(),
+        write,
+    })
+}
+
+/// `private.<function>(<key>, <roles>)` as PostgreSQL prints it: the function, the key column,
+/// and the roles (`ARRAY['owner'::text, …]`, or `NULL::text[]` for every member).
+fn lookup_call(term: &str) -> Option<(String, String, Option<Vec<String>>)> {
+    let rest = term.strip_prefix(&format!("{}.", supaschema_build::model::PRIVATE_SCHEMA))?;
+    let (function, args) = rest.split_once('(')?;
+    let args = args.strip_suffix(')')?;
+    let (key, roles) = args.split_once(", ")?;
+    let roles = match roles {
+        "NULL::text[]" => None,
+        array => {
+            let inner = array.strip_prefix("ARRAY[")?.strip_suffix(']')?;
+            let roles: Option<Vec<String>> = inner
+                .split(", ")
+                .map(|r| {
+                    r.strip_suffix("::text")
+                        .and_then(|r| r.strip_prefix('\''))
+                        .and_then(|r| r.strip_suffix('\''))
+                        .filter(|r| !r.contains('\''))
+                        .map(str::to_owned)
+                })
+                .collect();
+            Some(roles?)
+        }
+    };
+    Some((
+        function.trim_matches('"').to_owned(),
+        key.trim_matches('"').to_owned(),
+        roles,
+    ))
 }
 
 /// How PostgreSQL prints the owner rule's refusal of anonymous sign-ins (one term of the

@@ -171,6 +171,28 @@ fn table_table(table: &PulledTable) -> Table {
             super::map::OwnerForm::Via(c) => {
                 inline.insert("via", Value::from(c.as_str()));
             }
+            super::map::OwnerForm::Membership(m) => {
+                let mut membership = InlineTable::new();
+                membership.insert("table", Value::from(m.table.as_str()));
+                membership.insert("key", Value::from(m.key.as_str()));
+                // Only what differs from the defaults.
+                let optional = [
+                    ("group", Some(&m.group).filter(|g| **g != m.key)),
+                    ("user", Some(&m.user).filter(|u| *u != "user_id")),
+                    ("role", m.role.as_ref().filter(|r| *r != "role")),
+                ];
+                for (key, value) in optional {
+                    if let Some(value) = value {
+                        membership.insert(key, Value::from(value.as_str()));
+                    }
+                }
+                for (key, roles) in [("write", &m.write), ("delete", &m.delete)] {
+                    if let Some(roles) = roles {
+                        membership.insert(key, Value::Array(roles.iter().map(|r| r.as_str()).collect()));
+                    }
+                }
+                inline.insert("membership", Value::InlineTable(membership));
+            }
         }
         out["owner"] = Item::Value(Value::InlineTable(inline));
     }
