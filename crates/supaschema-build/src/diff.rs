@@ -619,6 +619,27 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             }
         }
     }
+    // Columns whose type changes: a policy or trigger that uses one goes before the change and
+    // comes back after it, as PostgreSQL refuses to change the type of a column they use.
+    let retyped: Vec<&str> = table
+        .columns
+        .iter()
+        .filter(|column| {
+            renames
+                .columns
+                .get(&(name.as_str(), column.name.as_str()))
+                .and_then(|c| previous.column(c))
+                .is_some_and(|old_column| old_column.sql_type != column.sql_type)
+        })
+        .map(|column| column.name.as_str())
+        .collect();
+    let uses_retyped = |exprs: &[Option<&str>], columns: &[String]| {
+        columns.iter().any(|c| retyped.contains(&c.as_str()))
+            || exprs
+                .iter()
+                .flatten()
+                .any(|e| retyped.iter().any(|c| crate::expr::mentions(e, c)))
+    };
     for column in &table.columns {
         let Some(old_column) = renames
             .columns
@@ -880,12 +901,15 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         });
     }
 
+    let kept_policy = |a: &Policy, b: &Policy| {
+        same_policy(a, b) && !uses_retyped(&[b.using.as_deref(), b.with_check.as_deref()], &[])
+    };
     let policies = reconcile(
         &previous.policies,
         &table.policies,
         |p| &p.name,
         |p| p.renamed_from.as_deref(),
-        same_policy,
+        kept_policy,
     );
     for (old, new) in policies.kept.iter().filter(|(o, n)| o.name != n.name) {
         let (from, to) = (old.name.clone(), new.name.clone());
@@ -899,7 +923,11 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         phases.drop_policies.push(Step::DropPolicy {
             table: old_name.clone(),
             name: old.name.clone(),
-            replaced_by: policies.replacement(old, |p| &p.name).cloned(),
+            // A policy dropped only for a column's type change is dropped whenever it is there.
+            replaced_by: policies
+                .replacement(old, |p| &p.name)
+                .filter(|new| !same_policy(old, new))
+                .cloned(),
         });
     }
     for new in policies.added {
@@ -909,9 +937,14 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         });
     }
 
-    // Triggers are replaced when their definition or their function's identity changes.
-    let same_trigger =
-        |a: &Trigger, b: &Trigger| a.definition() == b.definition() && !changed_functions.contains(a.function.as_str());
+    // Triggers are replaced when their definition or their function's identity changes, or a
+    // column they use changes its type.
+    let same_definition = |a: &Trigger, b: &Trigger| a.definition() == b.definition();
+    let same_trigger = |a: &Trigger, b: &Trigger| {
+        same_definition(a, b)
+            && !changed_functions.contains(a.function.as_str())
+            && !uses_retyped(&[b.when.as_deref()], &b.columns)
+    };
     let triggers = reconcile(&previous.triggers, &table.triggers, |t| &t.name, |_| None, same_trigger);
     for (old, new) in triggers.kept.iter().filter(|(o, n)| o.name != n.name) {
         let (from, to) = (old.name.clone(), new.name.clone());
@@ -925,7 +958,11 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         phases.drop_triggers.push(Step::DropTrigger {
             table: old_name.clone(),
             name: old.name.clone(),
-            replaced_by: triggers.replacement(old, |t| &t.name).cloned(),
+            // Dropped whenever it is there when only its function or a column it uses changes.
+            replaced_by: triggers
+                .replacement(old, |t| &t.name)
+                .filter(|new| !same_definition(old, new))
+                .cloned(),
         });
     }
     for new in triggers.added {

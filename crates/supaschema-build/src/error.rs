@@ -270,6 +270,10 @@ pub enum Problem {
     },
     #[error("`{table}` is the membership table of more than one owner rule, and they name its columns differently")]
     MembershipLookupsDiffer { table: String },
+    #[error("`columns` (update of) needs `update` among the trigger's events")]
+    TriggerColumnsWithoutUpdate,
+    #[error("a statement trigger sees no rows, so it cannot have `when`")]
+    WhenOnStatementTrigger,
     #[error("a table owned through a membership table has no `claim`: the membership decides")]
     OwnerClaimOnMembership,
     #[error("the owner column `{column}` is `{found}`; a user id is `uuid`")]
@@ -446,6 +450,8 @@ impl Problem {
             MembershipColumnType { .. } => "make the column `uuid`".into(),
             MembershipRoleUnknown { table, column, .. } => format!("name one of the values of `{table}.{column}`, or add the role to its `values`"),
             MembershipLookupsDiffer { .. } => "use the same `key`, `user` and `role` in every owner rule that names this membership table".into(),
+            TriggerColumnsWithoutUpdate => "add `\"update\"` to `events`, or remove `columns`".into(),
+            WhenOnStatementTrigger => "remove `when`, or make it a row trigger (`for_each = \"row\"`)".into(),
             OwnerClaimOnMembership => "remove `claim`; give members their roles in the membership table's role column instead".into(),
             OwnerColumnType { .. } => "make the owner column `uuid`, referencing `auth.users(id)`".into(),
             OwnerViaNotForeignKey { .. } => "give the column `references = { table = \"parent\", column = \"id\" }`".into(),

@@ -571,9 +571,23 @@ pub struct Trigger {
     pub function: String,
     /// Literal arguments passed to the trigger function.
     pub arguments: Vec<String>,
+    /// `update of` these columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+    /// `when (…)`, SQL on `old` and `new`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
 }
 
-type TriggerDefinition<'a> = (TriggerTiming, &'a [TriggerEvent], ForEach, &'a str, &'a [String]);
+type TriggerDefinition<'a> = (
+    TriggerTiming,
+    &'a [TriggerEvent],
+    ForEach,
+    &'a str,
+    &'a [String],
+    &'a [String],
+    Option<&'a str>,
+);
 
 impl Trigger {
     /// Every field but the name (see [`ForeignKey::definition`]).
@@ -585,8 +599,18 @@ impl Trigger {
             for_each,
             function,
             arguments,
+            columns,
+            when,
         } = self;
-        (*timing, events, *for_each, function, arguments)
+        (
+            *timing,
+            events,
+            *for_each,
+            function,
+            arguments,
+            columns,
+            when.as_deref(),
+        )
     }
 }
 

@@ -266,6 +266,10 @@ pub struct RawTrigger {
     pub events: Spanned<Vec<Spanned<TriggerEvent>>>,
     pub for_each: Option<Spanned<ForEach>>,
     pub function: Name,
+    /// `update of` these columns: the trigger fires for an update naming one of them.
+    pub columns: Option<Names>,
+    /// A condition on `old` and `new` (`when (…)`): the trigger fires only when it holds.
+    pub when: Option<Spanned<String>>,
 }
 
 /// Parses the text of a `schema.toml`. Syntax errors, wrong value types and unknown keys come

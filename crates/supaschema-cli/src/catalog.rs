@@ -469,14 +469,28 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
         expected.grants.insert(grant.role.sql().to_owned(), privileges);
     }
     for trigger in &table.triggers {
-        let events: Vec<String> = trigger.events.iter().map(serde_plain).collect();
+        let events: Vec<String> = trigger
+            .events
+            .iter()
+            .map(|event| match event {
+                supaschema_build::model::TriggerEvent::Update if !trigger.columns.is_empty() => {
+                    format!("update of {}", idents(&trigger.columns))
+                }
+                _ => serde_plain(event),
+            })
+            .collect();
+        let when = trigger
+            .when
+            .as_ref()
+            .map(|when| format!(" when ({when})"))
+            .unwrap_or_default();
         let arguments: Vec<String> = trigger
             .arguments
             .iter()
             .map(|a| supaschema_build::quote_literal(a))
             .collect();
         tx.batch_execute(&format!(
-            "create trigger {} {} {} on {scratch} for each {} execute function {SCHEMA}.{}({})",
+            "create trigger {} {} {} on {scratch} for each {}{when} execute function {SCHEMA}.{}({})",
             quote_identifier(&trigger.name),
             serde_plain(&trigger.timing),
             events.join(" or "),

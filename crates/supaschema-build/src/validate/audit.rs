@@ -54,6 +54,8 @@ impl Validator<'_> {
                 for_each: ForEach::Row,
                 function: Builtin::AuditRowChange.function_name().to_owned(),
                 arguments: vec![key[0].clone()],
+                columns: Vec::new(),
+                when: None,
             };
             table.triggers.push(trigger);
             builtins.push(Builtin::AuditRowChange);

@@ -148,6 +148,8 @@ impl Validator<'_> {
                 for_each: ForEach::Row,
                 function: Builtin::SetUpdatedAt.function_name().to_owned(),
                 arguments: Vec::new(),
+                columns: Vec::new(),
+                when: None,
             });
             builtins.push(Builtin::SetUpdatedAt);
         }
@@ -170,6 +172,8 @@ impl Validator<'_> {
                 for_each: ForEach::Row,
                 function: Builtin::RejectChange.function_name().to_owned(),
                 arguments: Vec::new(),
+                columns: Vec::new(),
+                when: None,
             });
             table.triggers.push(Trigger {
                 name: self.generated_name(format!("{table_name}_no_truncate"), flag.span())?,
@@ -178,6 +182,8 @@ impl Validator<'_> {
                 for_each: ForEach::Statement,
                 function: Builtin::RejectChange.function_name().to_owned(),
                 arguments: Vec::new(),
+                columns: Vec::new(),
+                when: None,
             });
             builtins.push(Builtin::RejectChange);
         }
@@ -235,13 +241,33 @@ impl Validator<'_> {
                     },
                 ));
             }
+            let columns = match &tr.columns {
+                Some(names) => {
+                    if !events.contains(&TriggerEvent::Update) {
+                        return Err(self.error(names.span(), Problem::TriggerColumnsWithoutUpdate));
+                    }
+                    let known: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+                    self.column_list(names.get_ref(), &table.name, &known)?
+                }
+                None => Vec::new(),
+            };
+            let for_each = tr.for_each.as_ref().map_or(ForEach::Row, |f| *f.get_ref());
+            let when = match &tr.when {
+                Some(when) if for_each == ForEach::Statement => {
+                    return Err(self.error(when.span(), Problem::WhenOnStatementTrigger));
+                }
+                Some(when) => Some(self.expression(when)?),
+                None => None,
+            };
             table.triggers.push(Trigger {
                 name: trigger_name,
                 timing: *tr.timing.get_ref(),
                 events,
-                for_each: tr.for_each.as_ref().map_or(ForEach::Row, |f| *f.get_ref()),
+                for_each,
                 function: function.name.clone(),
                 arguments: Vec::new(),
+                columns,
+                when,
             });
         }
         Ok(())
@@ -304,6 +330,52 @@ updated_at = { type = "timestamptz", default = "now()", class = "public" }
     /// A function `f` of the given keys (from line 2) beside [`MINIMAL`].
     fn function(keys: &str) -> String {
         format!("[functions.f]\n{keys}\n\n{MINIMAL}")
+    }
+
+    #[test]
+    fn a_trigger_fires_for_some_columns_and_on_a_condition() {
+        let with = |keys: &str| {
+            TRIGGERED.replace(
+                r#"events = ["insert"], function = "stamp" }"#,
+                &format!(r#"events = ["insert", "update"], {keys}, function = "stamp" }}"#),
+            )
+        };
+        let schema = accepts(&with(
+            r#"columns = ["updated_at"], when = "old.updated_at is distinct from new.updated_at""#,
+        ));
+        let notes = schema.table("notes").expect("table notes");
+        let stamp = notes
+            .triggers
+            .iter()
+            .find(|t| t.name == "notes_stamp")
+            .expect("the trigger");
+        assert_eq!(stamp.columns, ["updated_at"]);
+        assert_eq!(
+            stamp.when.as_deref(),
+            Some("old.updated_at is distinct from new.updated_at")
+        );
+        rejects(
+            &TRIGGERED.replace(
+                r#"events = ["insert"], function"#,
+                r#"events = ["insert"], columns = ["id"], function"#,
+            ),
+            9,
+            Problem::TriggerColumnsWithoutUpdate,
+        );
+        rejects(
+            &with(r#"for_each = "statement", when = "true""#),
+            9,
+            Problem::WhenOnStatementTrigger,
+        );
+        rejects(
+            &with(r#"columns = ["nope"]"#),
+            9,
+            Problem::UnknownColumn {
+                table: "notes".into(),
+                column: "nope".into(),
+                known: vec!["id".into(), "updated_at".into()],
+            },
+        );
     }
 
     #[test]

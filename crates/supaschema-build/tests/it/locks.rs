@@ -247,7 +247,8 @@ fax = { type = "text", nullable = true, class = "administrative" }"#,
 }
 
 /// Re-running a migration that changes objects in place (a column's type, default, nullability
-/// and identity, a check, a foreign key, an index, a policy, a trigger) or removes them takes no
+/// and identity, a check, a foreign key, an index, a policy, a trigger's events, `when` and
+/// `update of` columns) or removes them takes no
 /// lock that stops writes either: each statement sees the object is already as wanted.
 #[test]
 fn running_a_migration_of_changes_in_place_again_takes_no_lock_that_stops_writes() {
@@ -265,6 +266,11 @@ fn running_a_migration_of_changes_in_place_again_takes_no_lock_that_stops_writes
             r#"events = ["insert", "update"], function = "touch_order""#,
             r#"events = ["insert"], function = "touch_order""#,
         ),
+        (
+            r#"when = "old.total is distinct from new.total""#,
+            r#"when = "old.total <> new.total""#,
+        ),
+        (r#"columns = ["total", "quantity"]"#, r#"columns = ["total"]"#),
         (
             r#"using = "type = 'retail'""#,
             r#"using = "type in ('retail', 'wholesale')""#,

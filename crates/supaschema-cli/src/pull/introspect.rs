@@ -150,8 +150,12 @@ pub struct LiveTrigger {
     pub function_schema: String,
     pub function_name: String,
     pub arguments: Vec<String>,
-    /// A `when` condition, `update of` columns, a constraint trigger, a transition table, or a
-    /// disabled trigger: none of which `schema.toml` can say.
+    /// `update of` columns.
+    pub columns: Vec<String>,
+    /// The `when` condition, as PostgreSQL prints it.
+    pub when: Option<String>,
+    /// A constraint trigger, a transition table, or a disabled trigger: none of which
+    /// `schema.toml` can say.
     pub unusual: Option<&'static str>,
     pub definition: String,
 }
@@ -485,7 +489,10 @@ fn read_table(
     let mut triggers = Vec::new();
     for r in client.query(
         "select t.tgname::text, t.tgtype::int4, pn.nspname::text, p.proname::text,
-                encode(t.tgargs, 'escape'), t.tgnargs::int4, t.tgqual is not null, cardinality(t.tgattr::int2[]) > 0,
+                encode(t.tgargs, 'escape'), t.tgnargs::int4,
+                array(select a.attname::text from unnest(t.tgattr::int2[]) with ordinality u(n, i)
+                        join pg_attribute a on a.attrelid = t.tgrelid and a.attnum = u.n order by u.i),
+                t.tgqual is not null,
                 t.tgconstraint <> 0, t.tgoldtable is not null or t.tgnewtable is not null, t.tgenabled::text,
                 pg_get_triggerdef(t.oid)
            from pg_trigger t
@@ -513,10 +520,18 @@ fn read_table(
         let count: i32 = r.get(5);
         let mut arguments: Vec<String> = raw_args.split("\\000").map(str::to_owned).collect();
         arguments.truncate(usize::try_from(count).unwrap_or(0));
-        let unusual = if r.get::<_, bool>(6) {
+        let definition: String = r.get(11);
+        // `… FOR EACH ROW WHEN (<condition>) EXECUTE FUNCTION …`, the condition as printed.
+        let when = r
+            .get::<_, bool>(7)
+            .then(|| {
+                let start = definition.find(" WHEN (")? + " WHEN (".len();
+                let end = definition.rfind(") EXECUTE FUNCTION ")?;
+                (start <= end).then(|| definition[start..end].to_owned())
+            })
+            .flatten();
+        let unusual = if r.get::<_, bool>(7) && when.is_none() {
             Some("a `when` condition")
-        } else if r.get::<_, bool>(7) {
-            Some("`update of` columns")
         } else if r.get::<_, bool>(8) {
             Some("a constraint trigger")
         } else if r.get::<_, bool>(9) {
@@ -534,8 +549,10 @@ fn read_table(
             function_schema: r.get(2),
             function_name: r.get(3),
             arguments,
+            columns: r.get(6),
+            when,
             unusual,
-            definition: r.get(11),
+            definition,
         });
     }
     Ok(LiveTable {

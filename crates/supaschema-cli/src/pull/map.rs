@@ -180,6 +180,8 @@ pub struct PulledTrigger {
     pub events: Vec<&'static str>,
     pub statement: bool,
     pub function: String,
+    pub columns: Vec<String>,
+    pub when: Option<String>,
 }
 
 /// Extensions every Supabase project has before its first migration: never part of a schema.
@@ -759,6 +761,8 @@ fn map_table(
     for trigger in &table.triggers {
         let object = format!("trigger {t}.{}", trigger.name);
         let calls = |name: &str| trigger.function_schema == SCHEMA && trigger.function_name == name;
+        // The short forms' triggers fire on every row their events touch.
+        let plain = trigger.unusual.is_none() && trigger.columns.is_empty() && trigger.when.is_none();
         let pk_single = primary.columns.len() == 1;
         if set_updated_at
             && trigger.name == format!("{t}_set_updated_at")
@@ -766,7 +770,7 @@ fn map_table(
             && trigger.events == ["update"]
             && trigger.row
             && trigger.arguments.is_empty()
-            && trigger.unusual.is_none()
+            && plain
             && calls(Builtin::SetUpdatedAt.function_name())
             && out
                 .columns
@@ -784,7 +788,7 @@ fn map_table(
             && trigger.row
             && pk_single
             && trigger.arguments == primary.columns
-            && trigger.unusual.is_none()
+            && plain
             && calls(Builtin::AuditRowChange.function_name())
             && out.columns.iter().any(|c| c.primary_key && c.sql_type == "uuid")
         {
@@ -792,7 +796,7 @@ fn map_table(
             builtins_used.insert(Builtin::AuditRowChange.function_name());
             continue;
         }
-        if reject_change && calls(Builtin::RejectChange.function_name()) && trigger.unusual.is_none() {
+        if reject_change && calls(Builtin::RejectChange.function_name()) && plain {
             let guard = trigger.name == format!("{t}_append_only")
                 && trigger.timing == "before"
                 && trigger.events == ["update", "delete"]
@@ -839,6 +843,8 @@ fn map_table(
             events: trigger.events.clone(),
             statement: !trigger.row,
             function: trigger.function_name.clone(),
+            columns: trigger.columns.clone(),
+            when: trigger.when.as_deref().map(unwrap_parens),
         });
     }
     // What remains of a pair the short form did not take is a general trigger of a builtin,

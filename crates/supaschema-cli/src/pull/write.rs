@@ -324,6 +324,12 @@ fn table_table(table: &PulledTable) -> Table {
                     inline.insert("for_each", Value::from("statement"));
                 }
                 inline.insert("function", Value::from(trigger.function.as_str()));
+                if !trigger.columns.is_empty() {
+                    inline.insert("columns", strings(&trigger.columns));
+                }
+                if let Some(when) = &trigger.when {
+                    inline.insert("when", Value::from(when.as_str()));
+                }
                 inline
             })
             .collect();
