@@ -360,6 +360,18 @@ pub struct ForeignKey {
     pub target_columns: Vec<String>,
     pub on_delete: ReferentialAction,
     pub on_update: ReferentialAction,
+    /// Checked at the end of the transaction (`initially_deferred`) or of each statement unless
+    /// `set constraints … deferred` says otherwise (`initially_immediate`); `None`: at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrable: Option<Deferrable>,
+}
+
+/// When a deferrable foreign key is checked unless a transaction says otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deferrable {
+    InitiallyImmediate,
+    InitiallyDeferred,
 }
 
 /// A foreign key's or trigger's definition: every field but the name, so two of them can be
@@ -372,6 +384,7 @@ type ForeignKeyDefinition<'a> = (
     &'a [String],
     ReferentialAction,
     ReferentialAction,
+    Option<Deferrable>,
 );
 
 impl ForeignKey {
@@ -384,6 +397,7 @@ impl ForeignKey {
             target_columns,
             on_delete,
             on_update,
+            deferrable,
         } = self;
         (
             columns,
@@ -392,6 +406,7 @@ impl ForeignKey {
             target_columns,
             *on_delete,
             *on_update,
+            *deferrable,
         )
     }
 }

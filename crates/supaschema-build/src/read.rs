@@ -3,8 +3,8 @@
 
 use crate::error::{Problem, SchemaError, SourceFile};
 use crate::model::{
-    Class, Command, ForEach, Identity, IndexMethod, Language, ReferentialAction, Role, Security, TriggerEvent,
-    TriggerTiming, Volatility,
+    Class, Command, Deferrable, ForEach, Identity, IndexMethod, Language, ReferentialAction, Role, Security,
+    TriggerEvent, TriggerTiming, Volatility,
 };
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -147,6 +147,7 @@ pub struct RawColumnReference {
     pub column: Name,
     pub on_delete: Option<Spanned<ReferentialAction>>,
     pub on_update: Option<Spanned<ReferentialAction>>,
+    pub deferrable: Option<Spanned<Deferrable>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,6 +159,7 @@ pub struct RawForeignKey {
     pub references_columns: Names,
     pub on_delete: Option<Spanned<ReferentialAction>>,
     pub on_update: Option<Spanned<ReferentialAction>>,
+    pub deferrable: Option<Spanned<Deferrable>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -379,6 +379,9 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
                 definition.push_str(&format!(" on {word} {}", action.sql()));
             }
         }
+        if let Some(deferrable) = fk.deferrable {
+            definition.push_str(&format!(" deferrable {}", serde_plain(&deferrable).replace('_', " ")));
+        }
         definitions.push((fk.name.clone(), "f".into(), definition));
     }
     for (name, kind, definition) in definitions {

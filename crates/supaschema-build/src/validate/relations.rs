@@ -36,7 +36,7 @@ impl Validator<'_> {
             if let Some(reference) = &column.get_ref().references {
                 let reference_raw = reference.get_ref();
                 let target = reference_raw.table.clone();
-                let fk = self.foreign_key(
+                let mut fk = self.foreign_key(
                     context,
                     table,
                     None,
@@ -47,6 +47,7 @@ impl Validator<'_> {
                     reference_raw.on_update.as_ref(),
                     reference.span(),
                 )?;
+                fk.deferrable = reference_raw.deferrable.as_ref().map(|d| *d.get_ref());
                 table.foreign_keys.push(fk);
             }
         }
@@ -58,7 +59,7 @@ impl Validator<'_> {
                 .zip(fk_raw.columns.get_ref())
                 .map(|(_, n)| n.clone())
                 .collect();
-            let built = self.foreign_key(
+            let mut built = self.foreign_key(
                 context,
                 table,
                 fk_raw.name.as_ref(),
@@ -69,6 +70,7 @@ impl Validator<'_> {
                 fk_raw.on_update.as_ref(),
                 fk.span(),
             )?;
+            built.deferrable = fk_raw.deferrable.as_ref().map(|d| *d.get_ref());
             table.foreign_keys.push(built);
         }
         Ok(())
@@ -187,6 +189,7 @@ impl Validator<'_> {
             target_columns: resolved_targets,
             on_delete: on_delete.map_or(ReferentialAction::NoAction, |a| *a.get_ref()),
             on_update: on_update.map_or(ReferentialAction::NoAction, |a| *a.get_ref()),
+            deferrable: None,
         })
     }
 

@@ -24,6 +24,8 @@ begin
              = array[{{ replaced_by.target_columns | literals }}]::text[]
          and fk.confdeltype = {{ replaced_by.on_delete | action_code | literal }}
          and fk.confupdtype = {{ replaced_by.on_update | action_code | literal }}
+         and fk.condeferrable = {% if replaced_by.deferrable %}true{% else %}false{% endif %}
+         and fk.condeferred = {% if replaced_by.deferrable == "initially_deferred" %}true{% else %}false{% endif %}
     into in_place
     from pg_constraint fk
    where fk.conrelid = {{ live | literal }}::regclass and fk.conname = {{ name | literal }};

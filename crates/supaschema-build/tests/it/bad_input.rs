@@ -503,10 +503,10 @@ fn rule_cases() -> Vec<Case> {
             "unknown key in a reference",
             edit(&[(
                 NOTE_ID,
-                &NOTE_ID.replacen("on_delete", "deferrable = true, on_delete", 1),
+                &NOTE_ID.replacen("on_delete", "match = \"full\", on_delete", 1),
             )]),
-            "deferrable = true",
-            unknown_field("deferrable", "one of `table`, `column`, `on_delete`, `on_update`"),
+            "match = \"full\"",
+            unknown_field("match", "one of `table`, `column`, `on_delete`, `on_update`, `deferrable`"),
         ),
         case(
             "unknown key in a policy",

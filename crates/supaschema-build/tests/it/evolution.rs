@@ -316,6 +316,18 @@ fn nullability() {
     );
 }
 
+/// A foreign key made deferrable is dropped and added again (`deferrable initially deferred`).
+#[test]
+fn deferrable_foreign_key() {
+    let changed = BASE.replacen(
+        "references_columns = [\"id\", \"owner_id\"], on_delete = \"cascade\" }",
+        "references_columns = [\"id\", \"owner_id\"], on_delete = \"cascade\", deferrable = \"initially_deferred\" }",
+        1,
+    );
+    assert_ne!(changed, BASE, "BASE has a cascading foreign key");
+    evolve("deferrable_foreign_key", &changed);
+}
+
 /// NOT NULL on an existing column: a check added `not valid`, then validated after the commit.
 #[test]
 fn set_not_null() {

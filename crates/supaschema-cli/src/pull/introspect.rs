@@ -101,6 +101,8 @@ pub struct LiveForeignKey {
     pub match_type: char,
     /// Columns a `set null`/`set default` action is limited to.
     pub action_columns: bool,
+    /// `deferrable` as schema.toml spells it, when the key is.
+    pub deferrable: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -387,7 +389,8 @@ fn read_table(
                 k.condeferrable, k.convalidated, k.connoinherit, k.conindid,
                 array(select o.oprname::text from unnest(k.conexclop) with ordinality as x(op, n)
                         join pg_operator o on o.oid = x.op order by x.n),
-                k.confdelsetcols is not null and cardinality(k.confdelsetcols) > 0
+                k.confdelsetcols is not null and cardinality(k.confdelsetcols) > 0,
+                k.condeferred
            from pg_constraint k
            left join pg_class tc on tc.oid = k.confrelid
            left join pg_namespace tn on tn.oid = tc.relnamespace
@@ -405,6 +408,11 @@ fn read_table(
             on_update: r.get::<_, String>(9).chars().next().unwrap_or('a'),
             match_type: r.get::<_, String>(10).chars().next().unwrap_or('s'),
             action_columns: r.get(16),
+            deferrable: match (r.get::<_, bool>(11), r.get::<_, bool>(17)) {
+                (false, _) => None,
+                (true, false) => Some("initially_immediate"),
+                (true, true) => Some("initially_deferred"),
+            },
         });
         let exclusion = if kind == 'x' {
             let operators: Vec<String> = r.get(15);

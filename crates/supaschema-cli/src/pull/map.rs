@@ -132,6 +132,7 @@ pub struct PulledReference {
     pub column: String,
     pub on_delete: Option<&'static str>,
     pub on_update: Option<&'static str>,
+    pub deferrable: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -142,6 +143,7 @@ pub struct PulledForeignKey {
     pub references_columns: Vec<String>,
     pub on_delete: Option<&'static str>,
     pub on_update: Option<&'static str>,
+    pub deferrable: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -518,7 +520,8 @@ fn map_table(
     let uses_dropped = |columns: &[String]| columns.iter().any(|c| dropped.contains(c));
     let differs = |c: &LiveConstraint, leave: &mut dyn FnMut(String, String)| {
         let object = format!("constraint {t}.{}", c.name);
-        if c.deferrable {
+        // A foreign key says it is deferrable; other constraints cannot.
+        if c.deferrable && c.kind != 'f' {
             leave(object.clone(), "it is deferrable; pulled as not deferrable".to_owned());
         }
         if !c.validated {
@@ -653,6 +656,7 @@ fn map_table(
                             column: fk.target_columns.first().cloned().unwrap_or_default(),
                             on_delete,
                             on_update,
+                            deferrable: fk.deferrable,
                         });
                     }
                     None => out.foreign_keys.push(PulledForeignKey {
@@ -662,6 +666,7 @@ fn map_table(
                         references_columns: fk.target_columns.clone(),
                         on_delete,
                         on_update,
+                        deferrable: fk.deferrable,
                     }),
                 }
             }

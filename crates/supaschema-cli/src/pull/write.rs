@@ -227,6 +227,9 @@ fn table_table(table: &PulledTable) -> Table {
                 if let Some(action) = fk.on_delete {
                     inline.insert("on_delete", Value::from(action));
                 }
+                if let Some(deferrable) = fk.deferrable {
+                    inline.insert("deferrable", Value::from(deferrable));
+                }
                 if let Some(action) = fk.on_update {
                     inline.insert("on_update", Value::from(action));
                 }
@@ -377,6 +380,9 @@ fn column_value(column: &PulledColumn) -> Value {
         r.insert("column", Value::from(reference.column.as_str()));
         if let Some(action) = reference.on_delete {
             r.insert("on_delete", Value::from(action));
+        }
+        if let Some(deferrable) = reference.deferrable {
+            r.insert("deferrable", Value::from(deferrable));
         }
         if let Some(action) = reference.on_update {
             r.insert("on_update", Value::from(action));

@@ -13,5 +13,6 @@ constraint {{ constraint.name | ident }}
 {%- else %} foreign key ({{ constraint.columns | idents }}) references {{ constraint.target_schema | ident }}.{{ constraint.target_table | ident }} ({{ constraint.target_columns | idents }})
   {%- if constraint.on_delete != "no_action" %} on delete {{ constraint.on_delete | words }}{% endif %}
   {%- if constraint.on_update != "no_action" %} on update {{ constraint.on_update | words }}{% endif %}
+  {%- if constraint.deferrable %} deferrable {{ constraint.deferrable | words }}{% endif %}
 {%- endif %}
 {#- The file's last newline is not part of the constraint. -#}
