@@ -495,7 +495,7 @@ impl Problem {
             NotNullWithoutDefault { .. } => "give it a `default`, or add it with `nullable = true`, fill it, and make it NOT NULL in a later change".into(),
             ExternalName { .. } => "write the external table as `[external.\"auth.users\"]`".into(),
             CascadeErasesPhi { .. } => "write `on_delete = \"restrict\"`, so the delete is refused while such rows exist (the README's \"Retention\" says how to offboard a user), or add `allow = [\"cascade_phi\"]` to this column if the rows are to be erased with it".into(),
-            AppendOnlyCascade { .. } => "write `on_delete = \"restrict\"` (and no `on_update`), so the parent row is kept while this table refers to it; or keep the id as a plain column without `references`, so these rows outlive it".into(),
+            AppendOnlyCascade { target, .. } => format!("write `on_delete = \"restrict\"` or `\"no_action\"` (and no `on_update`), so a row of `{target}` stays while this table refers to it: to retire it, mark it deleted (e.g. a `deleted_at` column) instead of deleting it; or keep the id as a plain column without `references`, so these rows outlive it"),
             FreeTextInMetadataTable { .. } => "record what happened as numbers, times, ids, flags or a closed set (`values = [...]`), never the words: a prompt, a response or a patient's message has no place in this table; or drop `metadata_only` if the table is not a log of that kind".into(),
             BadTypescriptPath { .. } => "write a path relative to the project root, such as `typescript = \"web/src/database.types.ts\"`".into(),
         }

@@ -1281,6 +1281,43 @@ fn rule_cases() -> Vec<Case> {
             "# again",
             duplicate("policy", "tags_read"),
         ),
+        // The membership mistake: a policy that looks itself up recurses into its own policies.
+        case(
+            "policy that reads its own table",
+            edit(&[(
+                TAGS_READ_USING,
+                r#"using = "exists (select 1 from public.tags t where t.label = label and (select auth.uid()) is not null)""#,
+            )]),
+            "[[tables.tags.policies]]\nname = \"tags_read\"",
+            Problem::PolicyReadsItsTable {
+                policy: "tags_read".into(),
+                table: "tags".into(),
+            },
+        ),
+        case(
+            "policy that reads its own table unqualified, in capitals, in with_check",
+            edit(&[(
+                TAGS_ADD_CHECK,
+                r#"with_check = "label NOT IN (SELECT t.label FROM Tags t)""#,
+            )]),
+            "[[tables.tags.policies]]\nname = \"tags_add\"",
+            Problem::PolicyReadsItsTable {
+                policy: "tags_add".into(),
+                table: "tags".into(),
+            },
+        ),
+        case(
+            "policy that joins its own table",
+            edit(&[(
+                TAGS_READ_USING,
+                r#"using = "exists (select 1 from public.notes n join tags t on t.label = n.status where n.user_id = (select auth.uid()))""#,
+            )]),
+            "[[tables.tags.policies]]\nname = \"tags_read\"",
+            Problem::PolicyReadsItsTable {
+                policy: "tags_read".into(),
+                table: "tags".into(),
+            },
+        ),
         // Owners.
         case(
             "owner with both column and via",
@@ -1513,6 +1550,46 @@ fn rule_cases() -> Vec<Case> {
             "# itself",
             Problem::AuditOfAuditTable {
                 table: "audit_logs".into(),
+            },
+        ),
+        case(
+            "append-only table whose foreign key cascades a delete into it",
+            edit(&[
+                (
+                    AUDIT_APPEND_ONLY,
+                    "[tables.audit_logs]\nappend_only = true\nindexes = [{ columns = [\"note_id\"] }]\n",
+                ),
+                (
+                    "record_id = { type",
+                    "note_id = { type = \"uuid\", nullable = true, references = { table = \"notes\", column = \"id\", on_delete = \"cascade\" }, class = \"administrative\" }\nrecord_id = { type",
+                ),
+            ]),
+            "note_id = { type = \"uuid\", nullable = true",
+            Problem::AppendOnlyCascade {
+                table: "audit_logs".into(),
+                name: "audit_logs_note_id_fkey".into(),
+                target: "public.notes".into(),
+                action: "delete",
+            },
+        ),
+        case(
+            "append-only table whose foreign key sets null in it",
+            edit(&[
+                (
+                    AUDIT_APPEND_ONLY,
+                    "[tables.audit_logs]\nappend_only = true\nindexes = [{ columns = [\"note_id\"] }]\n",
+                ),
+                (
+                    "record_id = { type",
+                    "note_id = { type = \"uuid\", nullable = true, references = { table = \"notes\", column = \"id\", on_delete = \"set_null\" }, class = \"administrative\" }\nrecord_id = { type",
+                ),
+            ]),
+            "note_id = { type = \"uuid\", nullable = true",
+            Problem::AppendOnlyCascade {
+                table: "audit_logs".into(),
+                name: "audit_logs_note_id_fkey".into(),
+                target: "public.notes".into(),
+                action: "update",
             },
         ),
         case(
@@ -1822,6 +1899,26 @@ fn rule_cases() -> Vec<Case> {
 fn accepted() -> Vec<(&'static str, String)> {
     vec![
         ("the base schema", BASE.to_owned()),
+        (
+            "a policy naming its table only in a string, a column or another table",
+            edit(&[(
+                TAGS_READ_USING,
+                r#"using = "label <> 'from tags' and exists (select 1 from public.notes n where n.status = tags.label and n.user_id = (select auth.uid()))""#,
+            )]),
+        ),
+        (
+            "an append-only table whose foreign key restricts the parent's delete",
+            edit(&[
+                (
+                    AUDIT_APPEND_ONLY,
+                    "[tables.audit_logs]\nappend_only = true\nindexes = [{ columns = [\"note_id\"] }]\n",
+                ),
+                (
+                    "record_id = { type",
+                    "note_id = { type = \"uuid\", nullable = true, references = { table = \"notes\", column = \"id\", on_delete = \"restrict\" }, class = \"administrative\" }\nrecord_id = { type",
+                ),
+            ]),
+        ),
         (
             "a metadata-only table of ids, numbers and closed sets",
             with_ai_runs(""),
