@@ -431,8 +431,8 @@ impl Problem {
             DuplicateVariant { .. } => "make the values differ in more than case and punctuation".into(),
             UnsafeExpression { .. } => "write a single SQL expression: no `;`, no `--` or `/*` comments, balanced quotes and parentheses, `''` inside strings instead of `E'…'`, no `$function$`".into(),
             AuthCallNotWrapped { call } => format!("write `(select {call})` so PostgreSQL evaluates it once per query"),
-            MultiplePermissive { first, first_from_owner: true, command, .. } => format!(
-                "`{first}` comes from the table's `owner` short form; to narrow who may {command}, make this one `restrictive = true`; to let more rows through, replace `owner` with the four policies it stands for (README, \"Ownership and policies\") and join this condition into the {command} one with `or`"
+            MultiplePermissive { first, first_from_owner: true, role, command, .. } => format!(
+                "`{first}` comes from the table's `owner` short form, which already gives `{role}` a {command} policy; to narrow who may {command}, make this one `restrictive = true`; to let more rows through, replace `owner` with the four policies it stands for (README, \"Ownership and policies\") and join this condition into the {command} one with `or`; a policy whose `roles` leave out `{role}` is not a second one"
             ),
             MultiplePermissive { .. } => "merge them into one policy joined with `or`, or make one `restrictive = true`".into(),
             PolicyReadsItsTable { .. } => "do the lookup in a function under `[functions]` with `security = \"definer\"` (it reads the table without its policies; every function gets `set search_path = ''`), give `execute` to the roles the policy is for, and call it in the policy as `(select the_function(…))`".into(),
