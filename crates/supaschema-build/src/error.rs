@@ -22,6 +22,12 @@ impl SourceFile {
         }
     }
 
+    /// 1-based line of the byte at `offset`.
+    pub fn line(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    }
+
     pub fn error(&self, span: Range<usize>, problem: Problem) -> SchemaError {
         SchemaError(Box::new(Located {
             file: self.clone(),
@@ -58,12 +64,7 @@ impl SchemaError {
 
     /// 1-based line of the start of the span.
     pub fn line(&self) -> usize {
-        let start = self.start();
-        self.0.file.text.as_bytes()[..start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.0.file.line(self.start())
     }
 
     /// 1-based column (in characters) of the start of the span.
@@ -190,8 +191,9 @@ pub enum Problem {
     UnindexedForeignKey {
         table: String,
         columns: String,
-        /// Whether the table already has an `indexes` list, which the help then extends.
-        has_indexes: bool,
+        /// The line of the first entry of the table's `indexes` list, when it has one: the help
+        /// then extends that list, as a second `indexes` key would be a duplicate.
+        indexes_line: Option<usize>,
     },
     #[error("an identity column must be smallint, integer or bigint, not `{found}`")]
     IdentityType { found: String },
@@ -410,11 +412,12 @@ impl Problem {
             ReferenceAuthUnique { target, primary_key, .. } => format!("reference the primary key, `{target}({primary_key})`: Supabase Auth may change its other unique constraints in its own migrations, and this foreign key would block them"),
             ReferenceNotKey { columns, .. } => format!("reference the primary key, or add `unique = [[{columns}]]` to the referenced table"),
             ReferenceArity { .. } => "list as many referenced columns as columns".into(),
-            UnindexedForeignKey { columns, has_indexes, .. } => {
-                let add = if *has_indexes {
-                    format!("add `{{ columns = [{columns}] }}` to the table's `indexes` list")
-                } else {
-                    format!("add `indexes = [{{ columns = [{columns}] }}]` to the table")
+            UnindexedForeignKey { columns, indexes_line, .. } => {
+                let add = match indexes_line {
+                    Some(line) => {
+                        format!("add `{{ columns = [{columns}] }}` to the table's `indexes` list, beside the entry on line {line}")
+                    }
+                    None => format!("add `indexes = [{{ columns = [{columns}] }}]` to the table"),
                 };
                 format!("{add}, so deletes in the parent and policy checks do not scan it")
             }

@@ -344,7 +344,7 @@ impl Validator<'_> {
                     Problem::UnindexedForeignKey {
                         table: table.name.clone(),
                         columns: quoted,
-                        has_indexes: !raw.indexes.is_empty(),
+                        indexes_line: raw.indexes.first().map(|index| self.file.line(index.span().start)),
                     },
                 ));
             }
@@ -453,15 +453,15 @@ note_id = { type = "uuid", class = "public", references = { table = "notes", col
 
     #[test]
     fn refuses_a_foreign_key_without_an_index_that_starts_with_it() {
-        let unindexed = |has_indexes| Problem::UnindexedForeignKey {
+        let unindexed = |indexes_line| Problem::UnindexedForeignKey {
             table: "replies".into(),
             columns: "\"note_id\"".into(),
-            has_indexes,
+            indexes_line,
         };
         rejects(
             &replies_with(REPLIES_INDEX, "comment = \"no index\""),
             9,
-            unindexed(false),
+            unindexed(None),
         );
         // A partial index does not serve every lookup.
         rejects(
@@ -470,16 +470,14 @@ note_id = { type = "uuid", class = "public", references = { table = "notes", col
                 r#"indexes = [{ columns = ["note_id"], where = "id is not null" }]"#,
             ),
             9,
-            unindexed(true),
+            unindexed(Some(5)),
         );
         // The help extends an existing list instead of writing a second `indexes` key.
+        assert!(unindexed(Some(5)).help().starts_with(
+            "add `{ columns = [\"note_id\"] }` to the table's `indexes` list, beside the entry on line 5"
+        ));
         assert!(
-            unindexed(true)
-                .help()
-                .starts_with("add `{ columns = [\"note_id\"] }` to the table's `indexes` list")
-        );
-        assert!(
-            unindexed(false)
+            unindexed(None)
                 .help()
                 .starts_with("add `indexes = [{ columns = [\"note_id\"] }]` to the table")
         );

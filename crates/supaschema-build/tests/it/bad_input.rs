@@ -415,6 +415,17 @@ fn rule_cases() -> Vec<Case> {
     let deep_table = format!("default = {}1{}", "{ a = ".repeat(10_000), " }".repeat(10_000));
     let deep_key = format!("comment.{} = 1", vec!["a"; 10_000].join("."));
     let deep_header = format!("[tables.{}]", vec!["a"; 10_000].join("."));
+    const PARTIAL_INDEX: &str = r#"indexes = [{ columns = ["note_id"], where = "content <> ''" }]"#;
+    const WRONG_ORDER: &str = r#"indexes = [{ columns = ["created_at", "user_id"] }]"#;
+    let partial_index = edit(&[(REPLIES_INDEX, PARTIAL_INDEX)]);
+    let wrong_order = edit(&[(NOTES_INDEX, WRONG_ORDER)]);
+    let index_tables = edit(&[
+        (REPLIES_INDEX, ""),
+        (
+            "[tables.tags]\n",
+            "[[tables.replies.indexes]]\ncolumns = [\"content\"]\n\n[tables.tags]\n",
+        ),
+    ]);
     vec![
         // TOML itself.
         case(
@@ -855,30 +866,37 @@ fn rule_cases() -> Vec<Case> {
             Problem::UnindexedForeignKey {
                 table: "replies".into(),
                 columns: "\"note_id\"".into(),
-                has_indexes: false,
+                indexes_line: None,
             },
         ),
         case(
             "foreign key covered only by a partial index",
-            edit(&[(
-                REPLIES_INDEX,
-                r#"indexes = [{ columns = ["note_id"], where = "content <> ''" }]"#,
-            )]),
+            partial_index.clone(),
             "note_id = {",
             Problem::UnindexedForeignKey {
                 table: "replies".into(),
                 columns: "\"note_id\"".into(),
-                has_indexes: true,
+                indexes_line: line_of(&partial_index, PARTIAL_INDEX).ok(),
             },
         ),
         case(
             "foreign key covered only by an index in the wrong order",
-            edit(&[(NOTES_INDEX, r#"indexes = [{ columns = ["created_at", "user_id"] }]"#)]),
+            wrong_order.clone(),
             "user_id = {",
             Problem::UnindexedForeignKey {
                 table: "notes".into(),
                 columns: "\"user_id\"".into(),
-                has_indexes: true,
+                indexes_line: line_of(&wrong_order, WRONG_ORDER).ok(),
+            },
+        ),
+        case(
+            "foreign key beside an indexes list written as tables",
+            index_tables.clone(),
+            "note_id = {",
+            Problem::UnindexedForeignKey {
+                table: "replies".into(),
+                columns: "\"note_id\"".into(),
+                indexes_line: line_of(&index_tables, "[[tables.replies.indexes]]").ok(),
             },
         ),
         // Identity columns.
