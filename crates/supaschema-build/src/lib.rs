@@ -446,9 +446,9 @@ fn lock_note(file: &str, step: &plan::Step) -> Option<String> {
     ))
 }
 
-/// Points a refused change at its table in `schema.toml`; when the table is gone, at the
-/// `[migration]` section the fix goes into, or at the file's last line, after which it would
-/// be written.
+/// Points a refused change at its table in `schema.toml`; when the table is gone, where the fix
+/// goes: the `allow_drop` list, the `[migration]` section, or the file's last line, after which
+/// the section would be written.
 fn locate(source: &SourceFile, refusal: diff::Refusal) -> Error {
     let span = refusal
         .table
@@ -461,7 +461,12 @@ fn locate(source: &SourceFile, refusal: diff::Refusal) -> Error {
             .iter()
             .find_map(|header| source.text.find(header.as_str()).map(|at| at..at + header.len()))
         })
-        .or_else(|| source.text.find("[migration]").map(|at| at..at + "[migration]".len()))
+        .or_else(|| {
+            // The schema parsed before it was compared, so this parse succeeds too.
+            let migration = read::parse(source).ok()?.migration?;
+            let allow_drop = migration.get_ref().allow_drop.first().map(|entry| entry.span());
+            Some(allow_drop.unwrap_or_else(|| migration.span()))
+        })
         .unwrap_or_else(|| last_line(&source.text));
     source.error(span, *refusal.problem).into()
 }

@@ -174,6 +174,17 @@ fn drop_table() {
     // last line, not the top of the file.
     let Error::Schema(located) = &error else { unreachable!() };
     assert_eq!(located.line(), BASE.trim_end().lines().count(), "{error}");
+    // With a `[migration]` section, at it; with an `allow_drop` list, at the list.
+    let mut line_of_refusal = |schema: &str| match project.build(schema) {
+        Err(Error::Schema(e)) if matches!(e.problem(), Problem::DropNotAllowed { .. }) => e.line(),
+        other => panic!("expected the drop to be refused: {other:?}"),
+    };
+    let with_section = format!("{BASE}\n[migration]\nlock_timeout = \"5s\"\n");
+    let section_line = BASE.lines().count() + 2;
+    assert_eq!(with_section.lines().nth(section_line - 1), Some("[migration]"));
+    assert_eq!(line_of_refusal(&with_section), section_line);
+    let with_list = format!("{BASE}\n[migration]\nlock_timeout = \"5s\"\nallow_drop = [\"clinics.fax\"]\n");
+    assert_eq!(line_of_refusal(&with_list), section_line + 2);
     assert_eq!(
         project.migrations().len(),
         1,
