@@ -386,8 +386,8 @@ impl Problem {
     pub fn help(&self) -> String {
         use Problem::*;
         match self {
-            Syntax { message } => match closest_field(message) {
-                Some(key) => format!("did you mean `{key}`? The README's schema reference lists every key"),
+            Syntax { message } => match closest_expected(message) {
+                Some(key) => format!("did you mean `{key}`? The README's schema reference lists every key and value"),
                 None => "fix the TOML here; the README's schema reference lists every key and value".into(),
             },
             TooLarge { .. } => "split the schema or remove generated bulk; a real schema is far smaller".into(),
@@ -505,10 +505,13 @@ impl Problem {
     }
 }
 
-/// For the TOML reader's "unknown field `clas`, expected one of `type`, `class`, …": the
-/// expected key closest to the typo, when one is close enough to be what was meant.
-fn closest_field(message: &str) -> Option<&str> {
-    let rest = message.strip_prefix("unknown field `")?;
+/// For the TOML reader's "unknown field `clas`, expected one of `type`, `class`, …" (and
+/// "unknown variant `slect`, …" for a value): the expected key or value closest to the typo,
+/// when one is close enough to be what was meant.
+fn closest_expected(message: &str) -> Option<&str> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
     let (found, expected) = rest.split_once('`')?;
     expected
         .split('`')
@@ -653,14 +656,18 @@ mod tests {
     #[test]
     fn suggests_the_key_a_typo_meant() {
         let typo = "unknown field `clas`, expected one of `type`, `nullable`, `class`, `comment`";
-        assert_eq!(closest_field(typo), Some("class"));
+        assert_eq!(closest_expected(typo), Some("class"));
+        assert_eq!(
+            closest_expected("unknown variant `slect`, expected one of `all`, `select`, `insert`"),
+            Some("select")
+        );
         let help = Problem::Syntax { message: typo.into() }.help();
         assert!(help.starts_with("did you mean `class`?"), "{help}");
         assert_eq!(
-            closest_field("unknown field `schema`, expected one of `extensions`, `tables`"),
+            closest_expected("unknown field `schema`, expected one of `extensions`, `tables`"),
             None
         );
-        assert_eq!(closest_field("invalid type: integer `1`, expected a string"), None);
+        assert_eq!(closest_expected("invalid type: integer `1`, expected a string"), None);
     }
 
     #[test]

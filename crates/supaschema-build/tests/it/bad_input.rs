@@ -593,6 +593,12 @@ fn rule_cases() -> Vec<Case> {
             syntax("unknown variant `read`, expected one of `all`, `select`, `insert`, `update`, `delete`"),
         ),
         case(
+            "misspelt policy command",
+            edit(&[("command = \"select\"", "command = \"slect\"")]),
+            "command = \"slect\"",
+            syntax("unknown variant `slect`, expected one of `all`, `select`, `insert`, `update`, `delete`"),
+        ),
+        case(
             "unknown role",
             edit(&[("roles = [\"authenticated\"]\nusing", "roles = [\"admin\"]\nusing")]),
             "roles = [\"admin\"]",
@@ -2156,6 +2162,34 @@ fn every_bad_input_gets_its_exact_error() {
         cases.len(),
         failures.join("\n\n")
     );
+}
+
+/// A typo in a key or a value names what was meant, at its line.
+#[test]
+fn a_misspelt_key_or_value_names_the_one_meant() {
+    for (from, to, meant) in [
+        (
+            r#"body = { type = "text", class = "phi" }"#,
+            r#"body = { type = "text", clas = "phi" }"#,
+            "class",
+        ),
+        (
+            r#"body = { type = "text", class = "phi" }"#,
+            r#"body = { type = "text", class = "ph1" }"#,
+            "phi",
+        ),
+        ("[tables.tags]\n", "[tables.tags]\nappend_onyl = true\n", "append_only"),
+    ] {
+        let text = edit(&[(from, to)]);
+        let source = SourceFile::new("schema.toml", text.as_str());
+        let Err(Error::Schema(error)) = render_schema(&source, None) else {
+            panic!("`{to}` was accepted");
+        };
+        let line = line_of(&text, to.lines().last().unwrap_or(to)).expect("the edited line");
+        assert_eq!(error.line(), line, "{error}");
+        let help = format!("help: did you mean `{meant}`?");
+        assert!(error.to_string().contains(&help), "{error}");
+    }
 }
 
 #[test]
