@@ -230,6 +230,14 @@ pub enum Problem {
         "policy `{policy}` reads its own table `{table}`, so every query on it would fail with \"infinite recursion detected in policy\""
     )]
     PolicyReadsItsTable { policy: String, table: String },
+    #[error(
+        "policy `{policy}` calls `{function}`, which reads the policy's table `{table}` with the caller's rights, so every query on it would fail with \"stack depth limit exceeded\""
+    )]
+    PolicyCallsInvokerReadingItsTable {
+        policy: String,
+        function: String,
+        table: String,
+    },
     #[error("table `{table}` has policies but row level security is off")]
     PolicyWithoutRls { table: String },
     #[error(
@@ -439,6 +447,7 @@ impl Problem {
             ),
             MultiplePermissive { .. } => "merge them into one policy joined with `or`, or make one `restrictive = true`".into(),
             PolicyReadsItsTable { .. } => "do the lookup in a function under `[functions]` with `security = \"definer\"` (it reads the table without its policies; every function gets `set search_path = ''`), give `execute` to the roles the policy is for, and call it in the policy as `(select the_function(…))`".into(),
+            PolicyCallsInvokerReadingItsTable { function, .. } => format!("add `security = \"definer\"` to `[functions.{function}]`, so it reads the table without its policies (every function gets `set search_path = ''`), and give `execute` to the roles the policy is for"),
             PolicyWithoutRls { .. } | PhiWithoutRls { .. } => "remove `rls = false` from the table".into(),
             RealtimeWithoutRls { .. } => {
                 "remove `rls = false` and add a select policy for who may receive the changes, or remove `realtime = true`".into()

@@ -3,7 +3,7 @@
 
 use super::{Context, Result, Validator};
 use crate::error::Problem;
-use crate::expr::{reads_table, unwrapped_auth_call};
+use crate::expr::{calls, reads_table, unwrapped_auth_call};
 use crate::ident::{quote_identifier, quote_literal};
 use crate::model::*;
 use crate::read::{Name, RawClaim, RawMembership, RawOwner, RawPolicy, RawTable};
@@ -15,6 +15,23 @@ use toml::Spanned;
 /// What the owner rule's writing policies add: the user did not sign in anonymously. Absent
 /// claim counts as not anonymous (a JWT from before anonymous sign-ins existed).
 pub const NOT_ANONYMOUS: &str = "not coalesce(((select auth.jwt()) ->> 'is_anonymous')::boolean, false)";
+
+/// A `security invoker` function that a select policy calls and whose body reads the policy's
+/// table: its read is filtered by the same policy, which calls it again, until the stack runs
+/// out. (A policy for another command is not applied to the function's read.) A `security
+/// definer` function reads the table as its owner, whom row level security does not apply to.
+fn invoker_reading<'f>(functions: &'f [Function], policy: &Policy, table: &str) -> Option<&'f str> {
+    if !policy.command.expand().contains(&Command::Select) {
+        return None;
+    }
+    let exprs = [&policy.using, &policy.with_check];
+    functions
+        .iter()
+        .filter(|f| f.security == Security::Invoker)
+        .filter(|f| matches!(&f.body, FunctionBody::Written(body) if reads_table(body, table)))
+        .find(|f| exprs.iter().copied().flatten().any(|expr| calls(expr, &f.name)))
+        .map(|f| f.name.as_str())
+}
 
 /// `((select auth.jwt()) -> 'app_metadata' ->> 'role') = 'doctor'`.
 pub fn claim_expression(claim: &Claim) -> String {
@@ -47,6 +64,16 @@ impl Validator<'_> {
                     policy.span(),
                     Problem::PolicyReadsItsTable {
                         policy: built.name,
+                        table: table_name,
+                    },
+                ));
+            }
+            if let Some(function) = invoker_reading(context.functions, &built, &table_name) {
+                return Err(self.error(
+                    policy.span(),
+                    Problem::PolicyCallsInvokerReadingItsTable {
+                        policy: built.name,
+                        function: function.to_owned(),
                         table: table_name,
                     },
                 ));

@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use supaschema::Actor;
 use supaschema_build::{Config, Error, MAX_SCHEMA_BYTES, Problem, SourceFile, WriteMode, render_schema};
+use supaschema_testkit::{Grants, TestDb};
 
 /// A small schema that passes every check. Every case below changes one thing in it.
 const BASE: &str = r#"# A small schema that passes every check; each case changes one thing.
@@ -1331,6 +1333,20 @@ fn rule_cases() -> Vec<Case> {
             },
         ),
         case(
+            "select policy calling an invoker function that reads its table",
+            edit(&[
+                ("security = \"definer\"\n", "security = \"invoker\"\n"),
+                ("from public.notes\"", "from public.tags\""),
+                (TAGS_READ_USING, r#"using = "(select public.note_count()) < 1000""#),
+            ]),
+            "[[tables.tags.policies]]\nname = \"tags_read\"",
+            Problem::PolicyCallsInvokerReadingItsTable {
+                policy: "tags_read".into(),
+                function: "note_count".into(),
+                table: "tags".into(),
+            },
+        ),
+        case(
             "policy that joins its own table",
             edit(&[(
                 TAGS_READ_USING,
@@ -1931,6 +1947,21 @@ fn accepted() -> Vec<(&'static str, String)> {
             )]),
         ),
         (
+            "a select policy calling a definer function that reads its table",
+            edit(&[
+                ("from public.notes\"", "from public.tags\""),
+                (TAGS_READ_USING, r#"using = "(select public.note_count()) < 1000""#),
+            ]),
+        ),
+        (
+            "an insert policy calling an invoker function that reads its table",
+            edit(&[
+                ("security = \"definer\"\n", "security = \"invoker\"\n"),
+                ("from public.notes\"", "from public.tags\""),
+                (TAGS_ADD_CHECK, r#"with_check = "(select public.note_count()) < 1000""#),
+            ]),
+        ),
+        (
             "an append-only table whose foreign key restricts the parent's delete",
             edit(&[
                 (
@@ -2190,6 +2221,101 @@ fn a_misspelt_key_or_value_names_the_one_meant() {
         let help = format!("help: did you mean `{meant}`?");
         assert!(error.to_string().contains(&help), "{error}");
     }
+}
+
+/// Memberships that each user may see for the organisations they belong to, the lookup done as
+/// the refusals of a self-reading policy say: in a `security definer` function.
+const MEMBERSHIPS: &str = r#"
+[external."auth.users"]
+columns = { id = "uuid" }
+primary_key = ["id"]
+
+[functions.is_member]
+args = [{ name = "org", type = "uuid" }]
+returns = "boolean"
+language = "sql"
+security = "definer"
+volatility = "stable"
+execute = ["authenticated"]
+body = "select exists (select 1 from public.memberships m where m.org_id = org and m.user_id = (select auth.uid()))"
+
+[tables.memberships]
+indexes = [{ columns = ["user_id"] }]
+policies = [{ name = "memberships_read", command = "select", roles = ["authenticated"], using = "(select public.is_member(org_id))" }]
+
+[tables.memberships.columns]
+id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
+org_id = { type = "uuid", class = "administrative" }
+user_id = { type = "uuid", references = { table = "auth.users", column = "id" }, class = "administrative" }
+"#;
+
+/// The fix the two recursion refusals give works, and what they refuse fails in PostgreSQL as
+/// their messages say: the function made `security invoker`, or the lookup written into the
+/// policy itself.
+#[test]
+fn a_membership_lookup_works_only_through_a_definer_function() {
+    let refusal = |schema: String| match render_schema(&SourceFile::new("schema.toml", schema), None) {
+        Err(Error::Schema(error)) => error.problem().clone(),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(
+        refusal(MEMBERSHIPS.replace("security = \"definer\"", "security = \"invoker\"")),
+        Problem::PolicyCallsInvokerReadingItsTable {
+            policy: "memberships_read".into(),
+            function: "is_member".into(),
+            table: "memberships".into(),
+        }
+    );
+    assert_eq!(
+        refusal(MEMBERSHIPS.replace(
+            "using = \"(select public.is_member(org_id))\"",
+            "using = \"exists (select 1 from public.memberships m where m.org_id = org_id and m.user_id = (select auth.uid()))\""
+        )),
+        Problem::PolicyReadsItsTable {
+            policy: "memberships_read".into(),
+            table: "memberships".into(),
+        }
+    );
+    let (_, sql, _) =
+        render_schema(&SourceFile::new("schema.toml", MEMBERSHIPS), None).unwrap_or_else(|e| panic!("{e}"));
+    let mut db = TestDb::new(Grants::Explicit);
+    db.execute(&sql, "the generated migration");
+    let (alone, shared) = (db.create_user(), db.create_user());
+    db.execute(
+        &format!(
+            "insert into public.memberships (org_id, user_id) values \
+             ('00000000-0000-0000-0000-000000000001', '{alone}'), \
+             ('00000000-0000-0000-0000-000000000001', '{shared}'), \
+             ('00000000-0000-0000-0000-000000000002', '{shared}')"
+        ),
+        "the memberships",
+    );
+    let visible = |db: &mut TestDb, user| {
+        db.act(Actor::user(user), |tx| {
+            tx.query_one("select count(*) from public.memberships", &[])
+                .map(|row| row.get::<_, i64>(0))
+                .map_err(|e| e.as_db_error().map(|d| d.message().to_owned()).unwrap_or_default())
+        })
+    };
+    assert_eq!(visible(&mut db, alone), Ok(2), "the rows of the one organisation");
+    assert_eq!(visible(&mut db, shared), Ok(3), "the rows of both organisations");
+
+    db.execute(
+        "alter function public.is_member(uuid) security invoker",
+        "the invoker form",
+    );
+    assert_eq!(visible(&mut db, alone), Err("stack depth limit exceeded".to_owned()));
+
+    db.execute(
+        "drop policy memberships_read on public.memberships; \
+         create policy memberships_read on public.memberships for select to authenticated using \
+         (exists (select 1 from public.memberships m where m.org_id = org_id and m.user_id = (select auth.uid())))",
+        "the policy that reads its own table",
+    );
+    assert_eq!(
+        visible(&mut db, alone),
+        Err("infinite recursion detected in policy for relation \"memberships\"".to_owned())
+    );
 }
 
 #[test]
