@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use supaschema::Actor;
 use uuid::Uuid;
 
-/// The Supabase stand-in for one database: schemas `extensions` and `auth`, `auth.users` as
-/// Supabase Auth leaves it, `auth.uid()`, `auth.role()`, `auth.email()`, `auth.jwt()`, the
-/// grants and per-database role settings, and Supabase's event triggers. Run by a superuser in a
+/// The Supabase stand-in for one database: schemas `extensions`, `auth` and `storage`,
+/// `auth.users` as Supabase Auth leaves it, `auth.uid()`, `auth.role()`, `auth.email()`,
+/// `auth.jwt()`, Storage's `buckets` and `objects` with `storage.foldername()`, the grants and
+/// per-database role settings, and Supabase's event triggers. Run by a superuser in a
 /// database owned by [`MIGRATION_ROLE`], after the roles exist ([`ensure_roles`]).
 pub const STAND_IN: &str = include_str!("../sql/supabase_stand_in.sql");
 /// The cluster-wide roles the stand-in needs.
