@@ -13,8 +13,8 @@ use crate::expr;
 use crate::model::*;
 use crate::order::table_order;
 use crate::plan::{
-    ColumnChange, CommentTarget, NewTable, RowRule, Step, TableConstraint, access, comments, create_function,
-    identity_columns,
+    ColumnChange, CommentTarget, NewTable, RowRule, Step, TableConstraint, access, comments, create_bucket,
+    create_function, identity_columns,
 };
 use crate::sql_type::SqlType;
 use std::cell::RefCell;
@@ -564,7 +564,62 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
             revoke: new.revoke_default_grants,
         });
     }
+    bucket_changes(old, new, direction, &mut phases)?;
     Ok(phases.into_steps())
+}
+
+/// Buckets by name (a bucket has no `renamed_from`: Storage keeps files under the bucket's id).
+/// A removed bucket loses its policies, and its row only where `[migration]` allows it; a
+/// changed one has its row updated and each changed policy replaced.
+fn bucket_changes(old: &Schema, new: &Schema, direction: &Direction, phases: &mut Phases) -> Result<(), Refusal> {
+    fn drop_policies<'a>(bucket: &str, policies: impl IntoIterator<Item = &'a Policy>, phases: &mut Phases) {
+        for policy in policies {
+            phases.drop_policies.push(Step::DropBucketPolicy {
+                bucket: bucket.to_owned(),
+                name: policy.name.clone(),
+            });
+        }
+    }
+    for previous in &old.buckets {
+        if new.buckets.iter().any(|b| b.name == previous.name) {
+            continue;
+        }
+        if !direction.permits_drop(&format!("bucket:{}", previous.name), "bucket") {
+            return Err(Refusal {
+                problem: Box::new(Problem::BucketDropNotAllowed {
+                    bucket: previous.name.clone(),
+                }),
+                table: None,
+            });
+        }
+        drop_policies(&previous.name, &previous.policies, phases);
+        phases.drop_tables.push(Step::DeleteBucket {
+            bucket: previous.name.clone(),
+        });
+    }
+    for bucket in &new.buckets {
+        let Some(previous) = old.buckets.iter().find(|b| b.name == bucket.name) else {
+            phases.access.extend(create_bucket(bucket));
+            continue;
+        };
+        let row = |b: &Bucket| (b.public, b.file_size_limit, b.allowed_mime_types.clone());
+        if row(previous) != row(bucket) {
+            phases.access.push(Step::UpsertBucket { bucket: bucket.clone() });
+        }
+        let kept =
+            |policy: &Policy, among: &[Policy]| among.iter().any(|p| p.name == policy.name && same_policy(p, policy));
+        let gone = previous.policies.iter().filter(|p| !kept(p, &bucket.policies));
+        drop_policies(&bucket.name, gone, phases);
+        for policy in &bucket.policies {
+            if !kept(policy, &previous.policies) {
+                phases.access.push(Step::CreateBucketPolicy {
+                    bucket: bucket.name.clone(),
+                    policy: policy.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What every table's changes are computed against.

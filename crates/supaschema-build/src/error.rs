@@ -356,6 +356,18 @@ pub enum Problem {
     BadLockTimeout { value: String },
     #[error("the next migration would drop {what} `{name}` and the data in it")]
     DropNotAllowed { what: &'static str, name: String },
+    #[error("the next migration would delete bucket `{bucket}`")]
+    BucketDropNotAllowed { bucket: String },
+    #[error("bucket `{bucket}` holds PHI but is public, so anyone with a file's URL could download it")]
+    PhiBucketPublic { bucket: String },
+    #[error("bucket `{bucket}` holds PHI but has no owner rule, so no one's files are kept from anyone else")]
+    PhiBucketWithoutOwner { bucket: String },
+    #[error("bucket `{bucket}` has the unknown owner rule `{value}`")]
+    UnknownBucketOwner { bucket: String, value: String },
+    #[error("bucket `{bucket}` has `file_size_limit = {value}`, which is no size")]
+    BadFileSizeLimit { bucket: String, value: i64 },
+    #[error("bucket `{bucket}` allows `{value}`, which is not a MIME type")]
+    BadMimeType { bucket: String, value: String },
     #[error("changing `{column}` from `{from}` to `{to}` can lose or refuse data")]
     NarrowingNotAllowed { column: String, from: String, to: String },
     #[error("the new column `{column}` is NOT NULL without a default, so adding it fails on a table with rows")]
@@ -500,9 +512,14 @@ impl Problem {
             PhiForAnon { .. } => "remove \"anon\" from the policy's roles; only signed-in users and the backend may see PHI".into(),
             AuditColumnUnfillable { .. } => "make `actor_id` and `record_id` nullable, and give every other column the trigger does not write a default or `nullable = true`".into(),
             EmptyColumnList { .. } => "list the columns, e.g. `columns = [\"doctor_id\"]`".into(),
-            BadMigrationEntry { .. } => "write `\"table\"` or `\"table.column\"`".into(),
+            BadMigrationEntry { .. } => "write `\"table\"`, `\"table.column\"` or `\"bucket:<name>\"`".into(),
             BadLockTimeout { .. } => "write a whole number of milliseconds, seconds or minutes above zero, such as `lock_timeout = \"5s\"` or `\"500ms\"`: a statement that waits longer for its lock fails, and the migration with it".into(),
             DropNotAllowed { name, .. } => format!("if that is intended, add `allow_drop = [\"{name}\"]` under `[migration]`; to keep the data under a new name, use `renamed_from`"),
+            BucketDropNotAllowed { bucket } => format!("empty it through the Storage API (the migration refuses a bucket that still holds files), then add `allow_drop = [\"bucket:{bucket}\"]` under `[migration]`; or keep `[buckets.{bucket}]`"),
+            PhiBucketPublic { .. } => "remove `public = true`: files of a private bucket are reached through the owner rule's policies or a signed URL".into(),
+            PhiBucketWithoutOwner { .. } | UnknownBucketOwner { .. } => "add `owner = \"first_folder\"`: each file goes under a folder named after its owner's user id, `<user id>/<file>`".into(),
+            BadFileSizeLimit { .. } => "write the limit in bytes above zero, e.g. `file_size_limit = 5242880` for 5 MB, or leave it out for no limit".into(),
+            BadMimeType { .. } => "write `type/subtype` in lower case, such as `\"image/png\"`, or `\"image/*\"` for every image type".into(),
             NarrowingNotAllowed { column, .. } => format!("if that is intended, add `allow_narrowing = [\"{column}\"]` under `[migration]`"),
             NotNullWithoutDefault { .. } => "give it a `default`, or add it with `nullable = true`, fill it, and make it NOT NULL in a later change".into(),
             ExternalName { .. } => "write the external table as `[external.\"auth.users\"]`".into(),

@@ -518,6 +518,13 @@ fn describe(steps: &[plan::Step]) -> String {
                 (2, format!("function_{}", lookup.function_name()))
             }
             GrantTable { table, .. } => (3, format!("grants_{table}")),
+            // A bucket's row and its policies are one change.
+            UpsertBucket {
+                bucket: model::Bucket { name: bucket, .. },
+            }
+            | DeleteBucket { bucket }
+            | CreateBucketPolicy { bucket, .. }
+            | DropBucketPolicy { bucket, .. } => (0, format!("bucket_{bucket}")),
             CommentOn { .. } => (4, "comments".to_owned()),
             CreateExtension { name } | DropExtension { name } => (4, format!("extension_{name}")),
             SetDefaultGrants { .. } => (4, "default_grants".to_owned()),

@@ -16,6 +16,10 @@ pub struct Schema {
     pub external_tables: Vec<ExternalTable>,
     pub functions: Vec<Function>,
     pub tables: Vec<Table>,
+    /// Supabase Storage buckets: rows of `storage.buckets` and their policies on
+    /// `storage.objects`. Not written to the lock while empty, so older locks read unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<Bucket>,
     /// Whether the API roles' default privileges on objects created later in `public` are
     /// revoked, so that a hand-written table is reachable through the API only once granted.
     /// Not written to the lock while false, so older locks read and compare unchanged.
@@ -64,6 +68,47 @@ impl Schema {
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.name == name)
     }
+}
+
+/// A Supabase Storage bucket: its row in `storage.buckets` and the policies on
+/// `storage.objects` that decide who reads and writes its files.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// The bucket's id and name.
+    pub name: String,
+    /// Anyone with a file's URL may download it, without a policy.
+    pub public: bool,
+    /// The largest file Storage accepts, in bytes; any size when `None`.
+    pub file_size_limit: Option<i64>,
+    /// The MIME types Storage accepts; any when empty.
+    pub allowed_mime_types: Vec<String>,
+    pub owner: Option<BucketOwner>,
+    /// Holds PHI (patients' photos, voice notes): private, and only its owner's files reachable.
+    pub phi: bool,
+    /// On `storage.objects`, each limited to this bucket's files.
+    pub policies: Vec<Policy>,
+}
+
+/// Whose a bucket's files are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BucketOwner {
+    /// The first folder of the file's path is the signed-in user's id: `<user id>/photo.png`.
+    FirstFolder,
+}
+
+impl BucketOwner {
+    /// The value `owner` takes in `schema.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BucketOwner::FirstFolder => "first_folder",
+        }
+    }
+}
+
+/// The name of the policy a bucket's owner rule writes for `command`.
+pub fn bucket_policy_name(bucket: &str, command: Command) -> String {
+    format!("{bucket}_owner_{}", command.sql())
 }
 
 /// A table the schema references but does not own, such as `auth.users`.

@@ -212,6 +212,24 @@ pub enum Step {
         from: String,
         to: String,
     },
+    /// Creates the bucket's row in `storage.buckets` or brings it to what schema.toml says.
+    UpsertBucket {
+        bucket: Bucket,
+    },
+    /// Deletes the bucket's row; stops the migration while the bucket holds files, whose bytes
+    /// only the Storage API can delete.
+    DeleteBucket {
+        bucket: String,
+    },
+    /// A policy on `storage.objects` for the files of `bucket`.
+    CreateBucketPolicy {
+        bucket: String,
+        policy: Policy,
+    },
+    DropBucketPolicy {
+        bucket: String,
+        name: String,
+    },
 }
 
 /// A rule that rows already in a table must meet before a migration adds it. Names are those
@@ -368,6 +386,10 @@ impl Step {
             Step::CreateTrigger { .. } => "sql/create_trigger.sql",
             Step::DropTrigger { .. } => "sql/drop_trigger.sql",
             Step::RenameTrigger { .. } => "sql/rename_trigger.sql",
+            Step::UpsertBucket { .. } => "sql/upsert_bucket.sql",
+            Step::DeleteBucket { .. } => "sql/delete_bucket.sql",
+            Step::CreateBucketPolicy { .. } => "sql/create_bucket_policy.sql",
+            Step::DropBucketPolicy { .. } => "sql/drop_bucket_policy.sql",
         }
     }
 }
@@ -460,6 +482,9 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
             });
         }
     }
+    for bucket in &schema.buckets {
+        steps.extend(create_bucket(bucket));
+    }
     // Foreign keys into tables the schema does not own come last: adding one locks its target
     // (`auth.users`, where sign-ups write) against writes until the migration commits, so the
     // lock is held for these statements only, not for the whole migration.
@@ -492,6 +517,18 @@ pub fn create_function(function: &Function) -> Vec<Step> {
         steps.push(Step::CommentOn {
             target,
             text: Some(text.clone()),
+        });
+    }
+    steps
+}
+
+/// A bucket's row and its policies.
+pub fn create_bucket(bucket: &Bucket) -> Vec<Step> {
+    let mut steps = vec![Step::UpsertBucket { bucket: bucket.clone() }];
+    for policy in &bucket.policies {
+        steps.push(Step::CreateBucketPolicy {
+            bucket: bucket.name.clone(),
+            policy: policy.clone(),
         });
     }
     steps

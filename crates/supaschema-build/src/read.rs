@@ -29,12 +29,27 @@ pub struct RawSchema {
     pub functions: IndexMap<Name, Spanned<RawFunction>>,
     #[serde(default)]
     pub tables: IndexMap<Name, Spanned<RawTable>>,
+    #[serde(default)]
+    pub buckets: IndexMap<Name, Spanned<RawBucket>>,
     /// Settings for the next migration the build writes.
     pub migration: Option<Spanned<RawMigration>>,
     /// Where the build writes the supabase-js `Database` type, relative to the project root.
     pub typescript: Option<Name>,
     /// Revoke the API roles' default privileges on objects created later in `public`.
     pub revoke_default_grants: Option<Spanned<bool>>,
+}
+
+/// `[buckets.<name>]`: a Supabase Storage bucket and who may reach its files.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBucket {
+    pub public: Option<Spanned<bool>>,
+    /// Bytes.
+    pub file_size_limit: Option<Spanned<i64>>,
+    pub allowed_mime_types: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The owner rule by name (`"first_folder"`), checked in `validate::buckets`.
+    pub owner: Option<Name>,
+    pub phi: Option<Spanned<bool>>,
 }
 
 /// `[migration]`: what the next generated migration is called and which data it may destroy.

@@ -6,13 +6,28 @@
 
 use postgres::{Client, GenericClient};
 use std::collections::{BTreeMap, BTreeSet};
-use supaschema_build::model::{Column, Command, PRIVATE_SCHEMA, ReferentialAction, Role, SCHEMA, Schema, Table};
+use supaschema_build::model::{
+    Column, Command, PRIVATE_SCHEMA, Policy, ReferentialAction, Role, SCHEMA, Schema, Table,
+};
 use supaschema_build::quote_identifier;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Catalog {
     pub tables: BTreeMap<String, TableCatalog>,
     pub functions: BTreeMap<String, FunctionCatalog>,
+    /// Rows of `storage.buckets` by id; empty where the database has no `storage` schema.
+    pub buckets: BTreeMap<String, BucketCatalog>,
+    /// Policies on `storage.objects`, by name.
+    pub storage_policies: BTreeMap<String, PolicyCatalog>,
+}
+
+/// A Storage bucket's settings, as `storage.buckets` holds them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BucketCatalog {
+    pub public: bool,
+    pub file_size_limit: Option<i64>,
+    /// `None`: every type.
+    pub allowed_mime_types: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,7 +89,7 @@ pub fn api_roles() -> [&'static str; 3] {
     Role::ALL.map(Role::sql)
 }
 
-/// Everything in schema `public` of the connected database.
+/// Everything in schema `public` of the connected database, and its Storage buckets.
 pub fn read_catalog(client: &mut impl GenericClient) -> Result<Catalog, postgres::Error> {
     let mut catalog = Catalog::default();
     let tables = client.query(
@@ -117,7 +132,61 @@ pub fn read_catalog(client: &mut impl GenericClient) -> Result<Catalog, postgres
             },
         );
     }
+    read_storage(client, &mut catalog)?;
     Ok(catalog)
+}
+
+/// The buckets and the policies on `storage.objects`, where Supabase Storage's schema exists (a
+/// plain PostgreSQL has none).
+fn read_storage(client: &mut impl GenericClient, catalog: &mut Catalog) -> Result<(), postgres::Error> {
+    let objects: Option<postgres::types::Oid> = client
+        .query_one("select to_regclass('storage.objects')::oid", &[])?
+        .get(0);
+    let Some(objects) = objects else {
+        return Ok(());
+    };
+    for row in client.query(
+        "select id, coalesce(public, false), file_size_limit, allowed_mime_types from storage.buckets order by id",
+        &[],
+    )? {
+        catalog.buckets.insert(
+            row.get(0),
+            BucketCatalog {
+                public: row.get(1),
+                file_size_limit: row.get(2),
+                allowed_mime_types: row.get(3),
+            },
+        );
+    }
+    catalog.storage_policies = read_policies(client, objects)?;
+    Ok(())
+}
+
+/// The policies on a table, by name.
+fn read_policies(
+    client: &mut impl GenericClient,
+    oid: postgres::types::Oid,
+) -> Result<BTreeMap<String, PolicyCatalog>, postgres::Error> {
+    let mut policies = BTreeMap::new();
+    for r in client.query(
+        "select polname, polcmd::text, polpermissive, pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid),
+                array(select case when r = 0 then 'public' else pg_get_userbyid(r)::text end from unnest(polroles) r order by 1)
+           from pg_policy where polrelid = $1",
+        &[&oid],
+    )? {
+        let command = match r.get::<_, String>(1).as_str() {
+            "r" => "select",
+            "a" => "insert",
+            "w" => "update",
+            "d" => "delete",
+            _ => "all",
+        };
+        policies.insert(
+            r.get(0),
+            PolicyCatalog { command: command.to_owned(), roles: r.get(5), permissive: r.get(2), using: r.get(3), with_check: r.get(4) },
+        );
+    }
+    Ok(policies)
 }
 
 fn read_table(
@@ -165,25 +234,7 @@ fn read_table(
            from pg_trigger where tgrelid = $1 and not tgisinternal",
         oid,
     )?;
-    let mut policies = BTreeMap::new();
-    for r in client.query(
-        "select polname, polcmd::text, polpermissive, pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid),
-                array(select case when r = 0 then 'public' else pg_get_userbyid(r)::text end from unnest(polroles) r order by 1)
-           from pg_policy where polrelid = $1",
-        &[&oid],
-    )? {
-        let command = match r.get::<_, String>(1).as_str() {
-            "r" => "select",
-            "a" => "insert",
-            "w" => "update",
-            "d" => "delete",
-            _ => "all",
-        };
-        policies.insert(
-            r.get(0),
-            PolicyCatalog { command: command.to_owned(), roles: r.get(5), permissive: r.get(2), using: r.get(3), with_check: r.get(4) },
-        );
-    }
+    let policies = read_policies(client, oid)?;
     let mut grants: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for r in client.query(
         "select g.grantee::regrole::text, g.privilege_type
@@ -308,6 +359,27 @@ pub fn expected_catalog(client: &mut Client, schema: &Schema) -> Result<Catalog,
             },
         );
     }
+    if !schema.buckets.is_empty() {
+        // The policies' expressions in the server's spelling, on a copy of `storage.objects`.
+        let scratch = "supaschema_expected.objects";
+        tx.batch_execute(&format!("create table {scratch} (like storage.objects)"))?;
+        for bucket in &schema.buckets {
+            catalog.buckets.insert(
+                bucket.name.clone(),
+                BucketCatalog {
+                    public: bucket.public,
+                    file_size_limit: bucket.file_size_limit,
+                    allowed_mime_types: (!bucket.allowed_mime_types.is_empty())
+                        .then(|| bucket.allowed_mime_types.clone()),
+                },
+            );
+            for policy in &bucket.policies {
+                catalog
+                    .storage_policies
+                    .insert(policy.name.clone(), expected_policy(&mut tx, scratch, policy)?);
+            }
+        }
+    }
     tx.rollback()?;
     Ok(catalog)
 }
@@ -424,37 +496,9 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
         );
     }
     for policy in &table.policies {
-        let mut sql = format!(
-            "create policy {} on {scratch} as {} for {} to {}",
-            quote_identifier(&policy.name),
-            if policy.permissive { "permissive" } else { "restrictive" },
-            policy.command.sql(),
-            policy.roles.iter().map(|r| r.sql()).collect::<Vec<_>>().join(", ")
-        );
-        if let Some(using) = &policy.using {
-            sql.push_str(&format!(" using ({using})"));
-        }
-        if let Some(check) = &policy.with_check {
-            sql.push_str(&format!(" with check ({check})"));
-        }
-        tx.batch_execute(&sql)?;
-        let row = tx.query_one(
-            "select pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) from pg_policy
-              where polrelid = $1::text::regclass and polname = $2",
-            &[&scratch, &policy.name],
-        )?;
-        let mut roles: Vec<String> = policy.roles.iter().map(|r| r.sql().to_owned()).collect();
-        roles.sort();
-        expected.policies.insert(
-            policy.name.clone(),
-            PolicyCatalog {
-                command: policy.command.sql().to_owned(),
-                roles,
-                permissive: policy.permissive,
-                using: row.get(0),
-                with_check: row.get(1),
-            },
-        );
+        expected
+            .policies
+            .insert(policy.name.clone(), expected_policy(tx, &scratch, policy)?);
     }
     for grant in &table.grants {
         let privileges = grant
@@ -514,6 +558,42 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
         );
     }
     Ok(expected)
+}
+
+/// A policy as the server prints it, created on `scratch`, a copy of its table's columns.
+fn expected_policy(
+    tx: &mut postgres::Transaction<'_>,
+    scratch: &str,
+    policy: &Policy,
+) -> Result<PolicyCatalog, postgres::Error> {
+    let mut sql = format!(
+        "create policy {} on {scratch} as {} for {} to {}",
+        quote_identifier(&policy.name),
+        if policy.permissive { "permissive" } else { "restrictive" },
+        policy.command.sql(),
+        policy.roles.iter().map(|r| r.sql()).collect::<Vec<_>>().join(", ")
+    );
+    if let Some(using) = &policy.using {
+        sql.push_str(&format!(" using ({using})"));
+    }
+    if let Some(check) = &policy.with_check {
+        sql.push_str(&format!(" with check ({check})"));
+    }
+    tx.batch_execute(&sql)?;
+    let row = tx.query_one(
+        "select pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) from pg_policy
+          where polrelid = $1::text::regclass and polname = $2",
+        &[&scratch, &policy.name],
+    )?;
+    let mut roles: Vec<String> = policy.roles.iter().map(|r| r.sql().to_owned()).collect();
+    roles.sort();
+    Ok(PolicyCatalog {
+        command: policy.command.sql().to_owned(),
+        roles,
+        permissive: policy.permissive,
+        using: row.get(0),
+        with_check: row.get(1),
+    })
 }
 
 fn expected_column(

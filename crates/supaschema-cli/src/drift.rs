@@ -99,7 +99,58 @@ pub fn compare(expected: &Catalog, actual: &Catalog) -> Vec<Finding> {
             format!("function `{name}` exists in the database but not in schema.toml"),
         ));
     }
+    compare_buckets(expected, actual, &mut found);
     found
+}
+
+/// Buckets by id, and the policies on `storage.objects` (those of buckets and any other).
+fn compare_buckets(expected: &Catalog, actual: &Catalog, found: &mut Vec<Finding>) {
+    for (name, bucket) in &expected.buckets {
+        let object = format!("bucket {name}");
+        let Some(live) = actual.buckets.get(name) else {
+            found.push(Finding::new(
+                Kind::Missing,
+                object,
+                format!("bucket `{name}` is missing"),
+            ));
+            continue;
+        };
+        let mut differ = |what: &str, want: String, have: String| {
+            if want != have {
+                found.push(Finding::new(
+                    Kind::Different,
+                    object.clone(),
+                    format!("bucket `{name}`: {what} is {have} in the database; schema.toml says {want}"),
+                ));
+            }
+        };
+        differ("`public`", bucket.public.to_string(), live.public.to_string());
+        let limit = |l: Option<i64>| l.map_or_else(|| "none".to_owned(), |l| format!("{l} bytes"));
+        differ(
+            "`file_size_limit`",
+            limit(bucket.file_size_limit),
+            limit(live.file_size_limit),
+        );
+        let types = |t: &Option<Vec<String>>| t.as_deref().map_or_else(|| "any".to_owned(), list);
+        differ(
+            "`allowed_mime_types`",
+            types(&bucket.allowed_mime_types),
+            types(&live.allowed_mime_types),
+        );
+    }
+    for name in actual.buckets.keys().filter(|n| !expected.buckets.contains_key(*n)) {
+        found.push(Finding::new(
+            Kind::Unexpected,
+            format!("bucket {name}"),
+            format!("bucket `{name}` exists in the database but not in schema.toml"),
+        ));
+    }
+    compare_policies(
+        "storage.objects",
+        &expected.storage_policies,
+        &actual.storage_policies,
+        found,
+    );
 }
 
 fn compare_table(table: &str, expected: &TableCatalog, live: &TableCatalog, found: &mut Vec<Finding>) {

@@ -8,11 +8,15 @@ use crate::model::{DEFAULT_LOCK_TIMEOUT, MigrationSettings};
 use crate::read::{Name, RawMigration};
 
 impl Validator<'_> {
-    /// Entries of `allow_drop` name tables or columns; those of `allow_narrowing` columns.
+    /// Entries of `allow_drop` name tables, columns or buckets (`bucket:<name>`); those of `allow_narrowing` columns.
     pub(super) fn migration_settings(&self, raw: &RawMigration) -> Result<MigrationSettings> {
         let name = self.optional_identifier(&raw.name, "migration name")?;
         let path = |entry: &Name, columns_only: bool| -> Result<String> {
-            let parts: Vec<&str> = entry.get_ref().split('.').collect();
+            let bucket = entry.get_ref().strip_prefix("bucket:").filter(|_| !columns_only);
+            let parts: Vec<&str> = match bucket {
+                Some(name) => vec![name],
+                None => entry.get_ref().split('.').collect(),
+            };
             let shape_ok = if columns_only {
                 parts.len() == 2
             } else {
@@ -76,13 +80,13 @@ mod tests {
     #[test]
     fn reads_the_migration_settings() {
         let schema = accepts(&migration(
-            "name = \"drop_old_notes\"\nallow_drop = [\"old_notes\", \"notes.body\"]\nallow_narrowing = [\"notes.id\"]",
+            "name = \"drop_old_notes\"\nallow_drop = [\"old_notes\", \"notes.body\", \"bucket:photos\"]\nallow_narrowing = [\"notes.id\"]",
         ));
         assert_eq!(
             schema.migration,
             MigrationSettings {
                 name: Some("drop_old_notes".into()),
-                allow_drop: vec!["old_notes".into(), "notes.body".into()],
+                allow_drop: vec!["old_notes".into(), "notes.body".into(), "bucket:photos".into()],
                 allow_narrowing: vec!["notes.id".into()],
                 ..MigrationSettings::default()
             }

@@ -17,10 +17,12 @@
 //! - `migration`: the `[migration]` settings.
 //! - `retention`: PHI outlives deletes in external tables (`auth.users`).
 //! - `metadata`: metadata-only tables hold no free text and no PHI.
+//! - `buckets`: Storage buckets and their owner rule.
 //! - `outputs`: where generated files other than migrations go (`typescript`).
 
 mod access;
 mod audit;
+mod buckets;
 mod columns;
 mod external;
 mod functions;
@@ -197,6 +199,12 @@ impl Validator<'_> {
         self.one_lookup_per_membership_table(raw, &finished)?;
         self.builtin_functions(raw, &builtins, &mut functions)?;
 
+        let buckets = raw
+            .buckets
+            .iter()
+            .map(|(name, bucket)| self.bucket(name, bucket))
+            .collect::<Result<Vec<_>>>()?;
+
         let migration = match &raw.migration {
             Some(settings) => self.migration_settings(settings.get_ref())?,
             None => MigrationSettings::default(),
@@ -215,6 +223,7 @@ impl Validator<'_> {
             external_tables,
             functions,
             tables: finished,
+            buckets,
         })
     }
 

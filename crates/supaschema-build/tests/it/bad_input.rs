@@ -488,7 +488,7 @@ fn rule_cases() -> Vec<Case> {
             "schema = \"public\"",
             unknown_field(
                 "schema",
-                "one of `extensions`, `audit_table`, `external`, `functions`, `tables`, `migration`, `typescript`, `revoke_default_grants`",
+                "one of `extensions`, `audit_table`, `external`, `functions`, `tables`, `buckets`, `migration`, `typescript`, `revoke_default_grants`",
             ),
         ),
         case(
@@ -2122,11 +2122,76 @@ fn line_of(text: &str, marker: &str) -> Result<usize, String> {
     }
 }
 
+/// [`BASE`] with a bucket `voice_notes` of the given keys at its end.
+fn with_bucket(keys: &str) -> String {
+    format!("{BASE}\n[buckets.voice_notes]\n{keys}\n")
+}
+
+fn bucket_cases() -> Vec<Case> {
+    let bucket = || "voice_notes".to_owned();
+    vec![
+        case(
+            "public PHI bucket",
+            with_bucket("phi = true\nowner = \"first_folder\"\npublic = true"),
+            "public = true",
+            Problem::PhiBucketPublic { bucket: bucket() },
+        ),
+        case(
+            "PHI bucket without an owner rule",
+            with_bucket("phi = true"),
+            "phi = true",
+            Problem::PhiBucketWithoutOwner { bucket: bucket() },
+        ),
+        case(
+            "unknown bucket owner rule",
+            with_bucket("owner = \"user_id\""),
+            "owner = \"user_id\"",
+            Problem::UnknownBucketOwner {
+                bucket: bucket(),
+                value: "user_id".into(),
+            },
+        ),
+        case(
+            "negative file size limit",
+            with_bucket("file_size_limit = -1"),
+            "file_size_limit = -1",
+            Problem::BadFileSizeLimit {
+                bucket: bucket(),
+                value: -1,
+            },
+        ),
+        case(
+            "MIME type without a subtype",
+            with_bucket("allowed_mime_types = [\"audio/webm\", \"audio\"]"),
+            "allowed_mime_types",
+            Problem::BadMimeType {
+                bucket: bucket(),
+                value: "audio".into(),
+            },
+        ),
+        case(
+            "bucket name in upper case",
+            format!("{BASE}\n[buckets.VoiceNotes]\n"),
+            "[buckets.VoiceNotes]",
+            unsafe_identifier("bucket", "VoiceNotes"),
+        ),
+        case(
+            "unknown key in a bucket",
+            with_bucket("private = true"),
+            "private = true",
+            syntax(
+                "unknown field `private`, expected one of `public`, `file_size_limit`, `allowed_mime_types`, `owner`, `phi`",
+            ),
+        ),
+    ]
+}
+
 #[test]
 fn every_bad_input_gets_its_exact_error() {
     let mut cases = identifier_cases();
     cases.extend(expression_cases());
     cases.extend(rule_cases());
+    cases.extend(bucket_cases());
     assert!(cases.len() >= 60, "the corpus shrank to {} cases", cases.len());
     let mut names = HashSet::new();
     for case in &cases {

@@ -481,6 +481,14 @@ fn realtime_joins_the_publication_supabase_made() {
     assert_eq!(published, ["clinics"]);
 }
 
+/// A bucket holding PHI: its row in `storage.buckets` and the owner rule's policies on
+/// `storage.objects`; the reverse drops them and deletes the bucket, which is empty.
+#[test]
+fn bucket() {
+    let bucket = "\n[buckets.patient_photos]\nphi = true\nowner = \"first_folder\"\nfile_size_limit = 5242880\nallowed_mime_types = [\"image/png\", \"image/jpeg\"]\n";
+    evolve("bucket", &format!("{BASE}{bucket}"));
+}
+
 #[test]
 fn policies() {
     let changed = edit(

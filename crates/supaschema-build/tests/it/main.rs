@@ -26,6 +26,7 @@ full_name = { type = "text", class = "phi" }
 }
 
 mod bad_input;
+mod buckets;
 mod default_grants;
 mod evolution;
 mod evolution_property;

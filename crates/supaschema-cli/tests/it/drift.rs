@@ -2,7 +2,7 @@
 //! words; exit 1 when there is any.
 
 use crate::common::{fixture_project, json_findings, supaschema};
-use supaschema_testkit::{Grants, TestDb, fixture, unreachable_url};
+use supaschema_testkit::{Grants, TempProject, TestDb, fixture, unreachable_url};
 
 /// A function the fixture's triggers do not call, so the database can lose it and still tell
 /// what schema.toml expects (which needs the trigger functions).
@@ -133,6 +133,46 @@ fn every_kind_of_drift_is_reported() {
     let none = supaschema(project.path(), &["drift", "--json", "--db-url", &clean.url()], &[]);
     assert_eq!(none.code, Some(0), "{none}");
     assert!(json_findings(&none).is_empty(), "{none}");
+}
+
+/// Buckets and their policies on `storage.objects`, changed by hand in the database.
+#[test]
+fn bucket_drift_is_reported() {
+    let schema = format!(
+        "{}\n[buckets.patient_photos]\nphi = true\nowner = \"first_folder\"\nallowed_mime_types = [\"image/png\"]\n\n[buckets.avatars]\npublic = true\n",
+        fixture("multi_tenant")
+    );
+    let project = TempProject::new(&schema);
+    let mut db = TestDb::new(Grants::Explicit);
+    project.migrate(&mut db);
+    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    db.client
+        .batch_execute(
+            "update storage.buckets set public = true, file_size_limit = 1024, allowed_mime_types = null
+              where id = 'patient_photos';
+             select set_config('storage.allow_delete_query', 'true', false);
+             delete from storage.buckets where id = 'avatars';
+             insert into storage.buckets (id, name) values ('stray', 'stray');
+             drop policy patient_photos_owner_delete on storage.objects;
+             create policy open_photos on storage.objects for select to anon using (bucket_id = 'patient_photos');",
+        )
+        .expect("introduce drift");
+    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    let mut expected = vec![
+        "bucket `patient_photos`: `public` is true in the database; schema.toml says false",
+        "bucket `patient_photos`: `file_size_limit` is 1024 bytes in the database; schema.toml says none",
+        "bucket `patient_photos`: `allowed_mime_types` is any in the database; schema.toml says image/png",
+        "bucket `avatars` is missing",
+        "bucket `stray` exists in the database but not in schema.toml",
+        "table `storage.objects`: policy `patient_photos_owner_delete` is missing",
+        "table `storage.objects`: policy `open_photos` exists in the database but not in schema.toml",
+    ];
+    let mut reported: Vec<&str> = run.stdout.lines().filter_map(|l| l.strip_prefix("drift: ")).collect();
+    reported.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(reported, expected, "{run}");
 }
 
 #[test]
