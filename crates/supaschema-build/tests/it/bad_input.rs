@@ -519,7 +519,10 @@ fn rule_cases() -> Vec<Case> {
                 &NOTE_ID.replacen("on_delete", "match = \"full\", on_delete", 1),
             )]),
             "match = \"full\"",
-            unknown_field("match", "one of `table`, `column`, `on_delete`, `on_update`, `deferrable`"),
+            unknown_field(
+                "match",
+                "one of `table`, `column`, `on_delete`, `on_update`, `deferrable`",
+            ),
         ),
         case(
             "unknown key in a policy",
