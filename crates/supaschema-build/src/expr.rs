@@ -141,10 +141,12 @@ fn opens_escape_string(bytes: &[u8], quote: usize) -> bool {
 /// runs once per statement (an InitPlan) instead of once per row.
 const AUTH_CALLS: &[&str] = &["auth.uid()", "auth.jwt()", "auth.role()", "auth.email()"];
 
-/// The first auth call in a policy expression that is not directly inside `(select …)`.
+/// The first auth call in a policy expression that is not directly inside `(select …)`; a
+/// `current_setting(…)` (what the auth calls read) counts as one.
 pub fn unwrapped_auth_call(expr: &str) -> Option<&'static str> {
     let lowered = auth_call_spelling(expr).to_ascii_lowercase();
-    for call in AUTH_CALLS {
+    let calls = AUTH_CALLS.iter().map(|call| (*call, *call));
+    for (call, named) in calls.chain([("current_setting(", "current_setting()")]) {
         let mut from = 0;
         while let Some(found) = lowered[from..].find(call) {
             let at = from + found;
@@ -153,13 +155,10 @@ pub fn unwrapped_auth_call(expr: &str) -> Option<&'static str> {
                 .strip_suffix("select")
                 .is_some_and(|rest| rest.trim_end().ends_with('('));
             if !wrapped {
-                return Some(call);
+                return Some(named);
             }
             from = at + call.len();
         }
-    }
-    if lowered.contains("current_setting(") && !lowered.contains("(select current_setting(") {
-        return Some("current_setting()");
     }
     None
 }
@@ -339,5 +338,25 @@ mod tests {
             Some("auth.jwt()")
         );
         assert_eq!(unwrapped_auth_call("doctor_id = (select auth.uid())"), None);
+    }
+
+    /// Each read of a setting must be wrapped, in any spelling: the server prints
+    /// `( SELECT current_setting(…) AS current_setting)`, which `supaschema pull` reads back.
+    #[test]
+    fn finds_settings_read_per_row() {
+        let printed = "(doctor_id = (NULLIF(( SELECT current_setting('app.id'::text, true) AS current_setting), ''::text))::uuid)";
+        assert_eq!(unwrapped_auth_call(printed), None);
+        assert_eq!(
+            unwrapped_auth_call("doctor_id = nullif((select current_setting('app.id', true)), '')::uuid"),
+            None
+        );
+        assert_eq!(
+            unwrapped_auth_call("(select current_setting('app.a')) = a and current_setting('app.b') = b"),
+            Some("current_setting()")
+        );
+        assert_eq!(
+            unwrapped_auth_call("(select nullif(current_setting('app.id', true), '')::uuid) = id"),
+            Some("current_setting()")
+        );
     }
 }
