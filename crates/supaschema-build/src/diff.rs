@@ -14,7 +14,7 @@ use crate::model::*;
 use crate::order::table_order;
 use crate::plan::{
     ColumnChange, CommentTarget, NewTable, RowRule, Step, TableConstraint, access, comments, create_bucket,
-    create_function, identity_columns,
+    create_function, create_roles, identity_columns, roles_between,
 };
 use crate::sql_type::SqlType;
 use std::cell::RefCell;
@@ -358,6 +358,7 @@ pub fn changes(old: &Schema, new: &Schema) -> Result<Vec<Step>, Refusal> {
 
 fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<Step>, Refusal> {
     let renames = Renames::new(old, new);
+    let between_roles = roles_between(old, new);
     let mut phases = Phases {
         one_transaction: direction.one_transaction(),
         ..Phases::default()
@@ -497,7 +498,7 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
             });
         }
         phases.comments.extend(comments(table));
-        phases.access.extend(access(table));
+        phases.access.extend(access(table, &between_roles));
         for trigger in &table.triggers {
             phases.triggers.push(Step::CreateTrigger {
                 table: table.name.clone(),
@@ -519,7 +520,7 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
                 true => &mut phases.early_functions,
                 false => &mut phases.functions,
             };
-            phase.extend(create_function(function));
+            phase.extend(create_function(function, &between_roles));
             if previous.is_some_and(|p| p.comment.is_some() && function.comment.is_none()) {
                 let target = CommentTarget::Function {
                     function: function.clone(),
@@ -565,7 +566,9 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
         });
     }
     bucket_changes(old, new, direction, &mut phases)?;
-    Ok(phases.into_steps())
+    let mut steps = phases.into_steps();
+    create_roles(new, &mut steps);
+    Ok(steps)
 }
 
 /// Buckets by name (a bucket has no `renamed_from`: Storage keeps files under the bucket's id).
@@ -952,6 +955,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         phases.access.push(Step::GrantTable {
             table: name.clone(),
             grants: table.grants.clone(),
+            roles: roles_between(between.old, between.new),
             sequences,
         });
     }

@@ -504,7 +504,7 @@ impl Problem {
             DuplicateRustName { .. } => "give one of them a different `rust_name`".into(),
             NoColumns { table } => format!("add columns under `[tables.{table}.columns]`"),
             ReservedName { .. } => "choose another name; the generator defines this one itself".into(),
-            NoRoles => "add `roles = [\"authenticated\"]` (or \"anon\", \"service_role\")".into(),
+            NoRoles => "add `roles = [\"authenticated\"]` (or \"anon\", \"service_role\", \"backend\")".into(),
             PolicyAlwaysTrue { .. } => "filter the rows, e.g. `using = \"(select auth.uid()) = user_id\"`".into(),
             PolicyUserMetadata => "have the backend set the claim in `app_metadata` (the auth admin API) and read `(select auth.jwt()) -> 'app_metadata'`; only the backend can write it".into(),
             NullableKey => "remove `nullable = true`, or take the column out of the primary key".into(),

@@ -528,7 +528,8 @@ fn describe(steps: &[plan::Step]) -> String {
             CommentOn { .. } => (4, "comments".to_owned()),
             CreateExtension { name } | DropExtension { name } => (4, format!("extension_{name}")),
             SetDefaultGrants { .. } => (4, "default_grants".to_owned()),
-            GrantFunction { function } => (4, format!("grants_{}", function.name)),
+            GrantFunction { function, .. } => (4, format!("grants_{}", function.name)),
+            CreateRole { role, .. } => (4, format!("role_{}", role.sql())),
         };
         if !names.iter().any(|(_, name)| *name == named.1) {
             names.push(named);

@@ -248,6 +248,22 @@ impl Schema {
         lookups
     }
 
+    /// Whether a table grants `backend` anything, a policy names it or a function lets it
+    /// call: then the migrations create the role.
+    pub fn uses_backend(&self) -> bool {
+        let tables = self.tables.iter().any(|t| {
+            t.grants.iter().any(|g| g.role == Role::Backend)
+                || t.policies.iter().any(|p| p.roles.contains(&Role::Backend))
+        });
+        tables || self.functions.iter().any(|f| f.execute.contains(&Role::Backend))
+    }
+
+    /// The roles the schema's database has: Supabase's, and `backend` when the schema uses it.
+    pub fn roles(&self) -> Vec<Role> {
+        let backend = self.uses_backend();
+        Role::ALL.into_iter().filter(|r| r.is_supabase() || backend).collect()
+    }
+
     /// Whether a column default, a check or an exclusion of any table calls the function
     /// `name`: such a function has to exist before the tables do.
     pub fn tables_call(&self, name: &str) -> bool {
@@ -542,7 +558,15 @@ pub struct Rls {
     pub forced: bool,
 }
 
-/// The database roles Supabase's API uses. `ServiceRole` keeps Supabase's own name.
+/// The database roles schema.toml grants to: the three Supabase's API uses (`ServiceRole`
+/// keeps Supabase's own name), and `Backend`, which the migrations create when the schema names
+/// it.
+///
+/// `backend` is for the backend's routine writes: a `NOLOGIN NOBYPASSRLS` role granted to
+/// `service_role`, which the backend switches to per transaction (`set local role backend`).
+/// Row level security applies to it, and PostgreSQL leaves the failing row (PHI included) out
+/// of a CHECK or NOT NULL violation's detail exactly when row level security applies to the
+/// caller; as `service_role` the error, and the server's log, quote the whole row.
 #[allow(clippy::enum_variant_names)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -550,10 +574,11 @@ pub enum Role {
     Anon,
     Authenticated,
     ServiceRole,
+    Backend,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Anon, Role::Authenticated, Role::ServiceRole];
+    pub const ALL: [Role; 4] = [Role::Anon, Role::Authenticated, Role::ServiceRole, Role::Backend];
 
     /// Whether the role skips row level security, as Supabase sets it up: `service_role` is
     /// `BYPASSRLS`, the backend's key.
@@ -566,7 +591,14 @@ impl Role {
             Role::Anon => "anon",
             Role::Authenticated => "authenticated",
             Role::ServiceRole => "service_role",
+            Role::Backend => "backend",
         }
+    }
+
+    /// Whether every Supabase project has the role. `backend` exists only once a migration of
+    /// a schema that names it created it.
+    pub fn is_supabase(self) -> bool {
+        self != Role::Backend
     }
 }
 

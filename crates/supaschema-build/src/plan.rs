@@ -41,6 +41,14 @@ pub enum Step {
     DropExtension {
         name: String,
     },
+    /// Creates `role` unless the cluster has it already (roles are cluster-wide: another
+    /// database may have created it, at the same moment too), lets `member` switch to it, and
+    /// lets it use schema `public`. Only [`Role::Backend`] is ever created: Supabase makes the
+    /// others.
+    CreateRole {
+        role: Role,
+        member: Role,
+    },
     /// Revokes (or gives back) what the API roles get on objects created later in `public`.
     SetDefaultGrants {
         revoke: bool,
@@ -134,8 +142,10 @@ pub enum Step {
     DropFunction {
         function: Function,
     },
+    /// `roles`: the roles whose privilege is revoked before the listed ones get theirs.
     GrantFunction {
         function: Function,
+        roles: Vec<Role>,
     },
     /// `concurrently`: on a table that may hold rows, built without blocking its writes, in a
     /// file of its own (see [`Step::after_commit`]).
@@ -176,10 +186,12 @@ pub enum Step {
         table: String,
         enabled: bool,
     },
-    /// `sequences`: the identity columns, whose sequences the API roles lose too.
+    /// `roles`: the roles whose privileges are revoked before the grants; `sequences`: the
+    /// identity columns, whose sequences those roles lose too.
     GrantTable {
         table: String,
         grants: Vec<Grant>,
+        roles: Vec<Role>,
         sequences: Vec<String>,
     },
     CreatePolicy {
@@ -348,12 +360,22 @@ impl Step {
         )
     }
 
+    /// Whether the statement names `role`, which must exist by then.
+    pub fn names_role(&self, role: Role) -> bool {
+        match self {
+            Step::GrantTable { roles, .. } | Step::GrantFunction { roles, .. } => roles.contains(&role),
+            Step::CreatePolicy { policy, .. } => policy.roles.contains(&role),
+            _ => false,
+        }
+    }
+
     /// The template file, relative to `templates/`.
     pub fn template(&self) -> &'static str {
         match self {
             Step::CheckRows { .. } => "sql/check_rows.sql",
             Step::CreateExtension { .. } => "sql/create_extension.sql",
             Step::DropExtension { .. } => "sql/drop_extension.sql",
+            Step::CreateRole { .. } => "sql/create_role.sql",
             Step::SetDefaultGrants { .. } => "sql/set_default_grants.sql",
             Step::CreateTable { .. } => "sql/create_table.sql",
             Step::DropTable { .. } => "sql/drop_table.sql",
@@ -405,9 +427,37 @@ pub(crate) fn identity_columns(table: &Table) -> Vec<String> {
         .collect()
 }
 
+/// The roles a migration states privileges for: those of the schema before it and of the
+/// schema after it, so that a role the schema stops naming loses what it held.
+pub fn roles_between(before: &Schema, after: &Schema) -> Vec<Role> {
+    let (before, after) = (before.roles(), after.roles());
+    Role::ALL
+        .into_iter()
+        .filter(|r| before.contains(r) || after.contains(r))
+        .collect()
+}
+
+/// Creates `backend` just before the first of `steps` that names it, when `schema` (the state
+/// the migration leads to) uses it. A migration to a schema that no longer uses it still
+/// revokes what it held, from the role an earlier migration created; the role is never
+/// dropped, as other databases of the cluster may use it.
+pub fn create_roles(schema: &Schema, steps: &mut Vec<Step>) {
+    if !schema.uses_backend() {
+        return;
+    }
+    if let Some(at) = steps.iter().position(|s| s.names_role(Role::Backend)) {
+        let create = Step::CreateRole {
+            role: Role::Backend,
+            member: Role::ServiceRole,
+        };
+        steps.insert(at, create);
+    }
+}
+
 /// Every statement that builds `schema` in an empty database, in dependency order: extensions,
-/// default grants, tables (foreign-key targets first), cycle-closing foreign keys, functions, indexes,
-/// comments, RLS, grants, policies, triggers.
+/// default grants, tables (foreign-key targets first), cycle-closing foreign keys, functions,
+/// indexes, comments, RLS, grants, policies, triggers; the role `backend` just before the first
+/// statement naming it.
 pub fn initial(schema: &Schema) -> Vec<Step> {
     let mut steps: Vec<Step> = schema
         .extensions
@@ -417,12 +467,13 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
     if schema.revoke_default_grants {
         steps.push(Step::SetDefaultGrants { revoke: true });
     }
+    let roles = schema.roles();
     // Functions that defaults and checks call come before the tables; the rest after them, as
     // a `language sql` body is checked against the tables it reads.
     let (early, late): (Vec<&Function>, Vec<&Function>) =
         schema.functions.iter().partition(|f| schema.tables_call(&f.name));
     for function in early {
-        steps.extend(create_function(function));
+        steps.extend(create_function(function, &roles));
     }
     let order = table_order(schema);
     for &i in &order.tables {
@@ -451,7 +502,7 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
         });
     }
     for function in late {
-        steps.extend(create_function(function));
+        steps.extend(create_function(function, &roles));
     }
     // After the membership tables (a `language sql` body is checked against them), before the
     // policies that call them.
@@ -472,7 +523,7 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
         steps.extend(comments(table));
     }
     for table in &ordered {
-        steps.extend(access(table));
+        steps.extend(access(table, &roles));
     }
     for table in &ordered {
         for trigger in &table.triggers {
@@ -497,17 +548,19 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
             });
         }
     }
+    create_roles(schema, &mut steps);
     steps
 }
 
-/// A function, who may call it, and its comment.
-pub fn create_function(function: &Function) -> Vec<Step> {
+/// A function, who may call it (`roles` lose the privilege first), and its comment.
+pub fn create_function(function: &Function, roles: &[Role]) -> Vec<Step> {
     let mut steps = vec![
         Step::CreateFunction {
             function: function.clone(),
         },
         Step::GrantFunction {
             function: function.clone(),
+            roles: roles.to_vec(),
         },
     ];
     if let Some(text) = &function.comment {
@@ -561,8 +614,8 @@ pub fn comments(table: &Table) -> Vec<Step> {
     steps
 }
 
-/// Row level security, grants and policies of a new table.
-pub fn access(table: &Table) -> Vec<Step> {
+/// Row level security, grants (`roles` lose everything first) and policies of a new table.
+pub fn access(table: &Table, roles: &[Role]) -> Vec<Step> {
     let mut steps = Vec::new();
     if table.rls.enabled {
         let (set_force, force) = (table.rls.forced, table.rls.forced);
@@ -576,6 +629,7 @@ pub fn access(table: &Table) -> Vec<Step> {
     steps.push(Step::GrantTable {
         table: table.name.clone(),
         grants: table.grants.clone(),
+        roles: roles.to_vec(),
         sequences: identity_columns(table),
     });
     for policy in &table.policies {

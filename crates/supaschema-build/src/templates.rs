@@ -34,6 +34,7 @@ defaults![
     "sql/create_index.sql",
     "sql/create_membership_lookup.sql",
     "sql/create_policy.sql",
+    "sql/create_role.sql",
     "sql/create_table.sql",
     "sql/create_trigger.sql",
     "sql/delete_bucket.sql",

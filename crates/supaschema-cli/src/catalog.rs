@@ -84,8 +84,9 @@ pub struct FunctionCatalog {
     pub comment: Option<String>,
 }
 
-/// The roles the Data API connects as, by name.
-pub fn api_roles() -> [&'static str; 3] {
+/// The roles schema.toml grants to, by name: the Data API's, and `backend`, which exists only
+/// where a migration created it (queries that need the role itself check with `to_regrole`).
+pub fn api_roles() -> [&'static str; 4] {
     Role::ALL.map(Role::sql)
 }
 
@@ -111,7 +112,9 @@ pub fn read_catalog(client: &mut impl GenericClient) -> Result<Catalog, postgres
                 pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid),
                 p.prosecdef, coalesce(p.proconfig, '{}'), obj_description(p.oid, 'pg_proc'),
                 array(select r from unnest($2::text[]) with ordinality as roles(r, i)
-                       where has_function_privilege(r, p.oid, 'execute') order by i)
+                       where case when to_regrole(r) is null then false
+                                  else has_function_privilege(r, p.oid, 'execute') end
+                       order by i)
            from pg_proc p join pg_namespace n on n.oid = p.pronamespace
           where n.nspname in ($1, $3)
             and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')

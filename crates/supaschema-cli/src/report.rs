@@ -76,6 +76,8 @@ pub fn write(project: &Project) -> Result<Option<String>, DeployError> {
 #[derive(Serialize)]
 struct Report {
     tables: Vec<TableReport>,
+    /// Whether the schema uses the role `backend`.
+    backend: bool,
     audit_table: Option<String>,
     audited: Vec<Audited>,
     /// Tables holding PHI that no audit trigger watches.
@@ -237,6 +239,7 @@ impl Report {
             })
             .map(|t| t.name.clone())
             .collect();
+        let roles = schema.roles();
         Report {
             tables: schema
                 .tables
@@ -244,11 +247,13 @@ impl Report {
                 .map(|t| {
                     TableReport::new(
                         t,
+                        &roles,
                         audited.iter().any(|a| a.table == t.name),
                         append_only.iter().any(|a| a.table == t.name),
                     )
                 })
                 .collect(),
+            backend: roles.contains(&Role::Backend),
             audit_table: schema.audit_table.clone(),
             audited,
             unaudited_phi,
@@ -264,7 +269,8 @@ impl Report {
 }
 
 impl TableReport {
-    fn new(table: &Table, audited: bool, append_only: bool) -> TableReport {
+    /// `roles`: the schema's roles, a row of the access table each.
+    fn new(table: &Table, roles: &[Role], audited: bool, append_only: bool) -> TableReport {
         let count = |class: Class| table.columns.iter().filter(|c| c.class == class).count();
         let classes = [Class::Phi, Class::Administrative, Class::Public]
             .into_iter()
@@ -272,9 +278,9 @@ impl TableReport {
             .map(|class| format!("{} {}", count(class), class_name(class)))
             .collect::<Vec<_>>()
             .join(", ");
-        let access = Role::ALL
-            .into_iter()
-            .map(|role| RoleAccess {
+        let access = roles
+            .iter()
+            .map(|&role| RoleAccess {
                 role: role.sql(),
                 cells: COMMANDS
                     .iter()

@@ -17,6 +17,8 @@ use uuid::Uuid;
 pub struct Actor {
     role: &'static str,
     claims: Map<String, Value>,
+    /// Custom settings for the transaction: (name, value).
+    settings: Vec<(String, String)>,
 }
 
 impl Actor {
@@ -75,10 +77,40 @@ impl Actor {
         Actor::with_role("service_role")
     }
 
+    /// The backend's routine work: role `backend`, which a schema.toml that grants to it has
+    /// its migrations create, `NOLOGIN NOBYPASSRLS` and granted to `service_role`. Connected as
+    /// `postgres` (a member of `service_role`), the backend switches to it for one transaction;
+    /// row level security and the policies written for `backend` apply.
+    ///
+    /// Why: PostgreSQL quotes the whole failing row ("Failing row contains (…)", PHI included)
+    /// in a CHECK or NOT NULL violation, to the client and into the server's log, unless row
+    /// level security applies to the caller; `service_role` bypasses it, so its errors disclose
+    /// rows. As `backend` they carry none, and a foreign key violation names only its key.
+    /// Keep `service_role` for the exceptional paths that must reach every row.
+    ///
+    /// The policies decide which rows `backend` reaches; set what they read (such as the
+    /// practice the backend acts for) with [`Actor::setting`].
+    pub fn backend() -> Actor {
+        Actor::with_role("backend")
+    }
+
+    /// The same actor with the custom setting `name` (such as `app.doctor_id`) set to `value`
+    /// for the transaction only (`set_config(name, value, true)`), for policies that read it
+    /// with `current_setting(name, true)`.
+    pub fn setting(mut self, name: &str, value: &str) -> Actor {
+        self.settings.retain(|(n, _)| n != name);
+        self.settings.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
     fn with_role(role: &'static str) -> Actor {
         let mut claims = Map::new();
         claims.insert("role".to_owned(), Value::String(role.to_owned()));
-        Actor { role, claims }
+        Actor {
+            role,
+            claims,
+            settings: Vec::new(),
+        }
     }
 
     /// The same actor with one more JWT claim (or a claim replaced), such as
@@ -100,10 +132,15 @@ impl Actor {
     pub fn claims(&self) -> &Map<String, Value> {
         &self.claims
     }
+
+    /// The custom settings the transaction gets: (name, value).
+    pub fn settings(&self) -> &[(String, String)] {
+        &self.settings
+    }
 }
 
-/// Begins a transaction acting as `actor`: `set local role` and `request.jwt.claims`, both
-/// undone when the transaction ends. Commit it, or drop it to roll back.
+/// Begins a transaction acting as `actor`: `set local role`, `request.jwt.claims` and the
+/// actor's settings, all undone when the transaction ends. Commit it, or drop it to roll back.
 pub fn begin_as<'a>(client: &'a mut postgres::Client, actor: &Actor) -> Result<Transaction<'a>, DbError> {
     let mut transaction = client.transaction()?;
     enter(&mut transaction, actor)?;
@@ -127,14 +164,19 @@ pub fn act_as<T, E: From<DbError>>(
 fn enter(transaction: &mut impl GenericClient, actor: &Actor) -> Result<(), DbError> {
     transaction.batch_execute(&actor.set_role_statement())?;
     transaction.execute(SET_CLAIMS, &[&actor.claims_json()])?;
+    for (name, value) in actor.settings() {
+        transaction.execute(SET_SETTING, &[&name.as_str(), &value.as_str()])?;
+    }
     Ok(())
 }
 
 /// Puts the claims (`$1`, JSON) into `request.jwt.claims` for the transaction only.
 pub(crate) const SET_CLAIMS: &str = "select set_config('request.jwt.claims', $1, true)";
+/// Sets the custom setting `$1` to `$2` for the transaction only.
+pub(crate) const SET_SETTING: &str = "select set_config($1, $2, true)";
 
 impl Actor {
-    /// `set local role …`: the role is one of three fixed names, never user input, so it is
+    /// `set local role …`: the role is one of four fixed names, never user input, so it is
     /// written into the statement; `set role` takes no parameters.
     pub(crate) fn set_role_statement(&self) -> String {
         format!("set local role {}", self.role)

@@ -7,7 +7,7 @@
 //! A pooled `deadpool-postgres` client is a `tokio_postgres::Client` behind two `Deref`s:
 //! pass `&**client` (or `&mut **client` to [`act_as`]).
 
-use crate::act::{Actor, SET_CLAIMS};
+use crate::act::{Actor, SET_CLAIMS, SET_SETTING};
 use crate::record::{Changes, NewRecord, Record};
 use crate::{DbError, sql};
 use std::future::Future;
@@ -77,13 +77,18 @@ pub trait Update: Changes + Sync {
 
 impl<C: Changes + Sync> Update for C {}
 
-/// Begins a transaction acting as `actor`, as [`crate::begin_as`] does: `set local role` and
-/// `request.jwt.claims`, both undone when the transaction ends. Commit it, or drop it to roll
+/// Begins a transaction acting as `actor`, as [`crate::begin_as`] does: `set local role`,
+/// `request.jwt.claims` and the actor's settings, all undone when the transaction ends. Commit it, or drop it to roll
 /// back.
 pub async fn begin_as<'a>(client: &'a mut Client, actor: &Actor) -> Result<Transaction<'a>, DbError> {
     let transaction = client.transaction().await?;
     transaction.batch_execute(&actor.set_role_statement()).await?;
     transaction.execute(SET_CLAIMS, &[&actor.claims_json()]).await?;
+    for (name, value) in actor.settings() {
+        transaction
+            .execute(SET_SETTING, &[&name.as_str(), &value.as_str()])
+            .await?;
+    }
     Ok(transaction)
 }
 

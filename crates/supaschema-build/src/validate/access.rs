@@ -981,6 +981,44 @@ note_id = { type = "uuid", class = "public", references = { table = "notes", col
         );
     }
 
+    /// `backend` is a role row security applies to: a policy may bound it, its grants follow
+    /// its policies unless listed, a grant to it needs row security (else its errors quote
+    /// rows again), and an always-true write policy is refused as for the API roles.
+    #[test]
+    fn backend_gets_policies_and_grants_like_an_api_role_under_row_security() {
+        let practice = "id = nullif((select current_setting('app.id', true)), '')::uuid";
+        let schema = accepts(&with_policy(&format!(
+            "command = \"all\"\nroles = [\"backend\"]\nusing = \"{practice}\"\nwith_check = \"{practice}\""
+        )));
+        assert!(schema.uses_backend());
+        assert_eq!(schema.roles(), Role::ALL);
+        let notes = schema.table("notes").expect("table notes");
+        let grants: Vec<(Role, usize)> = notes.grants.iter().map(|g| (g.role, g.privileges.len())).collect();
+        assert_eq!(grants, [(Role::ServiceRole, 4), (Role::Backend, 4)]);
+        assert!(!accepts(MINIMAL).uses_backend());
+        assert!(!accepts(MINIMAL).roles().contains(&Role::Backend));
+
+        let limited = format!("[tables.notes]\ngrants = {{ backend = [\"select\", \"insert\"] }}\n{MINIMAL}");
+        let notes = accepts(&limited).table("notes").expect("table notes").clone();
+        assert_eq!(notes.privileges(Role::Backend), [Command::Select, Command::Insert]);
+        rejects(
+            &format!("[tables.notes]\nrls = false\ngrants = {{ backend = [\"select\"] }}\n{MINIMAL}"),
+            2,
+            Problem::GrantWithoutRls {
+                table: "notes".into(),
+                role: "backend".into(),
+            },
+        );
+        rejects(
+            &with_policy("command = \"insert\"\nroles = [\"backend\"]\nwith_check = \"true\""),
+            8,
+            Problem::PolicyAlwaysTrue {
+                command: "insert".into(),
+                role: "backend".into(),
+            },
+        );
+    }
+
     #[test]
     fn refuses_policies_grants_and_phi_with_rls_off() {
         let policy = with_policy("command = \"select\"\nroles = [\"authenticated\"]\nusing = \"true\"");

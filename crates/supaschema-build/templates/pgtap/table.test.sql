@@ -10,6 +10,7 @@
     rls_enabled      whether schema.toml switches row level security on
     plan             the number of tests below
     privileges       [{ role, array }]: each API role's exact table privileges, as a text[] literal
+    backend          whether the role `backend` holds privileges on the table
     anon_denied      [{ command, sql }]: statements anon has no privilege for (must fail with 42501)
     anon_select_granted  whether anon may select (then it must see no rows)
     owned            null, or the "row belongs to a doctor" rules:
@@ -39,6 +40,17 @@ select table_privs_are(
   '{{ privilege.role }} holds exactly the privileges schema.toml grants on {{ table }}'
 );
 {%- endfor %}
+{%- if backend %}
+
+-- Row security applies to `backend`, so the errors it gets quote no failing row; only the
+-- backend (service_role) may switch to it.
+select ok(
+  (select not rolbypassrls and not rolsuper from pg_catalog.pg_roles where rolname = 'backend'),
+  'backend is subject to row level security on {{ table }}'
+);
+select ok(not pg_catalog.pg_has_role('anon', 'backend', 'member'), 'anon cannot act as backend');
+select ok(not pg_catalog.pg_has_role('authenticated', 'backend', 'member'), 'authenticated cannot act as backend');
+{%- endif %}
 {% if owned %}
 -- Two doctors, and the rows their rows point to (written as the test runner).
 {{ owned.users }}

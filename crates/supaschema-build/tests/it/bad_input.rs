@@ -607,7 +607,7 @@ fn rule_cases() -> Vec<Case> {
             "unknown role",
             edit(&[("roles = [\"authenticated\"]\nusing", "roles = [\"admin\"]\nusing")]),
             "roles = [\"admin\"]",
-            syntax("unknown variant `admin`, expected one of `anon`, `authenticated`, `service_role`"),
+            syntax("unknown variant `admin`, expected one of `anon`, `authenticated`, `service_role`, `backend`"),
         ),
         case(
             "unknown data class",

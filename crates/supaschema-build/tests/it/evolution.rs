@@ -533,6 +533,27 @@ fn grants() {
     );
 }
 
+/// A role of the schema's own: the migration creates `backend` (or finds it, made by another
+/// database of the cluster) before granting to it; the reverse takes its grants and policy
+/// away and leaves the role, which other databases may use.
+#[test]
+fn backend_role() {
+    let practice = "owner_id = nullif((select current_setting('app.owner_id', true)), '')::uuid";
+    let edited = edit(
+        "[tables.visits]\n",
+        "[tables.visits]\ngrants = { backend = [\"select\", \"insert\", \"update\"] }\n",
+    )
+    .replacen(
+        "[tables.visits.columns]\n",
+        &format!(
+            "[[tables.visits.policies]]\nname = \"visits_backend\"\ncommand = \"all\"\nroles = [\"backend\"]\n\
+             using = \"{practice}\"\nwith_check = \"{practice}\"\n\n[tables.visits.columns]\n"
+        ),
+        1,
+    );
+    evolve("backend_role", &edited);
+}
+
 #[test]
 fn triggers() {
     evolve(

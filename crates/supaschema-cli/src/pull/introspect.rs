@@ -625,7 +625,9 @@ fn read_functions(client: &mut impl GenericClient) -> Result<Vec<LiveFunction>, 
                 pg_get_function_result(p.oid), l.lanname::text, p.prosecdef, p.provolatile::text, p.prosrc,
                 coalesce(p.proconfig, '{}'),
                 array(select r from unnest($2::text[]) with ordinality as roles(r, i)
-                       where has_function_privilege(r, p.oid, 'execute') order by i),
+                       where case when to_regrole(r) is null then false
+                                  else has_function_privilege(r, p.oid, 'execute') end
+                       order by i),
                 obj_description(p.oid, 'pg_proc'),
                 p.proname::text || '(' || pg_get_function_identity_arguments(p.oid) || ')'
            from pg_proc p

@@ -198,7 +198,7 @@ const PREINSTALLED: &[&str] = &[
     "pgjwt",
 ];
 
-const API_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
+const API_ROLES: [&str; 4] = ["anon", "authenticated", "service_role", "backend"];
 
 /// Maps what the database holds onto `schema.toml`'s vocabulary. `renderer` renders the
 /// generator's own trigger functions, so that only a function whose body is exactly one of them
@@ -740,7 +740,7 @@ fn map_table(
         if let Some(role) = policy.roles.iter().find(|r| !API_ROLES.contains(&r.as_str())) {
             leave(
                 object,
-                format!("it applies to `{role}`; schema.toml names only anon, authenticated and service_role"),
+                format!("it applies to `{role}`; schema.toml names only anon, authenticated, service_role and backend"),
             );
             continue;
         }
