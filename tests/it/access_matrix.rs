@@ -1,6 +1,7 @@
 //! The whole access matrix: every table × {anon, owning doctor, other doctor, service_role, the
-//! owner's id without the doctor claim, the owner's id signed in anonymously} × {select, insert,
-//! update, delete}, under both grant regimes. The expected outcome of each case
+//! owner's id without the doctor claim, the owner's id signed in anonymously, backend acting for
+//! the owning doctor's practice, backend acting for another} × {select, insert, update, delete},
+//! under both grant regimes. The expected outcome of each case
 //! is derived from the validated model (grants, RLS flag, policies and their expressions,
 //! append-only triggers), never typed by hand; the observed outcome comes from attempting the
 //! operation on a real row as the real role. Tenant attacks (rows naming another doctor, moving
@@ -32,16 +33,25 @@ enum Who {
     UnmarkedOwner,
     /// The owning doctor's `sub` and claim, in an anonymous sign-in's token.
     AnonymousOwner,
+    /// The bot's routine work, as `backend`, for the owning doctor's practice.
+    Backend,
+    /// `backend` for another doctor's practice.
+    BackendForOther,
 }
 
-const WHO: [Who; 6] = [
+const WHO: [Who; 8] = [
     Who::Anon,
     Who::OwningDoctor,
     Who::OtherDoctor,
     Who::ServiceRole,
     Who::UnmarkedOwner,
     Who::AnonymousOwner,
+    Who::Backend,
+    Who::BackendForOther,
 ];
+
+/// The setting the receptionist's `backend` policies read: the practice the bot acts for.
+const PRACTICE: &str = "receptionist.doctor_id";
 const COMMANDS: [Command; 4] = [Command::Select, Command::Insert, Command::Update, Command::Delete];
 
 /// What happened, or should happen, to one attempt.
@@ -122,8 +132,8 @@ impl World {
 
     fn doctor(&self, who: Who) -> Option<Uuid> {
         match who {
-            Who::OwningDoctor | Who::UnmarkedOwner | Who::AnonymousOwner => Some(self.a.doctor),
-            Who::OtherDoctor => Some(self.b.doctor),
+            Who::OwningDoctor | Who::UnmarkedOwner | Who::AnonymousOwner | Who::Backend => Some(self.a.doctor),
+            Who::OtherDoctor | Who::BackendForOther => Some(self.b.doctor),
             _ => None,
         }
     }
@@ -136,6 +146,7 @@ impl World {
             Who::UnmarkedOwner => Actor::user(doctor()).user_metadata("role", Value::String("doctor".into())),
             Who::AnonymousOwner => as_doctor(Actor::anonymous(doctor())),
             Who::OwningDoctor | Who::OtherDoctor => as_doctor(Actor::user(doctor())),
+            Who::Backend | Who::BackendForOther => Actor::backend().setting(PRACTICE, &doctor().to_string()),
         }
     }
 
@@ -149,6 +160,7 @@ fn role_of(who: Who) -> Role {
     match who {
         Who::Anon => Role::Anon,
         Who::ServiceRole => Role::ServiceRole,
+        Who::Backend | Who::BackendForOther => Role::Backend,
         _ => Role::Authenticated,
     }
 }
@@ -191,9 +203,14 @@ fn row_of(client: &mut Client, table: &Table, doctor: Uuid) -> (Uuid, Value) {
 /// the migration role (which bypasses RLS, so it sees the row whatever RLS says).
 fn holds(w: &mut World, table: &Table, expr: &str, row: &Value, who: Who) -> bool {
     let claims = w.claims(who);
+    let settings = w.actor(who).settings().to_vec();
     let mut tx = w.db.client.transaction().expect("begin");
     tx.execute("select set_config('request.jwt.claims', $1, true)", &[&claims])
         .expect("claims");
+    for (name, value) in &settings {
+        tx.execute("select set_config($1, $2, true)", &[name, value])
+            .expect("setting");
+    }
     let sql = format!(
         "select coalesce(({expr}), false) from jsonb_populate_record(null::public.{t}, $1::jsonb) as {t}",
         t = table.name
@@ -333,6 +350,10 @@ fn observe(w: &mut World, table: &Table, who: Who, attempt: Attempt<'_>) -> Outc
     tx.batch_execute(&format!("set local role {role}")).expect("role");
     tx.execute("select set_config('request.jwt.claims', $1, true)", &[&claims])
         .expect("claims");
+    for (name, value) in actor.settings() {
+        tx.execute("select set_config($1, $2, true)", &[name, value])
+            .expect("setting");
+    }
     let result = match attempt {
         Attempt::Select(id) => tx
             .query_one(&format!("select count(*) from public.{name} where {key} = $1"), &[&id])
@@ -396,10 +417,14 @@ fn matrix(w: &mut World, grants: Grants, tally: &mut Tally) {
                 // The spec's own words, on top of the model: a doctor never touches another
                 // doctor's rows, anon gets nothing.
                 // Nor may a user the backend did not mark as a doctor, nor an anonymous sign-in
-                // write.
+                // write, nor the bot acting for another practice.
                 let owned = !owner_columns(table).is_empty();
                 let anonymous_write = who == Who::AnonymousOwner && command != Command::Select;
-                if owned && (matches!(who, Who::OtherDoctor | Who::Anon | Who::UnmarkedOwner) || anonymous_write) {
+                let stranger = matches!(
+                    who,
+                    Who::OtherDoctor | Who::Anon | Who::UnmarkedOwner | Who::BackendForOther
+                );
+                if owned && (stranger || anonymous_write) {
                     tally.refused(label.clone(), seen);
                 }
                 tally.check(label, want, seen);
@@ -727,8 +752,28 @@ fn the_derived_expectations_say_what_the_spec_says() {
                 "{}",
                 table.name
             );
+            assert!(
+                all(&mut w, Who::BackendForOther)
+                    .iter()
+                    .all(|o| *o != Outcome::Affected),
+                "backend acting for another practice gets nothing of {}",
+                table.name
+            );
         }
     }
+    // The bot's routine work as `backend`: its practice's patients read, written and changed,
+    // never deleted.
+    let patients = w.schema.table("patients").expect("patients").clone();
+    let (_, row) = row_of(&mut w.db.client, &patients, w.a.doctor);
+    let bot: Vec<Outcome> = COMMANDS
+        .iter()
+        .map(|c| expected(&mut w, &patients, Who::Backend, *c, &row, &row))
+        .collect();
+    assert_eq!(
+        bot,
+        vec![Outcome::Affected, Outcome::Affected, Outcome::Affected, Outcome::Denied],
+        "backend reads, inserts and updates its practice's patients, and deletes none"
+    );
     let audit = w.schema.table("audit_logs").expect("audit table").clone();
     let (_, row) = row_of(&mut w.db.client, &audit, w.a.doctor);
     let backend: Vec<Outcome> = COMMANDS

@@ -15,6 +15,7 @@ mod doctors;
 mod examples;
 mod lints;
 mod phi;
+mod phi_errors;
 mod races;
 mod report;
 mod retention;

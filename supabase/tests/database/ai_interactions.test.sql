@@ -2,7 +2,7 @@
 -- Do not edit: change schema.toml and run `supaschema pgtap`.
 begin;
 set local search_path = public, extensions;
-select plan(8);
+select plan(9);
 
 select is(
   (select relrowsecurity from pg_catalog.pg_class where oid = 'public.ai_interactions'::regclass),
@@ -21,6 +21,10 @@ select table_privs_are(
 select table_privs_are(
   'public', 'ai_interactions', 'service_role', array['INSERT', 'SELECT']::text[],
   'service_role holds exactly the privileges schema.toml grants on ai_interactions'
+);
+select table_privs_are(
+  'public', 'ai_interactions', 'backend', array[]::text[],
+  'backend holds exactly the privileges schema.toml grants on ai_interactions'
 );
 
 -- anon (not signed in) gets nothing.

@@ -2,7 +2,7 @@
 -- Do not edit: change schema.toml and run `supaschema pgtap`.
 begin;
 set local search_path = public, extensions;
-select plan(8);
+select plan(9);
 
 select is(
   (select relrowsecurity from pg_catalog.pg_class where oid = 'public.audit_logs'::regclass),
@@ -21,6 +21,10 @@ select table_privs_are(
 select table_privs_are(
   'public', 'audit_logs', 'service_role', array['SELECT']::text[],
   'service_role holds exactly the privileges schema.toml grants on audit_logs'
+);
+select table_privs_are(
+  'public', 'audit_logs', 'backend', array[]::text[],
+  'backend holds exactly the privileges schema.toml grants on audit_logs'
 );
 
 -- anon (not signed in) gets nothing.

@@ -2,7 +2,7 @@
 -- Do not edit: change schema.toml and run `supaschema pgtap`.
 begin;
 set local search_path = public, extensions;
-select plan(22);
+select plan(23);
 
 select is(
   (select relrowsecurity from pg_catalog.pg_class where oid = 'public.availability'::regclass),
@@ -21,6 +21,10 @@ select table_privs_are(
 select table_privs_are(
   'public', 'availability', 'service_role', array['DELETE', 'INSERT', 'SELECT', 'UPDATE']::text[],
   'service_role holds exactly the privileges schema.toml grants on availability'
+);
+select table_privs_are(
+  'public', 'availability', 'backend', array[]::text[],
+  'backend holds exactly the privileges schema.toml grants on availability'
 );
 
 -- Two doctors, and the rows their rows point to (written as the test runner).

@@ -2,7 +2,7 @@
 -- Do not edit: change schema.toml and run `supaschema pgtap`.
 begin;
 set local search_path = public, extensions;
-select plan(22);
+select plan(26);
 
 select is(
   (select relrowsecurity from pg_catalog.pg_class where oid = 'public.conversations'::regclass),
@@ -22,6 +22,19 @@ select table_privs_are(
   'public', 'conversations', 'service_role', array['DELETE', 'INSERT', 'SELECT', 'UPDATE']::text[],
   'service_role holds exactly the privileges schema.toml grants on conversations'
 );
+select table_privs_are(
+  'public', 'conversations', 'backend', array['INSERT', 'SELECT', 'UPDATE']::text[],
+  'backend holds exactly the privileges schema.toml grants on conversations'
+);
+
+-- Row security applies to `backend`, so the errors it gets quote no failing row; only the
+-- backend (service_role) may switch to it.
+select ok(
+  (select not rolbypassrls and not rolsuper from pg_catalog.pg_roles where rolname = 'backend'),
+  'backend is subject to row level security on conversations'
+);
+select ok(not pg_catalog.pg_has_role('anon', 'backend', 'member'), 'anon cannot act as backend');
+select ok(not pg_catalog.pg_has_role('authenticated', 'backend', 'member'), 'authenticated cannot act as backend');
 
 -- Two doctors, and the rows their rows point to (written as the test runner).
 insert into auth.users (id, email) values ('a0000000-0000-4000-8000-00000000000a', 'doctor-a@example.test'), ('b0000000-0000-4000-8000-00000000000b', 'doctor-b@example.test');
