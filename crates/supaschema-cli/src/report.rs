@@ -84,6 +84,9 @@ struct Report {
     unaudited_phi: Vec<String>,
     append_only: Vec<AppendOnly>,
     functions: Vec<FunctionReport>,
+    /// Tables whose changes Realtime sends to subscribers.
+    realtime: Vec<String>,
+    buckets: Vec<BucketReport>,
     /// Foreign keys to tables the schema does not own (`auth.users`).
     to_users: Vec<Reference>,
     /// Foreign keys between the schema's own tables.
@@ -92,6 +95,15 @@ struct Report {
     unlinked: Vec<String>,
     entities: Vec<Entity>,
     relationships: Vec<String>,
+}
+
+/// A Storage bucket: who reaches its files, and what it accepts.
+#[derive(Serialize)]
+struct BucketReport {
+    name: String,
+    phi: bool,
+    access: &'static str,
+    limits: String,
 }
 
 #[derive(Serialize)]
@@ -259,11 +271,41 @@ impl Report {
             unaudited_phi,
             append_only,
             functions,
+            realtime: schema
+                .tables
+                .iter()
+                .filter(|t| t.realtime)
+                .map(|t| t.name.clone())
+                .collect(),
+            buckets: schema.buckets.iter().map(BucketReport::new).collect(),
             to_users: references(true),
             between_tables: references(false),
             unlinked,
             entities: entities(schema),
             relationships: relationships(schema),
+        }
+    }
+}
+
+impl BucketReport {
+    fn new(bucket: &supaschema_build::model::Bucket) -> BucketReport {
+        let access = match (bucket.public, &bucket.owner) {
+            (true, _) => "anyone with a file's URL downloads it",
+            (false, Some(_)) => "a signed-in user reaches the files under a folder named by their user id",
+            (false, None) => "only the backend, unless a policy says otherwise",
+        };
+        let size = bucket
+            .file_size_limit
+            .map_or_else(|| "any size".to_owned(), |bytes| format!("at most {bytes} bytes"));
+        let types = match bucket.allowed_mime_types.as_slice() {
+            [] => "any type".to_owned(),
+            types => names(types.iter().map(|t| format!("`{t}`"))),
+        };
+        BucketReport {
+            name: bucket.name.clone(),
+            phi: bucket.phi,
+            access,
+            limits: format!("{size}; {types}"),
         }
     }
 }

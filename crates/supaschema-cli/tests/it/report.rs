@@ -243,3 +243,24 @@ fn a_project_without_a_report_is_left_alone() {
     assert!(run.stderr.contains("was not written by `supaschema report`"), "{run}");
     assert_eq!(std::fs::read_to_string(&path).expect("read"), "# Our own notes\n");
 }
+
+/// Where the data goes besides the tables: the tables Realtime streams and each Storage bucket,
+/// with whether it holds PHI and who reaches its files.
+#[test]
+fn the_report_names_the_streamed_tables_and_the_buckets() {
+    let schema = format!(
+        "{}\n[buckets.patient_photos]\nphi = true\nowner = \"first_folder\"\nfile_size_limit = 5000000\nallowed_mime_types = [\"image/png\"]\n\n[buckets.avatars]\npublic = true\n",
+        fixture("multi_tenant")
+    );
+    let project = TempProject::new(&schema);
+    let text = report(project.path());
+    for expected in [
+        "access above lets them see the row: `tasks`.",
+        "| `patient_photos` | yes | a signed-in user reaches the files under a folder named by their user id | at most 5000000 bytes; `image/png` |",
+        "| `avatars` | no | anyone with a file's URL downloads it | any size; any type |",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in\n{text}");
+    }
+    let plain = TempProject::new(&fixture("minimal"));
+    assert!(!report(plain.path()).contains("## Changes sent and files stored"));
+}
