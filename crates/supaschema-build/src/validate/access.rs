@@ -131,7 +131,6 @@ impl Validator<'_> {
         if let Some(membership) = &owner.get_ref().membership {
             return self.membership_policies(context, table, owner, membership, policy_spans);
         }
-        let table_name = table.name.clone();
         let (row, claim) = self.owner_expression(context, table, owner)?;
         table.owner = match (&owner.get_ref().column, &owner.get_ref().via) {
             (Some(column), _) => Some(Owner::Column(column.get_ref().clone())),
@@ -143,24 +142,38 @@ impl Validator<'_> {
         };
         let write = format!("{read} and {NOT_ANONYMOUS}");
         table.owner_claim = claim;
+        self.owner_rule_policies(table, owner.span(), &read, &write, &write, policy_spans)
+    }
+
+    /// The four policies of an owner rule, for `authenticated`, declared at `span`: select rows
+    /// passing `read`; insert and update rows passing `write`; delete rows passing `delete`.
+    fn owner_rule_policies(
+        &self,
+        table: &mut Table,
+        span: Range<usize>,
+        read: &str,
+        write: &str,
+        delete: &str,
+        policy_spans: &mut Vec<Range<usize>>,
+    ) -> Result<()> {
         for command in [Command::Select, Command::Insert, Command::Update, Command::Delete] {
-            let policy_name = self.generated_name(owner_policy_name(&table_name, command), owner.span())?;
+            let name = self.generated_name(owner_policy_name(&table.name, command), span.clone())?;
             let (using, with_check) = match command {
-                Command::Select => (Some(read.clone()), None),
-                Command::Insert => (None, Some(write.clone())),
-                Command::Update => (Some(write.clone()), Some(write.clone())),
-                _ => (Some(write.clone()), None),
+                Command::Select => (Some(read), None),
+                Command::Insert => (None, Some(write)),
+                Command::Update => (Some(write), Some(write)),
+                _ => (Some(delete), None),
             };
             table.policies.push(Policy {
                 renamed_from: None,
-                name: policy_name,
+                name,
                 command,
                 roles: vec![Role::Authenticated],
                 permissive: true,
-                using,
-                with_check,
+                using: using.map(str::to_owned),
+                with_check: with_check.map(str::to_owned),
             });
-            policy_spans.push(owner.span());
+            policy_spans.push(span.clone());
         }
         Ok(())
     }
@@ -231,25 +244,7 @@ impl Validator<'_> {
         let read = lookup.call(&key, None);
         let writes = format!("{} and {NOT_ANONYMOUS}", lookup.call(&key, write.as_deref()));
         let deletes = format!("{} and {NOT_ANONYMOUS}", lookup.call(&key, delete.as_deref()));
-        for command in [Command::Select, Command::Insert, Command::Update, Command::Delete] {
-            let policy_name = self.generated_name(owner_policy_name(&table.name, command), owner.span())?;
-            let (using, with_check) = match command {
-                Command::Select => (Some(read.clone()), None),
-                Command::Insert => (None, Some(writes.clone())),
-                Command::Update => (Some(writes.clone()), Some(writes.clone())),
-                _ => (Some(deletes.clone()), None),
-            };
-            table.policies.push(Policy {
-                renamed_from: None,
-                name: policy_name,
-                command,
-                roles: vec![Role::Authenticated],
-                permissive: true,
-                using,
-                with_check,
-            });
-            policy_spans.push(owner.span());
-        }
+        self.owner_rule_policies(table, owner.span(), &read, &writes, &deletes, policy_spans)?;
         table.owner = Some(Owner::Membership(Membership {
             lookup,
             key,
