@@ -397,6 +397,18 @@ export type Database = {
         Args: never
         Returns: number
       }
+      read_appointments: {
+        Args: { ids: string[]; purpose: string }
+        Returns: Database["public"]["Tables"]["appointments"]["Row"][]
+      }
+      read_messages: {
+        Args: { ids: string[]; purpose: string }
+        Returns: Database["public"]["Tables"]["messages"]["Row"][]
+      }
+      read_patients: {
+        Args: { ids: string[]; purpose: string }
+        Returns: Database["public"]["Tables"]["patients"]["Row"][]
+      }
       record_phi_access: {
         Args: { accessed_table: string; purpose: string; record_ids: string[] }
         Returns: undefined

@@ -13,7 +13,7 @@ use postgres::Client;
 use serde_json::Value;
 use std::fmt;
 use supaschema::{DbError, DbErrorKind};
-use supaschema_build::model::{Command, FunctionBody, Policy, Role, Schema, Table};
+use supaschema_build::model::{Command, Function, FunctionBody, Policy, Role, Schema, Table};
 use supaschema_build::{SourceFile, load_schema};
 use uuid::Uuid;
 
@@ -589,16 +589,21 @@ fn join_reads(w: &mut World, grants: Grants, tally: &mut Tally) {
 /// differently for their real ids than for ids that do not exist.
 fn functions(w: &mut World, grants: Grants, tally: &mut Tally) {
     let functions = w.schema.functions.clone();
-    // The table argument names `patients`, so the ids are patients'; a purpose is one of
-    // `audit_logs.purpose`'s values.
-    let a_ids: Vec<Uuid> = vec![w.a.patient];
-    let b_ids: Vec<Uuid> = vec![w.b.patient];
+    // The table argument names `patients`, so the ids are patients' (a read function's are
+    // its table's); a purpose is one of `audit_logs.purpose`'s values.
+    let ids_of = |function: &Function, rows: &DoctorRows| -> Vec<Uuid> {
+        match &function.body {
+            FunctionBody::AuditedRead(read) => vec![rows.id_in(&read.table)],
+            _ => vec![rows.patient],
+        }
+    };
     let b_patient_name: String =
         w.db.client
             .query_one("select full_name from public.patients where id = $1", &[&w.b.patient])
             .expect("B's patient")
             .get(0);
     for function in &functions {
+        let (a_ids, b_ids) = (ids_of(function, &w.a), ids_of(function, &w.b));
         let call = |ids: &[Uuid]| -> String {
             let args: Vec<String> = function
                 .args
@@ -614,7 +619,15 @@ fn functions(w: &mut World, grants: Grants, tally: &mut Tally) {
                     other => panic!("no test value for a {other} argument of {}", function.name),
                 })
                 .collect();
-            format!("select public.{}({})::text", function.name, args.join(", "))
+            match function.returns.starts_with("setof ") {
+                // Every row it returns, as one text.
+                true => format!(
+                    "select (select string_agg(r::text, ', ') from public.{}({}) as r)",
+                    function.name,
+                    args.join(", ")
+                ),
+                false => format!("select public.{}({})::text", function.name, args.join(", ")),
+            }
         };
         let own = call(&a_ids);
         let real = call(&b_ids);

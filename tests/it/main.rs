@@ -9,6 +9,7 @@ mod access_matrix;
 mod ai_log;
 mod apply;
 mod audit;
+mod audited_reads;
 mod behaviour;
 mod catalog;
 mod doctors;

@@ -13,8 +13,8 @@ use crate::expr;
 use crate::model::*;
 use crate::order::table_order;
 use crate::plan::{
-    ColumnChange, CommentTarget, NewTable, RowRule, Step, TableConstraint, access, comments, create_bucket,
-    create_function, create_roles, identity_columns, roles_between,
+    ColumnChange, CommentTarget, NewTable, RowRule, Step, TableConstraint, TableGrants, access, comments,
+    create_bucket, create_function, create_roles, identity_columns, roles_between,
 };
 use crate::sql_type::SqlType;
 use std::cell::RefCell;
@@ -407,6 +407,11 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
         match new.functions.iter().find(|f| f.name == function.name) {
             Some(next) if next.args == function.args && next.returns == function.returns => {}
             Some(_) => {
+                changed_functions.insert(&function.name);
+                phases.drop_functions.push(step);
+            }
+            // A read function returns its table's rows, so it goes before the table does.
+            None if matches!(function.body, FunctionBody::AuditedRead(_)) => {
                 changed_functions.insert(&function.name);
                 phases.drop_functions.push(step);
             }
@@ -951,10 +956,11 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         });
     }
     let sequences = identity_columns(table);
-    if previous.grants != table.grants || identity_columns(previous) != sequences {
+    let grants = TableGrants::of(table);
+    if TableGrants::of(previous) != grants || identity_columns(previous) != sequences {
         phases.access.push(Step::GrantTable {
             table: name.clone(),
-            grants: table.grants.clone(),
+            grants,
             roles: roles_between(between.old, between.new),
             sequences,
         });

@@ -322,6 +322,12 @@ pub enum Problem {
     AuditTableColumn { column: &'static str, expected: String },
     #[error("an audited table needs a single-column uuid primary key; `{table}` has `{key}`")]
     AuditNeedsUuidKey { table: String, key: String },
+    #[error("`audit_reads = true` needs an `audit_table` to record the reads in")]
+    AuditReadsWithoutAuditTable,
+    #[error("`audit_reads = true` on `{table}`, which has no `phi` column to audit")]
+    AuditReadsWithoutPhi { table: String },
+    #[error("the audit table `{table}` cannot record reads: its `action` values leave out \"read\"")]
+    AuditTableCannotRecordReads { table: String },
     #[error("the audit table `{table}` cannot itself be audited")]
     AuditOfAuditTable { table: String },
     #[error("`{name}` is not a valid Rust type name")]
@@ -498,6 +504,9 @@ impl Problem {
             AuditTableNotSet => "add `audit_table = \"audit_logs\"` at the top of schema.toml and declare that table".into(),
             AuditTableColumn { column, expected } => format!("add `{column} = {{ type = \"{expected}\", ... }}` to the audit table's columns"),
             AuditNeedsUuidKey { .. } => "give the table a `uuid` primary key, or remove `audit = true`".into(),
+            AuditReadsWithoutAuditTable => "add `audit_table = \"audit_logs\"` at the top of schema.toml and declare that table".into(),
+            AuditReadsWithoutPhi { .. } => "class the columns holding health information `class = \"phi\"`, or remove `audit_reads = true`".into(),
+            AuditTableCannotRecordReads { .. } => "add \"read\" to the `values` of the audit table's `action` column".into(),
             AuditOfAuditTable { .. } => "remove `audit = true` from the audit table; use `append_only = true`".into(),
             RustTypeName { .. } => "use UpperCamelCase ASCII letters and digits, not a name of Rust's prelude such as `Result`, e.g. `rust_name = \"Patient\"`".into(),
             RustFieldName { .. } => "give the column a `rust_name = \"...\"`".into(),

@@ -151,6 +151,11 @@ pub struct Table {
     /// subscribers whose select policies let them see the row.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub realtime: bool,
+    /// `audit_reads = true`: the API roles that row security applies to may select the
+    /// table's non-PHI columns only, and read its PHI through `read_<table>(…)`, which records
+    /// every read in the audit table.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub audit_reads: bool,
 }
 
 /// A JWT claim the owner rule requires: the text at `path` (keys from the JWT's top level,
@@ -762,6 +767,60 @@ pub struct Function {
 pub enum FunctionBody {
     Written(String),
     Builtin(Builtin),
+    /// The `read_<table>(…)` function of a table with `audit_reads`.
+    AuditedRead(Box<AuditedRead>),
+}
+
+/// What `read_<table>(ids[, purpose])` needs to return the rows of `ids` the caller may see and
+/// record one audit row per row returned. It runs as its owner (the caller holds no `select` on
+/// the PHI columns), so it applies the table's select policies itself: `readers` holds them,
+/// taken from the same model the policies are generated from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditedRead {
+    pub table: String,
+    /// The single uuid primary-key column.
+    pub key: String,
+    /// The columns whose reads the audit rows name (`changed_columns`).
+    pub phi_columns: Vec<String>,
+    pub audit_table: String,
+    /// The audit table has a `purpose` column, so the function takes one.
+    pub purpose: bool,
+    pub readers: Vec<Reader>,
+}
+
+/// A role that may call a `read_<table>` function, and the rows it sees.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reader {
+    pub role: Role,
+    /// The SQL condition a row must meet, as row level security would apply it (one
+    /// permissive select policy and every restrictive one); `None`: every row (the role bypasses
+    /// row level security, or it is off).
+    pub rows: Option<String>,
+}
+
+impl Table {
+    /// The columns the API roles row security applies to may still select when the table has
+    /// `audit_reads`: every column but the PHI ones.
+    pub fn readable_columns(&self) -> Option<Vec<String>> {
+        self.audit_reads.then(|| {
+            self.columns
+                .iter()
+                .filter(|c| c.class != Class::Phi)
+                .map(|c| c.name.clone())
+                .collect()
+        })
+    }
+
+    /// Whether `role` may select [`Table::readable_columns`] only: the table has `audit_reads`,
+    /// row level security applies to the role, and it holds `select`.
+    pub fn selects_by_column(&self, role: Role) -> bool {
+        self.audit_reads && !role.bypasses_rls() && self.privileges(role).contains(&Command::Select)
+    }
+
+    /// The name of the function the table's PHI is read through.
+    pub fn read_function_name(&self) -> String {
+        format!("read_{}", self.name)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

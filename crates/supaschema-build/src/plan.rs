@@ -187,10 +187,12 @@ pub enum Step {
         enabled: bool,
     },
     /// `roles`: the roles whose privileges are revoked before the grants; `sequences`: the
-    /// identity columns, whose sequences those roles lose too.
+    /// identity columns, whose sequences those roles lose too. With `audit_reads`, the roles
+    /// in `column_select` select `columns` only (see [`TableGrants`]).
     GrantTable {
         table: String,
-        grants: Vec<Grant>,
+        #[serde(flatten)]
+        grants: TableGrants,
         roles: Vec<Role>,
         sequences: Vec<String>,
     },
@@ -418,6 +420,54 @@ impl Step {
 
 /// The table's identity columns: each has a sequence that projects created before 2026 grant to
 /// the API roles by default. An identity column's inserts do not need that grant.
+/// A table's privileges as the grant statements state them: with `audit_reads`, the roles that
+/// row security applies to hold `select` on the non-PHI `columns` only, and read the PHI
+/// through the table's read function; the others keep it on the whole table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TableGrants {
+    pub grants: Vec<Grant>,
+    pub column_select: Vec<Role>,
+    pub columns: Vec<String>,
+}
+
+impl TableGrants {
+    pub fn of(table: &Table) -> TableGrants {
+        let Some(columns) = table.readable_columns() else {
+            return TableGrants {
+                grants: table.grants.clone(),
+                column_select: Vec::new(),
+                columns: Vec::new(),
+            };
+        };
+        let mut column_select = Vec::new();
+        let mut grants = Vec::new();
+        for grant in &table.grants {
+            if !table.selects_by_column(grant.role) {
+                grants.push(grant.clone());
+                continue;
+            }
+            column_select.push(grant.role);
+            let rest: Vec<Command> = grant
+                .privileges
+                .iter()
+                .flat_map(|c| c.expand().iter().copied())
+                .filter(|c| *c != Command::Select)
+                .collect();
+            if !rest.is_empty() {
+                grants.push(Grant {
+                    role: grant.role,
+                    privileges: rest,
+                });
+            }
+        }
+        TableGrants {
+            grants,
+            column_select,
+            columns,
+        }
+    }
+}
+
 pub(crate) fn identity_columns(table: &Table) -> Vec<String> {
     table
         .columns
@@ -628,7 +678,7 @@ pub fn access(table: &Table, roles: &[Role]) -> Vec<Step> {
     }
     steps.push(Step::GrantTable {
         table: table.name.clone(),
-        grants: table.grants.clone(),
+        grants: TableGrants::of(table),
         roles: roles.to_vec(),
         sequences: identity_columns(table),
     });

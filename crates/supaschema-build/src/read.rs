@@ -125,6 +125,8 @@ pub struct RawTable {
     pub grants: Option<RawGrants>,
     pub updated_at: Option<Spanned<bool>>,
     pub audit: Option<Spanned<bool>>,
+    /// PHI read only through the audited `read_<table>` (see `validate::reads`).
+    pub audit_reads: Option<Spanned<bool>>,
     pub append_only: Option<Spanned<bool>>,
     pub realtime: Option<Spanned<bool>>,
     /// No free text and no PHI in any column (see `validate::metadata`).

@@ -113,6 +113,12 @@ impl Renderer {
                 }
                 Ok(self.render(&builtin.template(), &context)?.trim().to_owned())
             }
+            FunctionBody::AuditedRead(read) => {
+                let mut context = Context::new();
+                context.insert("read", read);
+                context.insert("function", &function.name);
+                Ok(self.render("functions/read_rows.sql", &context)?.trim().to_owned())
+            }
         }
     }
 
@@ -129,7 +135,7 @@ impl Renderer {
         for (i, table) in schema.tables.iter().enumerate() {
             let mut context = Context::new();
             context.insert("runtime", runtime);
-            context.insert("tables", &[RustTable::new(table, runtime)]);
+            context.insert("tables", &[RustTable::new(table, schema, runtime)]);
             context.insert("first", &(i == 0));
             let piece = trimmed(self.render("rust/types.rs", &context)?);
             if !piece.is_empty() {
@@ -182,6 +188,8 @@ struct RustTable {
     select_list: String,
     /// Rows are never changed (`append_only = true`): no patch struct.
     append_only: bool,
+    /// With `audit_reads`: the call of the table's read function with the key as `$1`.
+    audited_read: Option<String>,
 }
 
 #[derive(Clone, Serialize)]
@@ -216,7 +224,7 @@ struct RustEnum {
 }
 
 impl RustTable {
-    fn new(table: &Table, runtime: &str) -> RustTable {
+    fn new(table: &Table, schema: &Schema, runtime: &str) -> RustTable {
         let fields: Vec<RustField> = table
             .columns
             .iter()
@@ -286,8 +294,24 @@ impl RustTable {
             append_only: table.triggers.iter().any(|t| {
                 t.function == Builtin::RejectChange.function_name() && t.events.contains(&TriggerEvent::Update)
             }),
+            audited_read: audited_read_call(table, schema),
         }
     }
+}
+
+/// `public.read_patients(array[$1::uuid], null)`: the row of key `$1` through the table's read
+/// function, with no purpose (the generated operations do not know one).
+fn audited_read_call(table: &Table, schema: &Schema) -> Option<String> {
+    let name = table.read_function_name();
+    let function = schema.functions.iter().find(|f| f.name == name)?;
+    let FunctionBody::AuditedRead(read) = &function.body else {
+        return None;
+    };
+    let purpose = if read.purpose { ", null" } else { "" };
+    Some(format!(
+        "{SCHEMA}.{}(array[$1::uuid]{purpose})",
+        quote_identifier(&name)
+    ))
 }
 
 /// "Sets `c`; defaults to `now()`." and the column's comment, if any.

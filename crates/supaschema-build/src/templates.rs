@@ -16,6 +16,7 @@ macro_rules! defaults {
 
 defaults![
     "functions/audit_row_change.sql",
+    "functions/read_rows.sql",
     "functions/reject_change.sql",
     "functions/set_updated_at.sql",
     "pgtap/table.test.sql",

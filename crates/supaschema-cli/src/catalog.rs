@@ -44,6 +44,9 @@ pub struct TableCatalog {
     pub policies: BTreeMap<String, PolicyCatalog>,
     /// Privileges of the API roles: role → `SELECT`, `INSERT`, …
     pub grants: BTreeMap<String, BTreeSet<String>>,
+    /// Column privileges of the API roles, as (column, role, privilege): the non-PHI columns a
+    /// table with `audit_reads` lets them select.
+    pub column_grants: BTreeSet<(String, String, String)>,
     /// Privileges of the API roles on the sequences of the table's identity and serial
     /// columns, as (column, role, privilege). The generator revokes them all, so none is expected.
     pub sequence_grants: BTreeSet<(String, String, String)>,
@@ -114,7 +117,7 @@ pub fn read_catalog(client: &mut impl GenericClient) -> Result<Catalog, postgres
                 array(select r from unnest($2::text[]) with ordinality as roles(r, i)
                        where case when to_regrole(r) is null then false
                                   else has_function_privilege(r, p.oid, 'execute') end
-                       order by i)
+                       order by r)
            from pg_proc p join pg_namespace n on n.oid = p.pronamespace
           where n.nspname in ($1, $3)
             and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')
@@ -247,6 +250,16 @@ fn read_table(
     )? {
         grants.entry(r.get(0)).or_default().insert(r.get(1));
     }
+    let mut column_grants = BTreeSet::new();
+    for r in client.query(
+        "select a.attname::text, g.grantee::regrole::text, g.privilege_type
+           from pg_attribute a, aclexplode(a.attacl) g
+          where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped
+            and g.grantee::regrole::text = any($2)",
+        &[&oid, &api_roles().to_vec()],
+    )? {
+        column_grants.insert((r.get(0), r.get(1), r.get(2)));
+    }
     let mut sequence_grants = BTreeSet::new();
     for r in client.query(
         "select a.attname::text, g.grantee::regrole::text, g.privilege_type
@@ -270,6 +283,7 @@ fn read_table(
         rls_forced,
         policies,
         grants,
+        column_grants,
         sequence_grants,
         triggers,
         realtime,
@@ -321,10 +335,18 @@ pub fn expected_catalog(client: &mut Client, schema: &Schema) -> Result<Catalog,
             .collect();
         let mut executable_by: Vec<String> = function.execute.iter().map(|r| r.sql().to_owned()).collect();
         executable_by.sort();
-        let returns = tx
-            .query_one("select format_type(to_regtype($1), null)", &[&function.returns])?
-            .get::<_, Option<String>>(0)
-            .unwrap_or_else(|| function.returns.clone());
+        let returns = match function.returns.strip_prefix("setof ") {
+            // A table's rows, its name printed as the session's search path has it, as
+            // `pg_get_function_result` does.
+            Some(rows) => {
+                let name: Option<String> = tx.query_one("select to_regclass($1)::text", &[&rows])?.get(0);
+                format!("SETOF {}", name.as_deref().unwrap_or(rows))
+            }
+            None => tx
+                .query_one("select format_type(to_regtype($1), null)", &[&function.returns])?
+                .get::<_, Option<String>>(0)
+                .unwrap_or_else(|| function.returns.clone()),
+        };
         tx.batch_execute(&format!(
             "create function supaschema_expected.f({}) returns void language sql as 'select'",
             types.join(", ")
@@ -504,10 +526,19 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
             .insert(policy.name.clone(), expected_policy(tx, &scratch, policy)?);
     }
     for grant in &table.grants {
+        let by_column = table.selects_by_column(grant.role);
+        if by_column {
+            for column in table.readable_columns().unwrap_or_default() {
+                expected
+                    .column_grants
+                    .insert((column, grant.role.sql().to_owned(), "SELECT".to_owned()));
+            }
+        }
         let privileges = grant
             .privileges
             .iter()
             .flat_map(|c| c.expand())
+            .filter(|c| !(by_column && **c == Command::Select))
             .map(|c| match c {
                 Command::Select => "SELECT",
                 Command::Insert => "INSERT",

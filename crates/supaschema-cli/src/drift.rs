@@ -198,6 +198,20 @@ fn compare_table(table: &str, expected: &TableCatalog, live: &TableCatalog, foun
             ),
         ));
     }
+    for (column, role, privilege) in live.column_grants.difference(&expected.column_grants) {
+        found.push(Finding::new(
+            Kind::Unexpected,
+            format!("grant {table}.{column} to {role}"),
+            format!("`{role}` holds {privilege} on column `{table}.{column}`, which schema.toml does not grant"),
+        ));
+    }
+    for (column, role, privilege) in expected.column_grants.difference(&live.column_grants) {
+        found.push(Finding::new(
+            Kind::Missing,
+            format!("grant {table}.{column} to {role}"),
+            format!("`{role}` lacks {privilege} on column `{table}.{column}`, which schema.toml grants"),
+        ));
+    }
     for role in api_roles() {
         let empty = BTreeSet::new();
         let want = expected.grants.get(role).unwrap_or(&empty);

@@ -82,6 +82,8 @@ struct Report {
     audited: Vec<Audited>,
     /// Tables holding PHI that no audit trigger watches.
     unaudited_phi: Vec<String>,
+    /// Tables with `audit_reads`: (table, read function, PHI columns).
+    audited_reads: Vec<AuditedReads>,
     append_only: Vec<AppendOnly>,
     functions: Vec<FunctionReport>,
     /// Tables whose changes Realtime sends to subscribers.
@@ -95,6 +97,16 @@ struct Report {
     unlinked: Vec<String>,
     entities: Vec<Entity>,
     relationships: Vec<String>,
+}
+
+/// A table whose PHI the API roles read only through its audited read function.
+#[derive(Serialize)]
+struct AuditedReads {
+    table: String,
+    function: String,
+    phi_columns: String,
+    /// The roles that select the other columns only.
+    readers: String,
 }
 
 /// A Storage bucket: who reaches its files, and what it accepts.
@@ -269,6 +281,22 @@ impl Report {
             audit_table: schema.audit_table.clone(),
             audited,
             unaudited_phi,
+            audited_reads: schema
+                .tables
+                .iter()
+                .filter(|t| t.audit_reads)
+                .map(|t| AuditedReads {
+                    table: t.name.clone(),
+                    function: t.read_function_name(),
+                    phi_columns: phi_columns(t),
+                    readers: names(
+                        Role::ALL
+                            .into_iter()
+                            .filter(|r| t.selects_by_column(*r))
+                            .map(|r| format!("`{}`", r.sql())),
+                    ),
+                })
+                .collect(),
             append_only,
             functions,
             realtime: schema
@@ -372,7 +400,19 @@ fn access_cell(table: &Table, role: Role, command: Command) -> String {
     if access.append_only {
         return "no (append-only)".into();
     }
-    match access.policies {
+    let rows = rows_cell(table, &access);
+    if command == Command::Select && table.selects_by_column(role) {
+        return format!(
+            "{rows}; PHI only through `{}`, each read audited",
+            table.read_function_name()
+        );
+    }
+    rows
+}
+
+/// Which rows the policies let through, in a few words.
+fn rows_cell(table: &Table, access: &supaschema_build::model::Access<'_>) -> String {
+    match &access.policies {
         None => "every row".into(),
         Some(policies) if !policies.iter().any(|p| p.permissive) => "no row".into(),
         Some(policies) if policies.iter().all(|p| table.is_owner_policy(p)) => "own rows".into(),

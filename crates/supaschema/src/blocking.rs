@@ -24,7 +24,7 @@ pub trait Insert: NewRecord {
     fn insert(&self, client: &mut impl GenericClient) -> Result<Self::Record, DbError> {
         let values = self.values();
         let row = client.query_one(&sql::insert::<Self::Record>(&values), &values.params)?;
-        Self::Record::try_from(&row)
+        stored(client, &row)?.ok_or_else(DbError::hidden_row)
     }
 }
 
@@ -44,9 +44,22 @@ pub trait Update: Changes {
             return Self::Record::find(client, key);
         }
         let params = sql::update_params::<Self::Record>(&values, key);
-        let row = client.query_opt(&sql::update::<Self::Record>(&values), &params)?;
-        row.as_ref().map(Self::Record::try_from).transpose()
+        match client.query_opt(&sql::update::<Self::Record>(&values), &params)? {
+            Some(row) => stored(client, &row),
+            None => Ok(None),
+        }
     }
 }
 
 impl<C: Changes> Update for C {}
+
+/// The row a write returned; for a table with audited reads, which returns the key only, the
+/// row read back through its read function.
+fn stored<R: Record>(client: &mut impl GenericClient, row: &postgres::Row) -> Result<Option<R>, DbError> {
+    if R::AUDITED_READ.is_none() {
+        return R::try_from(row).map(Some);
+    }
+    let key: uuid::Uuid = row.try_get(0).map_err(DbError::decode)?;
+    let read = client.query_opt(&sql::find::<R>(), &[&key])?;
+    read.as_ref().map(R::try_from).transpose()
+}

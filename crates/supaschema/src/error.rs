@@ -55,6 +55,16 @@ impl DbError {
         self.constraint.as_deref()
     }
 
+    /// A written row that its writer may not read back (42501), as PostgreSQL reports a
+    /// `returning` of a row the select policies hide.
+    pub fn hidden_row() -> DbError {
+        DbError {
+            kind: DbErrorKind::PermissionDenied,
+            code: Some("42501".to_owned()),
+            constraint: None,
+        }
+    }
+
     /// A value that did not fit its Rust type. The underlying error is dropped: it may quote
     /// the value.
     pub fn decode(_: postgres::Error) -> DbError {

@@ -20,6 +20,10 @@ pub trait Record: Sized + for<'r> TryFrom<&'r Row, Error = DbError> {
     const SELECT_LIST: &'static str;
     /// The primary key's columns, quoted for SQL.
     const KEY_COLUMNS: &'static [&'static str];
+    /// For a table with `audit_reads`, whose PHI the API roles may not select: the call of its
+    /// read function with the (uuid) key as `$1`. The operations read rows through it, each
+    /// read recorded in the audit table, and writes return the key only and read the row back.
+    const AUDITED_READ: Option<&'static str> = None;
 
     /// The key's values in [`Record::KEY_COLUMNS`] order.
     fn key_params(key: &Self::Key) -> Vec<Param<'_>>;

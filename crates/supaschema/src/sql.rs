@@ -3,8 +3,11 @@
 
 use crate::record::{Param, Record, Values};
 
-/// `select <select list> from <table> where <key> = $1 …`.
+/// `select <select list> from <table> where <key> = $1 …`, or from the table's audited read.
 pub(crate) fn find<R: Record>() -> String {
+    if let Some(call) = R::AUDITED_READ {
+        return format!("select {} from {call}", R::SELECT_LIST);
+    }
     format!(
         "select {} from {} where {}",
         R::SELECT_LIST,
@@ -13,10 +16,19 @@ pub(crate) fn find<R: Record>() -> String {
     )
 }
 
+/// What a write returns: the row, or the key alone when the row is read back through the
+/// table's audited read (the writer may not select its PHI).
+fn returning<R: Record>() -> String {
+    match R::AUDITED_READ {
+        Some(_) => R::KEY_COLUMNS.join(", "),
+        None => R::SELECT_LIST.to_owned(),
+    }
+}
+
 /// `insert into <table> (<columns>) values ($1, …) returning <select list>`; with no columns,
 /// `default values`.
 pub(crate) fn insert<R: Record>(values: &Values<'_>) -> String {
-    let (table, select_list) = (R::SQL_TABLE, R::SELECT_LIST);
+    let (table, select_list) = (R::SQL_TABLE, returning::<R>());
     if values.columns.is_empty() {
         return format!("insert into {table} default values returning {select_list}");
     }
@@ -36,7 +48,7 @@ pub(crate) fn update<R: Record>(values: &Values<'_>) -> String {
         R::SQL_TABLE,
         placeholders(&values.columns, 0, ", "),
         placeholders(R::KEY_COLUMNS, values.columns.len(), " and "),
-        R::SELECT_LIST
+        returning::<R>()
     )
 }
 
@@ -103,5 +115,46 @@ mod tests {
         );
         assert_eq!(update_params::<Visit>(&values, &(3, "k".into())).len(), 4);
         assert_eq!(find::<Visit>(), "select a, b from public.t where x = $1 and y = $2");
+    }
+
+    struct AuditedVisit;
+
+    impl TryFrom<&postgres::Row> for AuditedVisit {
+        type Error = DbError;
+
+        fn try_from(_: &postgres::Row) -> Result<AuditedVisit, DbError> {
+            Ok(AuditedVisit)
+        }
+    }
+
+    impl Record for AuditedVisit {
+        type Key = uuid::Uuid;
+        const SQL_TABLE: &'static str = "public.t";
+        const SELECT_LIST: &'static str = "id, a";
+        const KEY_COLUMNS: &'static [&'static str] = &["id"];
+        const AUDITED_READ: Option<&'static str> = Some("public.read_t(array[$1::uuid], null)");
+
+        fn key_params(key: &Self::Key) -> Vec<Param<'_>> {
+            vec![key]
+        }
+    }
+
+    #[test]
+    fn reads_an_audited_table_through_its_read_function_and_writes_return_the_key() {
+        let a = 1;
+        let mut values = Values::new();
+        values.set("a", &a);
+        assert_eq!(
+            find::<AuditedVisit>(),
+            "select id, a from public.read_t(array[$1::uuid], null)"
+        );
+        assert_eq!(
+            insert::<AuditedVisit>(&values),
+            "insert into public.t (a) values ($1) returning id"
+        );
+        assert_eq!(
+            update::<AuditedVisit>(&values),
+            "update public.t set a = $1 where id = $2 returning id"
+        );
     }
 }

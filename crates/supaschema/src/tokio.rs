@@ -43,7 +43,7 @@ pub trait Insert: NewRecord + Sync {
             let values = self.values();
             let statement = sql::insert::<Self::Record>(&values);
             let row = client.query_one(&statement, &values.params).await?;
-            Self::Record::try_from(&row)
+            stored(client, &row).await?.ok_or_else(DbError::hidden_row)
         }
     }
 }
@@ -69,13 +69,29 @@ pub trait Update: Changes + Sync {
             }
             let statement = sql::update::<Self::Record>(&values);
             let params = sql::update_params::<Self::Record>(&values, key);
-            let row = client.query_opt(&statement, &params).await?;
-            row.as_ref().map(Self::Record::try_from).transpose()
+            match client.query_opt(&statement, &params).await? {
+                Some(row) => stored(client, &row).await,
+                None => Ok(None),
+            }
         }
     }
 }
 
 impl<C: Changes + Sync> Update for C {}
+
+/// The row a write returned; for a table with audited reads, which returns the key only, the
+/// row read back through its read function.
+async fn stored<R: Record>(
+    client: &(impl GenericClient + Sync),
+    row: &tokio_postgres::Row,
+) -> Result<Option<R>, DbError> {
+    if R::AUDITED_READ.is_none() {
+        return R::try_from(row).map(Some);
+    }
+    let key: uuid::Uuid = row.try_get(0).map_err(DbError::decode)?;
+    let read = client.query_opt(&sql::find::<R>(), &[&key]).await?;
+    read.as_ref().map(R::try_from).transpose()
+}
 
 /// Begins a transaction acting as `actor`, as [`crate::begin_as`] does: `set local role`,
 /// `request.jwt.claims` and the actor's settings, all undone when the transaction ends. Commit it, or drop it to roll

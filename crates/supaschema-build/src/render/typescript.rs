@@ -63,6 +63,11 @@ impl TsSchema {
                 args.sort();
                 let returns = match f.returns.as_str() {
                     "void" => "undefined".to_owned(),
+                    // A table's rows, as the Data API returns them.
+                    rows if rows.starts_with("setof public.") => {
+                        let table = rows.trim_start_matches("setof public.").trim_matches('"');
+                        format!("Database[\"public\"][\"Tables\"][\"{table}\"][\"Row\"][]")
+                    }
                     other => SqlType::parse(other).map_or_else(|_| "unknown".to_owned(), |t| ts_type(&t)),
                 };
                 TsFunction {

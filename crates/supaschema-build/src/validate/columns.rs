@@ -118,6 +118,7 @@ impl Validator<'_> {
             owner: None,
             owner_claim: None,
             realtime: raw.realtime.as_ref().is_some_and(|r| *r.get_ref()),
+            audit_reads: false,
         })
     }
 

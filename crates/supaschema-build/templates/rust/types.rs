@@ -101,6 +101,9 @@ impl {{ runtime }}::Record for {{ t.struct_name }} {
     const SQL_TABLE: &'static str = {{ t.sql_name | rust_str }};
     const SELECT_LIST: &'static str = {{ t.select_list | rust_str }};
     const KEY_COLUMNS: &'static [&'static str] = &[{% for k in t.keys %}{{ k.sql_name_literal }}{% if not loop.last %}, {% endif %}{% endfor %}];
+    {%- if t.audited_read %}
+    const AUDITED_READ: Option<&'static str> = Some({{ t.audited_read | rust_str }});
+    {%- endif %}
 
     fn key_params(key: &Self::Key) -> Vec<{{ runtime }}::Param<'_>> {
         vec![{% if t.keys | length == 1 %}key{% else %}{% for k in t.keys %}&key.{{ loop.index0 }}{% if not loop.last %}, {% endif %}{% endfor %}{% endif %}]

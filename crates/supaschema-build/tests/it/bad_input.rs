@@ -410,7 +410,7 @@ fn expression_cases() -> Vec<Case> {
 fn rule_cases() -> Vec<Case> {
     let unknown_field = |field: &str, expected: &str| syntax(&format!("unknown field `{field}`, expected {expected}"));
     let column_fields = "one of `type`, `renamed_from`, `class`, `nullable`, `default`, `primary_key`, `unique`, `identity`, `references`, `values`, `check`, `comment`, `rust_name`, `allow`";
-    let table_fields = "one of `renamed_from`, `comment`, `rust_name`, `columns`, `primary_key`, `unique`, `foreign_keys`, `checks`, `exclusions`, `indexes`, `rls`, `force_rls`, `owner`, `policies`, `grants`, `updated_at`, `audit`, `append_only`, `realtime`, `metadata_only`, `triggers`";
+    let table_fields = "one of `renamed_from`, `comment`, `rust_name`, `columns`, `primary_key`, `unique`, `foreign_keys`, `checks`, `exclusions`, `indexes`, `rls`, `force_rls`, `owner`, `policies`, `grants`, `updated_at`, `audit`, `audit_reads`, `append_only`, `realtime`, `metadata_only`, `triggers`";
     let long_table = "t".repeat(59);
     let long_column = "c".repeat(55);
     let deep_array = format!("default = {}{}", "[".repeat(10_000), "]".repeat(10_000));

@@ -600,6 +600,35 @@ fn comments() {
     );
 }
 
+/// Turning on audited reads: the audit table, the read function, and `select` on the PHI
+/// column taken from the API roles row security applies to.
+#[test]
+fn audit_reads() {
+    let audited = edit(
+        "[tables.visits]\nowner = { column = \"owner_id\" }\n",
+        "[tables.visits]\nowner = { column = \"owner_id\" }\naudit_reads = true\n",
+    );
+    let audited = format!(
+        r#"audit_table = "audit_logs"
+{audited}
+[tables.audit_logs]
+append_only = true
+grants = {{ service_role = ["select"] }}
+
+[tables.audit_logs.columns]
+id = {{ type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }}
+actor_id = {{ type = "uuid", nullable = true, class = "administrative" }}
+actor_role = {{ type = "text", class = "administrative" }}
+action = {{ type = "text", class = "administrative" }}
+table_name = {{ type = "text", class = "administrative" }}
+record_id = {{ type = "uuid", nullable = true, class = "administrative" }}
+changed_columns = {{ type = "text[]", default = "'{{}}'", class = "administrative" }}
+occurred_at = {{ type = "timestamptz", default = "now()", class = "administrative" }}
+"#
+    );
+    evolve("audit_reads", &audited);
+}
+
 #[test]
 fn updated_at_switch() {
     evolve("updated_at_off", &edit("updated_at = true\n", ""));

@@ -52,6 +52,10 @@ pub struct LiveTable {
     /// Privileges of the API roles: role → `SELECT`, `INSERT`, …
     pub grants: BTreeMap<String, BTreeSet<String>>,
     pub triggers: Vec<LiveTrigger>,
+    /// With a `public.read_<table>` security definer function and API roles that may select
+    /// some columns only (`audit_reads = true`): the columns they may not select, its PHI. Their
+    /// column `select` counts as `SELECT` in `grants`.
+    pub audited_reads: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -302,6 +306,8 @@ pub fn read(client: &mut impl GenericClient) -> Result<Live, postgres::Error> {
          select 'column ' || c.relname || '.' || a.attname, 'its column privileges'
            from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
           where n.nspname = $1 and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped and a.attacl is not null
+            and not exists (select 1 from pg_proc p where p.pronamespace = n.oid
+                             and p.proname = 'read_' || c.relname and p.prosecdef and p.proretset)
          union all
          select distinct 'table ' || c.relname, 'privileges of `' || g.grantee::regrole::text || '`'
            from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) g
@@ -494,6 +500,7 @@ fn read_table(
     )? {
         grants.entry(r.get(0)).or_default().insert(r.get(1));
     }
+    let audited_reads = read_audited_reads(client, oid, &mut grants)?;
     let mut triggers = Vec::new();
     for r in client.query(
         "select t.tgname::text, t.tgtype::int4, pn.nspname::text, p.proname::text,
@@ -575,7 +582,53 @@ fn read_table(
         policies,
         grants,
         triggers,
+        audited_reads,
     })
+}
+
+/// The PHI columns of a table with audited reads (see [`LiveTable::audited_reads`]), folding
+/// the API roles' column `select` into `grants`.
+fn read_audited_reads(
+    client: &mut impl GenericClient,
+    oid: postgres::types::Oid,
+    grants: &mut BTreeMap<String, BTreeSet<String>>,
+) -> Result<Option<Vec<String>>, postgres::Error> {
+    let has_read_function: bool = client
+        .query_one(
+            "select exists (select 1 from pg_proc p join pg_class c on c.oid = $1
+                             where p.pronamespace = c.relnamespace and p.proname = 'read_' || c.relname
+                               and p.prosecdef and p.proretset)",
+            &[&oid],
+        )?
+        .get(0);
+    if !has_read_function {
+        return Ok(None);
+    }
+    let mut selectable: BTreeSet<String> = BTreeSet::new();
+    for r in client.query(
+        "select g.grantee::regrole::text, a.attname::text
+           from pg_attribute a, aclexplode(a.attacl) g
+          where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped and g.privilege_type = 'SELECT'
+            and g.grantee <> 0 and g.grantee::regrole::text = any($2)",
+        &[&oid, &api_roles()],
+    )? {
+        grants.entry(r.get(0)).or_default().insert("SELECT".to_owned());
+        selectable.insert(r.get(1));
+    }
+    if selectable.is_empty() {
+        return Ok(None);
+    }
+    let phi = client
+        .query(
+            "select attname::text from pg_attribute
+              where attrelid = $1 and attnum > 0 and not attisdropped and not (attname::text = any($2))
+              order by attnum",
+            &[&oid, &selectable.into_iter().collect::<Vec<_>>()],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    Ok(Some(phi))
 }
 
 fn read_exclusion(

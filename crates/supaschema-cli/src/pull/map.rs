@@ -66,6 +66,8 @@ pub struct PulledTable {
     pub owner: Option<OwnerForm>,
     pub updated_at: bool,
     pub audit: bool,
+    /// `audit_reads = true`: the table's read function was generated for it.
+    pub audit_reads: bool,
     pub append_only: bool,
     /// A composite primary key; a single one is marked on its column.
     pub primary_key: Option<Vec<String>>,
@@ -273,9 +275,15 @@ pub fn map(live: &Live, renderer: &Renderer) -> Pulled {
             tables.push(mapped);
         }
     }
+    // The read functions of tables with audited reads stand for `audit_reads = true`.
+    let read_functions: BTreeSet<String> = tables
+        .iter()
+        .filter(|t| t.audit_reads)
+        .map(|t| format!("read_{}", t.name))
+        .collect();
     for f in &live.functions {
         let object = format!("function {}", f.name);
-        if builtins_used.contains(f.name.as_str()) {
+        if builtins_used.contains(f.name.as_str()) || read_functions.contains(&f.name) {
             continue;
         }
         if !seen.insert(f.name.as_str()) {
@@ -319,6 +327,22 @@ pub fn map(live: &Live, renderer: &Renderer) -> Pulled {
         pulled.external.push(map_external(name, external, &referenced));
     }
     guess_classes(&mut tables);
+    for (table, live_table) in tables.iter_mut().filter_map(|t| {
+        let live_table = live.tables.iter().find(|l| l.name == t.name)?;
+        Some((t, live_table.audited_reads.as_ref()?))
+    }) {
+        // The columns the API roles may not select are the PHI, exactly.
+        for column in &mut table.columns {
+            let (class, note) = match live_table.contains(&column.name) {
+                true => ("phi", "class from audited reads: the API roles may not select it"),
+                false if column.class == "phi" => ("administrative", "guessed class"),
+                false => continue,
+            };
+            column.class = class;
+            column.review.retain(|r| !r.starts_with("guessed class"));
+            column.review.insert(0, note.to_owned());
+        }
+    }
     pulled.tables = tables;
     pulled
 }
@@ -495,6 +519,7 @@ fn map_table(
         rls_off: !table.rls_enabled,
         force_rls: table.rls_forced,
         realtime: table.realtime,
+        audit_reads: table.audited_reads.is_some(),
         ..PulledTable::default()
     };
     // Columns.

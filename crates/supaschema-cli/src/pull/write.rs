@@ -199,6 +199,7 @@ fn table_table(table: &PulledTable) -> Table {
     for (flag, key) in [
         (table.updated_at, "updated_at"),
         (table.audit, "audit"),
+        (table.audit_reads, "audit_reads"),
         (table.append_only, "append_only"),
         (table.realtime, "realtime"),
     ] {
