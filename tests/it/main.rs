@@ -15,6 +15,7 @@ mod catalog;
 mod doctors;
 mod examples;
 mod lints;
+mod pgtap;
 mod phi;
 mod phi_errors;
 mod races;

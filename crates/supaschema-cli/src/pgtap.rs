@@ -135,6 +135,8 @@ struct TableTests {
     rls_enabled: bool,
     plan: usize,
     privileges: Vec<RolePrivileges>,
+    /// With `audit_reads`: the roles that may select the non-PHI columns only.
+    column_selects: Vec<RolePrivileges>,
     /// Whether `backend` holds privileges here: then the role's own rules are tested too.
     backend: bool,
     anon_denied: Vec<DeniedStatement>,
@@ -184,13 +186,32 @@ impl TableTests {
             .roles()
             .iter()
             .map(|&role| {
-                let mut names: Vec<&str> = table.privileges(role).into_iter().map(privilege_name).collect();
+                let mut names: Vec<&str> = table
+                    .privileges(role)
+                    .into_iter()
+                    .filter(|c| !(*c == Command::Select && table.selects_by_column(role)))
+                    .map(privilege_name)
+                    .collect();
                 names.sort_unstable();
                 names.dedup();
                 let items: Vec<String> = names.iter().map(|n| quote_literal(n)).collect();
                 RolePrivileges {
                     role: role.sql(),
                     array: format!("array[{}]::text[]", items.join(", ")),
+                }
+            })
+            .collect();
+        let column_selects: Vec<RolePrivileges> = schema
+            .roles()
+            .into_iter()
+            .filter(|&role| table.selects_by_column(role))
+            .map(|role| {
+                let mut readable = table.readable_columns().unwrap_or_default();
+                readable.sort();
+                let columns: Vec<String> = readable.iter().map(|c| quote_literal(c)).collect();
+                RolePrivileges {
+                    role: role.sql(),
+                    array: format!("array[{}]::text[]", columns.join(", ")),
                 }
             })
             .collect();
@@ -238,6 +259,7 @@ impl TableTests {
         let plan = RLS_TESTS
             + if backend { BACKEND_TESTS } else { 0 }
             + privileges.len()
+            + column_selects.len()
             + anon_denied.len()
             + usize::from(anon_select_granted)
             + owned
@@ -250,6 +272,7 @@ impl TableTests {
             rls_enabled: table.rls.enabled,
             plan,
             privileges,
+            column_selects,
             backend,
             anon_denied,
             anon_select_granted,

@@ -6,6 +6,7 @@
 
 mod db;
 mod package;
+mod pgtap;
 mod project;
 mod supabase;
 
@@ -15,6 +16,7 @@ pub use db::{
     unreachable_url,
 };
 pub use package::{CargoPackage, CargoRun};
+pub use pgtap::{generated_tests, install_pgtap, pg_prove, run_pg_prove};
 pub use project::{TempProject, assert_same_as_fresh, comparable, copy_tree};
 pub use supabase::{SupabaseCli, SupabaseRun};
 

@@ -2,7 +2,7 @@
 -- Do not edit: change schema.toml and run `supaschema pgtap`.
 begin;
 set local search_path = public, extensions;
-select plan(26);
+select plan(28);
 
 select is(
   (select relrowsecurity from pg_catalog.pg_class where oid = 'public.messages'::regclass),
@@ -15,7 +15,7 @@ select table_privs_are(
   'anon holds exactly the privileges schema.toml grants on messages'
 );
 select table_privs_are(
-  'public', 'messages', 'authenticated', array['DELETE', 'INSERT', 'SELECT', 'UPDATE']::text[],
+  'public', 'messages', 'authenticated', array['DELETE', 'INSERT', 'UPDATE']::text[],
   'authenticated holds exactly the privileges schema.toml grants on messages'
 );
 select table_privs_are(
@@ -23,8 +23,24 @@ select table_privs_are(
   'service_role holds exactly the privileges schema.toml grants on messages'
 );
 select table_privs_are(
-  'public', 'messages', 'backend', array['INSERT', 'SELECT']::text[],
+  'public', 'messages', 'backend', array['INSERT']::text[],
   'backend holds exactly the privileges schema.toml grants on messages'
+);
+select is(
+  array(select a.attname::text from pg_catalog.pg_attribute a
+         where a.attrelid = 'public.messages'::regclass and a.attnum > 0 and not a.attisdropped
+           and pg_catalog.has_column_privilege('authenticated', a.attrelid, a.attnum, 'select')
+         order by a.attname),
+  array['conversation_id', 'doctor_id', 'id', 'provider_message_id', 'sender', 'sent_at']::text[],
+  'authenticated may select only the columns of messages that hold no PHI (the rest through read_messages)'
+);
+select is(
+  array(select a.attname::text from pg_catalog.pg_attribute a
+         where a.attrelid = 'public.messages'::regclass and a.attnum > 0 and not a.attisdropped
+           and pg_catalog.has_column_privilege('backend', a.attrelid, a.attnum, 'select')
+         order by a.attname),
+  array['conversation_id', 'doctor_id', 'id', 'provider_message_id', 'sender', 'sent_at']::text[],
+  'backend may select only the columns of messages that hold no PHI (the rest through read_messages)'
 );
 
 -- Row security applies to `backend`, so the errors it gets quote no failing row; only the

@@ -2,7 +2,7 @@
 -- Do not edit: change schema.toml and run `supaschema pgtap`.
 begin;
 set local search_path = public, extensions;
-select plan(26);
+select plan(28);
 
 select is(
   (select relrowsecurity from pg_catalog.pg_class where oid = 'public.patients'::regclass),
@@ -15,7 +15,7 @@ select table_privs_are(
   'anon holds exactly the privileges schema.toml grants on patients'
 );
 select table_privs_are(
-  'public', 'patients', 'authenticated', array['DELETE', 'INSERT', 'SELECT', 'UPDATE']::text[],
+  'public', 'patients', 'authenticated', array['DELETE', 'INSERT', 'UPDATE']::text[],
   'authenticated holds exactly the privileges schema.toml grants on patients'
 );
 select table_privs_are(
@@ -23,8 +23,24 @@ select table_privs_are(
   'service_role holds exactly the privileges schema.toml grants on patients'
 );
 select table_privs_are(
-  'public', 'patients', 'backend', array['INSERT', 'SELECT', 'UPDATE']::text[],
+  'public', 'patients', 'backend', array['INSERT', 'UPDATE']::text[],
   'backend holds exactly the privileges schema.toml grants on patients'
+);
+select is(
+  array(select a.attname::text from pg_catalog.pg_attribute a
+         where a.attrelid = 'public.patients'::regclass and a.attnum > 0 and not a.attisdropped
+           and pg_catalog.has_column_privilege('authenticated', a.attrelid, a.attnum, 'select')
+         order by a.attname),
+  array['created_at', 'doctor_id', 'id', 'preferred_channel', 'updated_at']::text[],
+  'authenticated may select only the columns of patients that hold no PHI (the rest through read_patients)'
+);
+select is(
+  array(select a.attname::text from pg_catalog.pg_attribute a
+         where a.attrelid = 'public.patients'::regclass and a.attnum > 0 and not a.attisdropped
+           and pg_catalog.has_column_privilege('backend', a.attrelid, a.attnum, 'select')
+         order by a.attname),
+  array['created_at', 'doctor_id', 'id', 'preferred_channel', 'updated_at']::text[],
+  'backend may select only the columns of patients that hold no PHI (the rest through read_patients)'
 );
 
 -- Row security applies to `backend`, so the errors it gets quote no failing row; only the

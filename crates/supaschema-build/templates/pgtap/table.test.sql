@@ -10,6 +10,8 @@
     rls_enabled      whether schema.toml switches row level security on
     plan             the number of tests below
     privileges       [{ role, array }]: each API role's exact table privileges, as a text[] literal
+    column_selects   [{ role, array }]: with audit_reads, each role that may select only these
+                     columns (the ones without PHI), sorted by name, as a text[] literal
     backend          whether the role `backend` holds privileges on the table
     anon_denied      [{ command, sql }]: statements anon has no privilege for (must fail with 42501)
     anon_select_granted  whether anon may select (then it must see no rows)
@@ -38,6 +40,16 @@ select is(
 select table_privs_are(
   'public', '{{ table }}', '{{ privilege.role }}', {{ privilege.array }},
   '{{ privilege.role }} holds exactly the privileges schema.toml grants on {{ table }}'
+);
+{%- endfor %}
+{%- for select in column_selects %}
+select is(
+  array(select a.attname::text from pg_catalog.pg_attribute a
+         where a.attrelid = {{ regclass }}::regclass and a.attnum > 0 and not a.attisdropped
+           and pg_catalog.has_column_privilege('{{ select.role }}', a.attrelid, a.attnum, 'select')
+         order by a.attname),
+  {{ select.array }},
+  '{{ select.role }} may select only the columns of {{ table }} that hold no PHI (the rest through read_{{ table }})'
 );
 {%- endfor %}
 {%- if backend %}

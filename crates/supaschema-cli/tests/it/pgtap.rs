@@ -4,50 +4,9 @@
 //! `pgtap --check` notices stale files.
 
 use crate::common::{fixture_project, supaschema};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use supaschema_testkit::{Grants, TempProject, TestDb, fixture};
-
-/// Runs `pg_prove` on `files` against the test database; panics with its output on failure.
-fn pg_prove(db: &TestDb, files: &[PathBuf]) -> String {
-    let (success, text) = run_pg_prove(db, files);
-    assert!(success, "pg_prove failed:\n{text}");
-    assert!(text.contains("All tests successful."), "{text}");
-    text
-}
-
-/// Runs `pg_prove` as the role migrations run as and returns whether it passed and what it
-/// printed.
-fn run_pg_prove(db: &TestDb, files: &[PathBuf]) -> (bool, String) {
-    let output = Command::new("pg_prove")
-        .envs(db.libpq_env())
-        .args(["--ext", ".sql", "--verbose"])
-        .args(files)
-        .output()
-        .expect("run pg_prove (Debian: postgresql-15-pgtap, libtap-parser-sourcehandler-pgtap-perl)");
-    let text = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
-
-/// As `supabase test db` does, as the role migrations run as (pgTAP needs no superuser).
-fn install_pgtap(db: &mut TestDb) {
-    db.client
-        .batch_execute("create extension if not exists pgtap with schema extensions")
-        .expect("create extension pgtap (is postgresql-15-pgtap installed?)");
-}
-
-fn generated_tests(project: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(project.join("supabase/tests/database"))
-        .expect("supabase/tests/database exists")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
-    files
-}
+use supaschema_testkit::{
+    Grants, TempProject, TestDb, fixture, generated_tests, install_pgtap, pg_prove, run_pg_prove,
+};
 
 #[test]
 fn the_generated_tests_pass_on_the_migrated_multi_tenant_schema() {
