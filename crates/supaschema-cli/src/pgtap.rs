@@ -30,13 +30,18 @@ const IDENTITY_BASE: usize = 30_000;
 /// The doctors the tests act as.
 const DOCTOR_A: &str = "a0000000-0000-4000-8000-00000000000a";
 const DOCTOR_B: &str = "b0000000-0000-4000-8000-00000000000b";
+/// A signed-in user who belongs to no group.
+const OUTSIDER: &str = "c0000000-0000-4000-8000-00000000000c";
+/// The groups of users A and B, for tables owned through memberships.
+const GROUP_A: &str = "a1000000-0000-4000-8000-00000000000a";
+const GROUP_B: &str = "b1000000-0000-4000-8000-00000000000b";
 
 pub fn tests_dir(project: &Project) -> PathBuf {
     project.root.join("supabase").join("tests").join("database")
 }
 
 // How a table's rows belong to a doctor (`owner = { column | via }` in `schema.toml`).
-use supaschema_build::model::Owner;
+use supaschema_build::model::{Membership, Owner};
 
 /// The generated test files, rendered in memory.
 pub fn render(project: &Project) -> Result<Vec<PlannedFile>, DeployError> {
@@ -142,6 +147,26 @@ struct TableTests {
     anon_denied: Vec<DeniedStatement>,
     anon_select_granted: bool,
     owned: Option<OwnedTests>,
+    members: Option<MemberTests>,
+}
+
+/// The rules of a table owned through memberships: users A and B each a member of their own
+/// group (with a role that may write and delete the table's rows), and a signed-in outsider.
+#[derive(Serialize)]
+struct MemberTests {
+    users: String,
+    /// The groups, the memberships and the rows they need, inserted as the test runner.
+    setup: Vec<String>,
+    claims_a: String,
+    claims_b: String,
+    claims_outsider: String,
+    /// A's and B's rows are in `setup` already: the group rows themselves, or the memberships.
+    preexisting: bool,
+    insert_a: String,
+    insert_b: String,
+    filter_a: String,
+    filter_b: String,
+    touch: String,
 }
 
 #[derive(Serialize)]
@@ -177,6 +202,10 @@ struct OwnedTests {
 const RLS_TESTS: usize = 1;
 const BACKEND_TESTS: usize = 3;
 const OWNED_TESTS: usize = 13;
+/// The members' block: reads and writes across groups, the outsider, the member's own read,
+/// update and delete, and service_role; plus the inserts, when the rows are not the setup's.
+const MEMBER_TESTS: usize = 8;
+const MEMBER_INSERT_TESTS: usize = 3;
 
 impl TableTests {
     fn new(schema: &Schema, table: &Table) -> TableTests {
@@ -255,6 +284,12 @@ impl TableTests {
         let owned_by_users = matches!(table.owner, Some(Owner::Column(_) | Owner::Via(_)));
         let owned = (owned_by_users && can_do_everything && table.rls.enabled)
             .then(|| RowMaker::new(schema).owned_tests(table, &relation));
+        let members = match &table.owner {
+            Some(Owner::Membership(membership)) if can_do_everything && table.rls.enabled => {
+                RowMaker::new(schema).member_tests(table, membership, &relation)
+            }
+            _ => None,
+        };
         let backend = !table.privileges(Role::Backend).is_empty();
         let plan = RLS_TESTS
             + if backend { BACKEND_TESTS } else { 0 }
@@ -264,7 +299,10 @@ impl TableTests {
             + usize::from(anon_select_granted)
             + owned
                 .as_ref()
-                .map_or(0, |o| OWNED_TESTS + usize::from(o.claims_a_unmarked.is_some()));
+                .map_or(0, |o| OWNED_TESTS + usize::from(o.claims_a_unmarked.is_some()))
+            + members
+                .as_ref()
+                .map_or(0, |m| MEMBER_TESTS + MEMBER_INSERT_TESTS * usize::from(!m.preexisting));
         TableTests {
             table: table.name.clone(),
             regclass: quote_literal(&relation),
@@ -277,6 +315,7 @@ impl TableTests {
             anon_denied,
             anon_select_granted,
             owned,
+            members,
         }
     }
 }
@@ -298,6 +337,8 @@ struct RowMaker<'a> {
     rows: BTreeMap<(String, usize), BTreeMap<String, String>>,
     /// Inserts of parent rows, in the order they must run.
     setup: Vec<String>,
+    /// Values a row must have, set before it is made: (table, doctor) → column → SQL literal.
+    fixed: BTreeMap<(String, usize), BTreeMap<String, String>>,
 }
 
 impl<'a> RowMaker<'a> {
@@ -306,7 +347,72 @@ impl<'a> RowMaker<'a> {
             schema,
             rows: BTreeMap::new(),
             setup: Vec::new(),
+            fixed: BTreeMap::new(),
         }
+    }
+
+    /// The members' tests of `table`, or `None` when no role may both write and delete its rows
+    /// (then there is no member who can make and clean up the rows the tests need).
+    fn member_tests(mut self, table: &Table, membership: &Membership, relation: &str) -> Option<MemberTests> {
+        let lookup = &membership.lookup;
+        let members = self.schema.table(&lookup.table)?;
+        // A role every rule of the table lets through.
+        let role = match &lookup.role {
+            Some(column) => {
+                let candidates: Vec<String> = match members.column(column).and_then(|c| c.values.as_ref()) {
+                    Some(set) => set.values.clone(),
+                    None => membership
+                        .write
+                        .iter()
+                        .chain(&membership.delete)
+                        .flatten()
+                        .cloned()
+                        .collect(),
+                };
+                let allowed =
+                    |rule: &Option<Vec<String>>, r: &String| rule.as_ref().is_none_or(|roles| roles.contains(r));
+                let role = candidates
+                    .into_iter()
+                    .find(|r| allowed(&membership.write, r) && allowed(&membership.delete, r))?;
+                Some((column.clone(), quote_literal(&role)))
+            }
+            None => None,
+        };
+        for (doctor, user) in [DOCTOR_A, DOCTOR_B].into_iter().enumerate() {
+            let mut fixed = BTreeMap::from([(lookup.user.clone(), quote_literal(user))]);
+            fixed.extend(role.clone());
+            self.fixed.insert((lookup.table.clone(), doctor), fixed);
+            self.row(members, doctor, 1);
+        }
+        let preexisting = self.rows.contains_key(&(table.name.clone(), 0));
+        let values_a = self.row(table, 0, usize::from(preexisting));
+        let values_b = self.row(table, 1, usize::from(preexisting));
+        let filter_columns = filter_columns(table, &values_a);
+        let filter = |values: &BTreeMap<String, String>| key_filter(&filter_columns, values);
+        let claims = |user: &str| {
+            quote_literal(
+                &serde_json::json!({ "sub": user, "role": "authenticated", "is_anonymous": false }).to_string(),
+            )
+        };
+        let touched = quote_identifier(&membership.key);
+        Some(MemberTests {
+            users: format!(
+                "insert into auth.users (id, email) values ({}, 'member-a@example.test'), ({}, 'member-b@example.test'), ({}, 'outsider@example.test');",
+                quote_literal(DOCTOR_A),
+                quote_literal(DOCTOR_B),
+                quote_literal(OUTSIDER)
+            ),
+            setup: std::mem::take(&mut self.setup),
+            claims_a: claims(DOCTOR_A),
+            claims_b: claims(DOCTOR_B),
+            claims_outsider: claims(OUTSIDER),
+            preexisting,
+            insert_a: insert(relation, &values_a),
+            insert_b: insert(relation, &values_b),
+            filter_a: filter(&values_a),
+            filter_b: filter(&values_b),
+            touch: format!("{touched} = {touched}"),
+        })
     }
 
     fn owned_tests(mut self, table: &Table, relation: &str) -> OwnedTests {
@@ -325,24 +431,8 @@ impl<'a> RowMaker<'a> {
             quote_literal(&claims.to_string())
         };
         let claims = |doctor: &str| token(doctor, false, true);
-        let key_columns: Vec<&String> = table
-            .primary_key
-            .columns
-            .iter()
-            .filter(|c| values_a.contains_key(*c))
-            .collect();
-        let filter_columns: Vec<&String> = if key_columns.len() == table.primary_key.columns.len() {
-            key_columns
-        } else {
-            values_a.keys().collect()
-        };
-        let filter = |values: &BTreeMap<String, String>| {
-            filter_columns
-                .iter()
-                .map(|c| format!("{} = {}", quote_identifier(c), values[*c]))
-                .collect::<Vec<_>>()
-                .join(" and ")
-        };
+        let filter_columns = filter_columns(table, &values_a);
+        let filter = |values: &BTreeMap<String, String>| key_filter(&filter_columns, values);
         let touched = quote_identifier(filter_columns.first().map_or("ctid", |c| c.as_str()));
         OwnedTests {
             users: format!(
@@ -369,14 +459,23 @@ impl<'a> RowMaker<'a> {
             return values.clone();
         }
         let doctor_id = quote_literal(if doctor == 0 { DOCTOR_A } else { DOCTOR_B });
-        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        let mut values: BTreeMap<String, String> = self
+            .fixed
+            .get(&(table.name.clone(), doctor))
+            .cloned()
+            .unwrap_or_default();
         let via = match &table.owner {
             Some(Owner::Column(column)) => {
                 values.insert(column.clone(), doctor_id.clone());
                 None
             }
             Some(Owner::Via(column)) => Some(column.clone()),
-            Some(Owner::Membership(_)) | None => None,
+            Some(Owner::Membership(membership)) => {
+                let group = quote_literal(if doctor == 0 { GROUP_A } else { GROUP_B });
+                values.entry(membership.key.clone()).or_insert(group);
+                None
+            }
+            None => None,
         };
         for fk in &table.foreign_keys {
             // A foreign key holds as soon as one of its columns is null (MATCH SIMPLE): the row
@@ -485,6 +584,31 @@ fn stable_number(name: &str) -> usize {
     name.bytes().fold(0usize, |acc, b| {
         (acc.wrapping_mul(31).wrapping_add(b as usize)) % 1_000_000
     })
+}
+
+/// The columns that pick out a made-up row: its primary key when the row sets it, else every
+/// column it sets.
+fn filter_columns(table: &Table, values: &BTreeMap<String, String>) -> Vec<String> {
+    let key: Vec<String> = table
+        .primary_key
+        .columns
+        .iter()
+        .filter(|c| values.contains_key(*c))
+        .cloned()
+        .collect();
+    match key.len() == table.primary_key.columns.len() {
+        true => key,
+        false => values.keys().cloned().collect(),
+    }
+}
+
+/// `a = 'x' and b = 'y'`: the condition selecting the row of `values` by `columns`.
+fn key_filter(columns: &[String], values: &BTreeMap<String, String>) -> String {
+    columns
+        .iter()
+        .map(|c| format!("{} = {}", quote_identifier(c), values[c]))
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 fn insert(relation: &str, values: &BTreeMap<String, String>) -> String {

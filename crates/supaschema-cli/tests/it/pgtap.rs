@@ -47,9 +47,10 @@ fn the_generated_tests_pass_on_the_migrated_multi_tenant_schema() {
     }
 }
 
-/// On tables owned through memberships the generated tests create no memberships: they check
-/// what holds for everyone but members (anon reads nothing, a signed-in stranger nothing, the
-/// backend everything), and pass.
+/// On tables owned through memberships the generated tests make two groups with a member
+/// each and a signed-in outsider: the group table itself, the membership table and a table of
+/// the group's rows are tested across groups, and pass; a policy that lets every member of any
+/// group through fails them.
 #[test]
 fn the_generated_tests_pass_on_tables_owned_through_memberships() {
     let project = TempProject::new(&fixture("teams"));
@@ -58,8 +59,35 @@ fn the_generated_tests_pass_on_tables_owned_through_memberships() {
     let mut db = TestDb::new(Grants::Explicit);
     project.migrate(&mut db);
     install_pgtap(&mut db);
-    let output = pg_prove(&db, &generated_tests(project.path()));
-    assert!(output.contains("anon cannot select projects"), "{output}");
+    let files = generated_tests(project.path());
+    let output = pg_prove(&db, &files);
+    for expected in [
+        "a member of another group cannot read the row in workspaces",
+        "a member can update their group's row in memberships",
+        "a member cannot insert a row of another group into projects",
+        "a user in no group reads nothing of projects",
+        "a member can delete their group's row in projects",
+        "anon cannot select projects",
+    ] {
+        assert!(output.contains(expected), "`{expected}` not run\n{output}");
+    }
+    db.client
+        .batch_execute(
+            "drop policy projects_owner_select on public.projects;
+             create policy projects_owner_select on public.projects for select to authenticated
+               using (exists (select 1 from public.memberships m where m.user_id = (select auth.uid())));",
+        )
+        .expect("open a hole");
+    let projects: Vec<_> = files.into_iter().filter(|f| f.ends_with("projects.test.sql")).collect();
+    let (success, text) = run_pg_prove(&db, &projects);
+    assert!(
+        !success,
+        "pg_prove passed although any member reads every group's projects:\n{text}"
+    );
+    assert!(
+        text.contains("not ok") && text.contains("a member of another group cannot read the row in projects"),
+        "{text}"
+    );
 }
 
 #[test]
