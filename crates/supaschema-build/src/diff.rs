@@ -307,6 +307,7 @@ impl Phases {
             name: key.name.clone(),
             renamed_from: None,
             columns: key.columns.clone(),
+            expressions: Vec::new(),
             unique: true,
             method: IndexMethod::Btree,
             include: Vec::new(),
@@ -678,6 +679,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
                 phases.columns.push(Step::DropColumn {
                     table: name.clone(),
                     column: old_column.name.clone(),
+                    replaced_by: None,
                 });
             }
         }
@@ -696,13 +698,31 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         })
         .map(|column| column.name.as_str())
         .collect();
-    let uses_retyped = |exprs: &[Option<&str>], columns: &[String]| {
-        columns.iter().any(|c| retyped.contains(&c.as_str()))
+    // Columns that become generated or change their expression are dropped and added again (see
+    // `replaces`): the indexes and constraints that use one go with it and are built again;
+    // policies and triggers go before and come back after, as for a type change.
+    let replaced: Vec<&str> = table
+        .columns
+        .iter()
+        .filter(|column| {
+            renames
+                .columns
+                .get(&(name.as_str(), column.name.as_str()))
+                .and_then(|c| previous.column(c))
+                .is_some_and(|old_column| replaces(old_column, column))
+        })
+        .map(|column| column.name.as_str())
+        .collect();
+    let retyped: Vec<&str> = retyped.into_iter().chain(replaced.iter().copied()).collect();
+    let uses = |among: &[&str], exprs: &[Option<&str>], columns: &[String]| {
+        columns.iter().any(|c| among.contains(&c.as_str()))
             || exprs
                 .iter()
                 .flatten()
-                .any(|e| retyped.iter().any(|c| crate::expr::mentions(e, c)))
+                .any(|e| among.iter().any(|c| crate::expr::mentions(e, c)))
     };
+    let uses_retyped = |exprs: &[Option<&str>], columns: &[String]| uses(&retyped, exprs, columns);
+    let uses_replaced = |exprs: &[Option<&str>], columns: &[String]| uses(&replaced, exprs, columns);
     for column in &table.columns {
         let Some(old_column) = renames
             .columns
@@ -735,6 +755,35 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             column: column.name.clone(),
             change,
         };
+        let path = format!("{name}.{}", column.name);
+        if old_column.generated.is_none() && column.generated.is_some() && !direction.permits_drop(&path, "column") {
+            return Err(refuse(Problem::GeneratedReplacesValues { column: path }));
+        }
+        if replaces(old_column, column) {
+            phases.columns.push(Step::DropColumn {
+                table: name.clone(),
+                column: column.name.clone(),
+                replaced_by: Some(column.clone()),
+            });
+            phases.columns.push(Step::AddColumn {
+                table: name.clone(),
+                column: column.clone(),
+            });
+            if let Some(text) = &column.comment {
+                let target = CommentTarget::Column {
+                    table: name.clone(),
+                    column: column.name.clone(),
+                };
+                phases.comments.push(Step::CommentOn {
+                    target,
+                    text: Some(text.clone()),
+                });
+            }
+            continue;
+        }
+        if old_column.generated.is_some() && column.generated.is_none() {
+            phases.columns.push(alter(ColumnChange::DropExpression));
+        }
         // Between `always` and `by default` the identity keeps its sequence; only adding or
         // dropping one recreates it.
         let identity_changed = old_column.identity != column.identity;
@@ -751,7 +800,6 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             }));
         }
         if old_column.sql_type != column.sql_type {
-            let path = format!("{name}.{}", column.name);
             let narrows = !widens(&old_column.sql_type, &column.sql_type);
             if narrows && !direction.permits_narrowing(&path, &old_column.sql_type, &column.sql_type) {
                 return Err(refuse(Problem::NarrowingNotAllowed {
@@ -843,7 +891,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             TableConstraint::Check(check) => check.renamed_from.as_deref(),
             _ => None,
         },
-        same_constraint,
+        |a, b| same_constraint(a, b) && !uses_constraint(b, &uses_replaced),
     );
     for (old, new) in &constraints.kept {
         if old.name() != new.name() {
@@ -904,12 +952,21 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             ..i.clone()
         })
         .collect();
+    let index_uses_replaced = |i: &Index| {
+        let exprs: Vec<Option<&str>> = i
+            .expressions
+            .iter()
+            .map(|e| Some(e.as_str()))
+            .chain([i.predicate.as_deref()])
+            .collect();
+        uses_replaced(&exprs, &[i.columns.as_slice(), i.include.as_slice()].concat())
+    };
     let indexes = reconcile(
         &old_indexes,
         &table.indexes,
         |i| &i.name,
         |i| i.renamed_from.as_deref(),
-        same_index,
+        |a, b| same_index(a, b) && !index_uses_replaced(b),
     );
     for (old, new) in indexes.kept.iter().filter(|(o, n)| o.name != n.name) {
         let (from, to) = (old.name.clone(), new.name.clone());
@@ -1071,8 +1128,10 @@ fn row_rule(
     // A column's name before the migration, if it existed with the same type.
     let before = |table: &Table, previous: &Table, column: &str| -> Option<String> {
         let old_name = renames.columns.get(&(table.name.as_str(), column)).copied()?;
-        let same_type = table.column(column)?.sql_type == previous.column(old_name)?.sql_type;
-        same_type.then(|| old_name.to_owned())
+        let (now, then) = (table.column(column)?, previous.column(old_name)?);
+        // A generated column added again computes values the rows do not hold yet.
+        let same_values = now.sql_type == then.sql_type && now.generated == then.generated;
+        same_values.then(|| old_name.to_owned())
     };
     let all_before = |table: &Table, previous: &Table, columns: &[String]| -> Option<Vec<String>> {
         columns.iter().map(|c| before(table, previous, c)).collect()
@@ -1169,8 +1228,34 @@ fn same_constraint(a: &TableConstraint, b: &TableConstraint) -> bool {
 }
 
 fn same_index(a: &Index, b: &Index) -> bool {
-    (&a.columns, a.unique, a.method, &a.include, &a.predicate)
-        == (&b.columns, b.unique, b.method, &b.include, &b.predicate)
+    (&a.columns, &a.expressions, a.unique, a.method, &a.include, &a.predicate)
+        == (&b.columns, &b.expressions, b.unique, b.method, &b.include, &b.predicate)
+}
+
+/// Whether a column becomes generated or changes its generation expression, so the migration
+/// drops it and adds it again: PostgreSQL 15 has neither `set expression` nor a way to make a
+/// plain column generated. A generated column's values are computed, so only a plain column's
+/// are lost, which `allow_drop` must permit.
+fn replaces(old: &Column, new: &Column) -> bool {
+    new.generated.is_some() && old.generated != new.generated
+}
+
+/// Whether a constraint reads a column `uses` names (see `table_changes`).
+fn uses_constraint(constraint: &TableConstraint, uses: &impl Fn(&[Option<&str>], &[String]) -> bool) -> bool {
+    match constraint {
+        TableConstraint::PrimaryKey(key) | TableConstraint::Unique(key) => uses(&[], &key.columns),
+        TableConstraint::Check(check) => uses(&[Some(&check.expr)], &[]),
+        TableConstraint::Exclusion(x) => {
+            let exprs: Vec<Option<&str>> = x
+                .elements
+                .iter()
+                .map(|e| Some(e.sql.as_str()))
+                .chain([x.predicate.as_deref()])
+                .collect();
+            uses(&exprs, &[])
+        }
+        TableConstraint::ForeignKey(fk) => uses(&[], &fk.columns),
+    }
 }
 
 fn same_policy(a: &Policy, b: &Policy) -> bool {
@@ -1287,6 +1372,7 @@ pub fn widens(from: &SqlType, to: &SqlType) -> bool {
         (Varchar(_), Text) | (Varchar(_), Varchar(None)) => true,
         (Varchar(Some(n)), Varchar(Some(m))) => m >= n,
         (Timestamp, Timestamptz) => true,
+        (Text | Varchar(_), Citext) | (Citext, Text) => true,
         (Array(a), Array(b)) => widens(a, b),
         _ => false,
     }

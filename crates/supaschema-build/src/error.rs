@@ -199,6 +199,14 @@ pub enum Problem {
     IdentityType { found: String },
     #[error("an identity column cannot also have a default")]
     IdentityWithDefault,
+    #[error("a generated column cannot also have {other}")]
+    GeneratedWith { other: &'static str },
+    #[error("the generated column `{column}` reads `{other}`, which is generated too")]
+    GeneratedReadsGenerated { column: String, other: String },
+    #[error("column `{column}` is `citext`, which the `citext` extension provides, and `extensions` does not list it")]
+    CitextWithoutExtension { column: String },
+    #[error("column `{column}` would become generated, which PostgreSQL 15 can do only by dropping it with its values and adding it again")]
+    GeneratedReplacesValues { column: String },
     #[error("a closed value set needs a text column, not `{found}`")]
     ValuesNotText { found: String },
     #[error("a closed value set needs at least one value")]
@@ -449,6 +457,10 @@ impl Problem {
             }
             IdentityType { .. } => "make the column `bigint`".into(),
             IdentityWithDefault => "remove `default`; the identity supplies the value".into(),
+            GeneratedWith { other } => format!("remove {other}: PostgreSQL computes a generated column from the row's other columns on every write"),
+            GeneratedReadsGenerated { other, .. } => format!("write the expression over the columns `{other}` is computed from: a generated column cannot read another one"),
+            CitextWithoutExtension { .. } => "add `\"citext\"` to `extensions = [...]` at the top of schema.toml (the migration then creates it in schema `extensions`), or make the column `text`".into(),
+            GeneratedReplacesValues { column } => format!("add the generated column under a new name and drop this one later, or, if its values may go, add `allow_drop = [\"{column}\"]` under `[migration]`"),
             ValuesNotText { .. } => "make the column `text`".into(),
             EmptyValues => "list the allowed values, e.g. `values = [\"pending\", \"confirmed\"]`".into(),
             DefaultOutsideValues { values, .. } => format!(

@@ -407,8 +407,9 @@ fn plan_reverse(
 }
 
 /// The note for a step that stops reads and writes of its table until the migration commits:
-/// a type change that rewrites the table, NOT NULL set on a column (PostgreSQL scans the rows
-/// under ACCESS EXCLUSIVE), and a key or exclusion constraint whose index is built under that
+/// a type change that rewrites the table, a generated column added (or added again with a
+/// changed expression: PostgreSQL 15 has no `set expression`), which computes every row, NOT
+/// NULL set on a column (PostgreSQL scans the rows under ACCESS EXCLUSIVE), and a key or exclusion constraint whose index is built under that
 /// lock (an exclusion constraint cannot take over an index built beforehand; a key that a
 /// foreign key of the same migration references must exist before it).
 fn lock_note(file: &str, step: &plan::Step) -> Option<String> {
@@ -429,6 +430,13 @@ fn lock_note(file: &str, step: &plan::Step) -> Option<String> {
         } => (
             table,
             format!("sets NOT NULL on {table}.{column}, which scans the table"),
+        ),
+        Step::AddColumn { table, column } if column.generated.is_some() => (
+            table,
+            format!(
+                "adds the generated column {table}.{}, which computes it for every row and rewrites the table",
+                column.name
+            ),
         ),
         Step::AddConstraint {
             table,
@@ -493,7 +501,7 @@ fn describe(steps: &[plan::Step]) -> String {
             DropTable { table } => (0, format!("drop_{table}")),
             RenameTable { from, to } => (0, format!("rename_{from}_to_{to}")),
             AddColumn { table, column } => (1, format!("add_{table}_{}", column.name)),
-            DropColumn { table, column } => (1, format!("drop_{table}_{column}")),
+            DropColumn { table, column, .. } => (1, format!("drop_{table}_{column}")),
             RenameColumn { table, from, to } => (1, format!("rename_{table}_{from}_to_{to}")),
             AlterColumn { table, column, .. }
             | AddNotNullCheck { table, column, .. }

@@ -269,11 +269,14 @@ impl Schema {
         Role::ALL.into_iter().filter(|r| r.is_supabase() || backend).collect()
     }
 
-    /// Whether a column default, a check or an exclusion of any table calls the function
-    /// `name`: such a function has to exist before the tables do.
+    /// Whether a column default or generation expression, a check or an exclusion of any table
+    /// calls the function `name`: such a function has to exist before the tables do.
     pub fn tables_call(&self, name: &str) -> bool {
         self.tables.iter().any(|table| {
-            let defaults = table.columns.iter().filter_map(|c| c.default.as_deref());
+            let defaults = table
+                .columns
+                .iter()
+                .flat_map(|c| c.default.as_deref().into_iter().chain(c.generated.as_deref()));
             let checks = table.checks.iter().map(|c| c.expr.as_str());
             let exclusions = table
                 .exclusions
@@ -373,6 +376,11 @@ pub struct Column {
     /// A SQL expression, written as code in `schema.toml`.
     pub default: Option<String>,
     pub identity: Option<Identity>,
+    /// `generated always as (…) stored`: the SQL expression, over the row's other columns, that
+    /// PostgreSQL computes the value from on every write. No one writes the column. Not written
+    /// to the lock while absent, so older locks read unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<String>,
     /// A closed value set: becomes a CHECK constraint and a Rust enum.
     pub values: Option<ClosedSet>,
     pub class: Class,
@@ -381,9 +389,15 @@ pub struct Column {
 
 impl Column {
     /// Whether a row can be written without a value for this column: it may be null, has a
-    /// default, or is an identity.
+    /// default, is an identity or is generated.
     pub fn fills_itself(&self) -> bool {
-        self.nullable || self.default.is_some() || self.identity.is_some()
+        self.nullable || self.default.is_some() || self.identity.is_some() || self.generated.is_some()
+    }
+
+    /// Whether no insert or update may write the column: PostgreSQL computes or numbers it
+    /// (`generated always as (…) stored`, `generated always as identity`).
+    pub fn never_written(&self) -> bool {
+        self.generated.is_some() || self.identity == Some(Identity::Always)
     }
 }
 
@@ -540,6 +554,10 @@ pub struct Index {
     #[serde(skip)]
     pub renamed_from: Option<String>,
     pub columns: Vec<String>,
+    /// SQL expressions indexed after `columns` (`lower(email)`). Not written to the lock while
+    /// empty, so older locks read unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expressions: Vec<String>,
     pub unique: bool,
     pub method: IndexMethod,
     pub include: Vec<String>,

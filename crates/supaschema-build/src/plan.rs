@@ -68,9 +68,12 @@ pub enum Step {
         table: String,
         column: Column,
     },
+    /// `replaced_by`: the generated column of the same name added back after it, whose
+    /// expression changed; the drop is skipped when the column in place is that one already.
     DropColumn {
         table: String,
         column: String,
+        replaced_by: Option<Column>,
     },
     RenameColumn {
         table: String,
@@ -336,6 +339,8 @@ pub enum ColumnChange {
     IdentityKind {
         identity: Identity,
     },
+    /// Makes a generated column a plain one: it keeps the values it holds, and writes may set it.
+    DropExpression,
 }
 
 /// What a `comment on` statement names.

@@ -144,6 +144,8 @@ pub struct RawColumn {
     pub class: Option<Spanned<Class>>,
     pub nullable: Option<Spanned<bool>>,
     pub default: Option<Spanned<String>>,
+    /// `generated always as (…) stored`: the expression PostgreSQL computes the value from.
+    pub generated: Option<Spanned<String>>,
     pub primary_key: Option<Spanned<bool>>,
     pub unique: Option<Spanned<bool>>,
     pub identity: Option<Spanned<Identity>>,
@@ -210,7 +212,9 @@ pub struct RawExclusionElement {
 pub struct RawIndex {
     pub name: Option<Name>,
     pub renamed_from: Option<Name>,
-    pub columns: Names,
+    pub columns: Option<Names>,
+    /// SQL expressions indexed after the columns (`lower(email)`).
+    pub expressions: Option<Spanned<Vec<Spanned<String>>>>,
     pub unique: Option<Spanned<bool>>,
     pub using: Option<Spanned<IndexMethod>>,
     #[serde(default)]

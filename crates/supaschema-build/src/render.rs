@@ -5,7 +5,7 @@
 use crate::error::Error;
 use crate::ident::{quote_identifier, quote_literal};
 use crate::model::{
-    Builtin, Class, Column, Function, FunctionBody, Identity, ReferentialAction, SCHEMA, Schema, Table, TriggerEvent,
+    Builtin, Class, Column, Function, FunctionBody, ReferentialAction, SCHEMA, Schema, Table, TriggerEvent,
 };
 use crate::plan::Step;
 use crate::templates;
@@ -209,7 +209,8 @@ struct RustField {
     phi: bool,
     /// The column's comment, or its name: every generated item is documented.
     doc: String,
-    /// `required`, `optional` (has a default or may be null) or `never` (identity always).
+    /// `required`, `optional` (has a default or may be null) or `never` (identity always, or
+    /// generated).
     insert: &'static str,
     /// The setter's doc: the column, what it holds when an insert leaves it out, its comment.
     setter_doc: String,
@@ -245,10 +246,10 @@ impl RustTable {
                     phi: c.class == Class::Phi,
                     doc: c.comment.clone().unwrap_or_else(|| format!("Column `{}`.", c.name)),
                     setter_doc: setter_doc(c),
-                    insert: match (c.identity, c.nullable || c.default.is_some()) {
-                        (Some(Identity::Always), _) => "never",
-                        (Some(Identity::ByDefault), _) | (None, true) => "optional",
-                        (None, false) => "required",
+                    insert: match (c.never_written(), c.fills_itself()) {
+                        (true, _) => "never",
+                        (false, true) => "optional",
+                        (false, false) => "required",
                     },
                     const_name: c.name.to_ascii_uppercase(),
                 }

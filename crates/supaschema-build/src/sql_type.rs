@@ -24,6 +24,9 @@ pub enum SqlType {
     Jsonb,
     Bytea,
     Inet,
+    /// Text compared case-insensitively, from the `citext` extension, which Supabase installs in
+    /// schema `extensions`: migrations name it `extensions.citext`, so they need no search path.
+    Citext,
     /// Accepted only with an explicit opt-out (`allow = ["varchar"]`): the rules say TEXT.
     Varchar(Option<u32>),
     /// Accepted only with an explicit opt-out (`allow = ["timestamp"]`): the rules say TIMESTAMPTZ.
@@ -84,6 +87,7 @@ impl SqlType {
             "json" => plain(SqlType::Json),
             "bytea" => plain(SqlType::Bytea),
             "inet" => plain(SqlType::Inet),
+            "citext" | "extensions.citext" => plain(SqlType::Citext),
             "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" => Err(TypeProblem::Serial),
             "numeric" | "decimal" => match modifier {
                 None => Ok(SqlType::Numeric(None)),
@@ -126,6 +130,7 @@ impl SqlType {
             SqlType::Json => "json".into(),
             SqlType::Bytea => "bytea".into(),
             SqlType::Inet => "inet".into(),
+            SqlType::Citext => "citext".into(),
             SqlType::Varchar(None) => "character varying".into(),
             SqlType::Varchar(Some(n)) => format!("character varying({n})"),
             SqlType::Array(inner) => format!("{}[]", inner.catalog_name()),
@@ -138,7 +143,7 @@ impl SqlType {
     pub fn rust_type(&self, runtime: &str) -> String {
         match self {
             SqlType::Uuid => format!("{runtime}::uuid::Uuid"),
-            SqlType::Text | SqlType::Varchar(_) => "String".into(),
+            SqlType::Text | SqlType::Varchar(_) | SqlType::Citext => "String".into(),
             SqlType::Boolean => "bool".into(),
             SqlType::SmallInt => "i16".into(),
             SqlType::Integer => "i32".into(),
@@ -203,6 +208,7 @@ impl fmt::Display for SqlType {
             SqlType::Timestamp => f.write_str("timestamp"),
             SqlType::Varchar(None) => f.write_str("varchar"),
             SqlType::Varchar(Some(n)) => write!(f, "varchar({n})"),
+            SqlType::Citext => f.write_str("extensions.citext"),
             SqlType::Array(inner) => write!(f, "{inner}[]"),
             other => f.write_str(&other.catalog_name()),
         }
@@ -220,6 +226,7 @@ mod tests {
         assert_eq!(SqlType::parse("numeric(10, 2)"), Ok(SqlType::Numeric(Some((10, 2)))));
         assert_eq!(SqlType::parse("text[]"), Ok(SqlType::Array(Box::new(SqlType::Text))));
         assert_eq!(SqlType::parse("varchar(20)"), Ok(SqlType::Varchar(Some(20))));
+        assert_eq!(SqlType::parse("extensions.citext"), Ok(SqlType::Citext));
         assert_eq!(SqlType::parse("serial"), Err(TypeProblem::Serial));
         assert_eq!(SqlType::parse("text(3)"), Err(TypeProblem::BadModifier));
         assert_eq!(SqlType::parse("numeric(2,5)"), Err(TypeProblem::BadModifier));
@@ -236,6 +243,7 @@ mod tests {
             "double precision",
             "bigint[]",
             "time",
+            "citext",
         ] {
             let parsed = SqlType::parse(t).expect("valid type");
             assert_eq!(SqlType::parse(&parsed.to_string()), Ok(parsed));

@@ -62,6 +62,8 @@ pub struct ColumnCatalog {
     pub data_type: String,
     pub not_null: bool,
     pub default: Option<String>,
+    /// The expression of a generated (stored) column.
+    pub generated: Option<String>,
     /// `a` (always), `d` (by default), or empty.
     pub identity: String,
     pub comment: Option<String>,
@@ -205,7 +207,9 @@ fn read_table(
     let columns = client
         .query(
             "select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                    pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, col_description(a.attrelid, a.attnum)
+                    case when a.attgenerated = '' then pg_get_expr(d.adbin, d.adrelid) end, a.attidentity::text,
+                    col_description(a.attrelid, a.attnum),
+                    case when a.attgenerated <> '' then pg_get_expr(d.adbin, d.adrelid) end
                from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
               where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped
               order by a.attnum",
@@ -217,6 +221,7 @@ fn read_table(
             data_type: r.get(1),
             not_null: r.get(2),
             default: r.get(3),
+            generated: r.get(6),
             identity: r.get(4),
             comment: r.get(5),
         })
@@ -416,7 +421,14 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
     let columns_sql: Vec<String> = table
         .columns
         .iter()
-        .map(|c| format!("{} {}", quote_identifier(&c.name), c.sql_type))
+        .map(|c| match &c.generated {
+            Some(expr) => format!(
+                "{} {} generated always as ({expr}) stored",
+                quote_identifier(&c.name),
+                c.sql_type
+            ),
+            None => format!("{} {}", quote_identifier(&c.name), c.sql_type),
+        })
         .collect();
     tx.batch_execute(&format!("create table {scratch} ({})", columns_sql.join(", ")))?;
     let mut expected = TableCatalog {
@@ -495,12 +507,18 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
         expected.constraints.insert(name, format!("{kind} {text}"));
     }
     for index in &table.indexes {
+        let key: Vec<String> = index
+            .columns
+            .iter()
+            .map(|c| quote_identifier(c))
+            .chain(index.expressions.iter().map(|e| format!("({e})")))
+            .collect();
         let mut sql = format!(
             "create {}index {} on {scratch} using {} ({})",
             if index.unique { "unique " } else { "" },
             quote_identifier(&index.name),
             serde_plain(&index.method),
-            idents(&index.columns)
+            key.join(", ")
         );
         if !index.include.is_empty() {
             sql.push_str(&format!(" include ({})", idents(&index.include)));
@@ -636,18 +654,24 @@ fn expected_column(
     column: &Column,
 ) -> Result<ColumnCatalog, postgres::Error> {
     let name = quote_identifier(&column.name);
-    let default = match &column.default {
-        Some(expr) => {
-            tx.batch_execute(&format!("alter table {scratch} alter column {name} set default {expr}"))?;
-            tx.query_one(
+    if let Some(expr) = &column.default {
+        tx.batch_execute(&format!("alter table {scratch} alter column {name} set default {expr}"))?;
+    }
+    // The default, or the generation expression the scratch table was created with.
+    let expression: Option<String> = match column.default.is_some() || column.generated.is_some() {
+        true => tx
+            .query_one(
                 "select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d
                    join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
                   where d.adrelid = $1::text::regclass and a.attname = $2",
                 &[&scratch, &column.name],
             )?
-            .get(0)
-        }
-        None => None,
+            .get(0),
+        false => None,
+    };
+    let (default, generated) = match column.generated {
+        Some(_) => (None, expression),
+        None => (expression, None),
     };
     let data_type: String = tx
         .query_one(
@@ -660,6 +684,7 @@ fn expected_column(
         data_type,
         not_null: !column.nullable || column.identity.is_some(),
         default,
+        generated,
         identity: match column.identity {
             Some(supaschema_build::model::Identity::Always) => "a".into(),
             Some(supaschema_build::model::Identity::ByDefault) => "d".into(),

@@ -266,6 +266,13 @@ fn compare_columns(table: &str, expected: &[ColumnCatalog], live: &[ColumnCatalo
                 optional(&column.default)
             ));
         }
+        if column.generated != have.generated {
+            differs(format!(
+                "table `{table}`: column `{name}` is generated as {} in the database; schema.toml says {}",
+                optional(&have.generated),
+                optional(&column.generated)
+            ));
+        }
         if column.identity != have.identity {
             differs(format!(
                 "table `{table}`: column `{name}` has identity {} in the database; schema.toml says {}",

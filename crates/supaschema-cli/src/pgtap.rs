@@ -245,9 +245,9 @@ impl TableTests {
             })
             .collect();
         let anon = table.privileges(Role::Anon);
-        // An identity `always` column can only be set to DEFAULT, and PostgreSQL says so
-        // (428C9) before it checks privileges: anon's update sets another column to itself.
-        let anon_update = match table.columns.iter().find(|c| c.identity != Some(Identity::Always)) {
+        // An identity `always` or generated column can only be set to DEFAULT, and PostgreSQL
+        // says so (428C9) before it checks privileges: anon's update sets another column to itself.
+        let anon_update = match table.columns.iter().find(|c| !c.never_written()) {
             Some(column) => {
                 let name = quote_identifier(&column.name);
                 format!("{name} = {name}")
@@ -514,7 +514,8 @@ impl<'a> RowMaker<'a> {
         }
         let mut overriding = false;
         for (position, column) in table.columns.iter().enumerate() {
-            if values.contains_key(&column.name) {
+            // PostgreSQL computes a generated column.
+            if values.contains_key(&column.name) || column.generated.is_some() {
                 continue;
             }
             let is_key = table.keys().any(|key| key.iter().any(|k| k == &column.name));
@@ -563,7 +564,7 @@ fn sample(sql_type: &SqlType, doctor: usize, position: usize, table: &str) -> St
             position + 1,
             stable_number(table) * 2 + doctor
         ),
-        SqlType::Text | SqlType::Varchar(_) => format!("'sample {}'", doctor + 1),
+        SqlType::Text | SqlType::Varchar(_) | SqlType::Citext => format!("'sample {}'", doctor + 1),
         SqlType::Boolean => "true".into(),
         SqlType::SmallInt | SqlType::Integer | SqlType::BigInt | SqlType::Numeric(_) => (doctor + 1).to_string(),
         SqlType::Real | SqlType::DoublePrecision => format!("{}.0", doctor + 1),

@@ -27,7 +27,7 @@ struct TsColumn {
     ts_type: String,
     /// An insert may leave it out: nullable, a default or an identity.
     optional: bool,
-    /// `generated always as identity`: never written (`?: never`).
+    /// `generated always as identity` or a generated column: never written (`?: never`).
     never: bool,
 }
 
@@ -97,7 +97,7 @@ impl TsTable {
                         base
                     },
                     optional: c.fills_itself(),
-                    never: c.identity == Some(crate::model::Identity::Always),
+                    never: c.never_written(),
                 }
             })
             .collect();
@@ -139,6 +139,7 @@ fn ts_type(sql_type: &SqlType) -> String {
         | SqlType::Numeric(_) => "number".to_owned(),
         SqlType::Uuid
         | SqlType::Text
+        | SqlType::Citext
         | SqlType::Varchar(_)
         | SqlType::Date
         | SqlType::Time

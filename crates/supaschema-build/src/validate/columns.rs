@@ -91,7 +91,14 @@ impl Validator<'_> {
             }
             columns.push(column);
         }
+        self.generated_columns(raw, &columns)?;
         let primary_key = self.primary_key(name, &table_name, raw, key_from_columns, &mut columns)?;
+        let generated_key = columns
+            .iter()
+            .any(|c| c.generated.is_some() && primary_key.columns.contains(&c.name));
+        if let (true, Some(key)) = (generated_key, &raw.primary_key) {
+            return Err(self.error(key.span(), Problem::GeneratedWith { other: "`primary_key`" }));
+        }
         let known: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
         let uniques = self.unique_keys(&table_name, raw, &known, &primary_key, uniques, unique_spans)?;
         checks.extend(self.table_checks(raw)?);
@@ -175,6 +182,20 @@ impl Validator<'_> {
                 return Err(self.error(identity.span(), Problem::IdentityWithDefault));
             }
         }
+        let generated = match &raw.generated {
+            Some(expr) => {
+                let others = [
+                    (raw.default.is_some(), "`default`"),
+                    (raw.identity.is_some(), "`identity`"),
+                    (raw.primary_key.as_ref().is_some_and(|p| *p.get_ref()), "`primary_key`"),
+                ];
+                if let Some((_, other)) = others.iter().find(|(present, _)| *present) {
+                    return Err(self.error(expr.span(), Problem::GeneratedWith { other }));
+                }
+                Some(self.expression(expr)?)
+            }
+            None => None,
+        };
         let values = match &raw.values {
             Some(values) => Some(self.closed_set(struct_name, &column_name, &sql_type, raw, values)?),
             None => None,
@@ -201,10 +222,38 @@ impl Validator<'_> {
             nullable: raw.nullable.as_ref().is_some_and(|n| *n.get_ref()),
             default,
             identity,
+            generated,
             values,
             class: *class.get_ref(),
             comment: self.comment(&raw.comment)?,
         })
+    }
+
+    /// A generated column reads only plain columns: PostgreSQL refuses one generated column
+    /// reading another.
+    fn generated_columns(&self, raw: &RawTable, columns: &[Column]) -> Result<()> {
+        for column in columns {
+            let Some(expr) = &column.generated else { continue };
+            let read = columns
+                .iter()
+                .find(|other| other.generated.is_some() && other.name != column.name && crate::expr::mentions(expr, &other.name));
+            if let Some(other) = read {
+                let span = raw
+                    .columns
+                    .get_ref()
+                    .get(column.name.as_str())
+                    .and_then(|c| c.get_ref().generated.as_ref())
+                    .map_or(raw.columns.span(), |g| g.span());
+                return Err(self.error(
+                    span,
+                    Problem::GeneratedReadsGenerated {
+                        column: column.name.clone(),
+                        other: other.name.clone(),
+                    },
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn closed_set(

@@ -6,6 +6,7 @@ use crate::error::Problem;
 use crate::ident::is_safe_identifier;
 use crate::model::ExternalTable;
 use crate::read::{Name, RawExternal, RawSchema};
+use crate::sql_type::SqlType;
 use toml::Spanned;
 
 impl Validator<'_> {
@@ -26,6 +27,30 @@ impl Validator<'_> {
             extensions.push(ext);
         }
         Ok(extensions)
+    }
+
+    /// A `citext` column needs the extension that provides the type, created before the table.
+    pub(super) fn citext_needs_extension(&self, raw: &RawSchema, extensions: &[String]) -> Result<()> {
+        if extensions.iter().any(|e| e == "citext") {
+            return Ok(());
+        }
+        for table in raw.tables.values() {
+            for (name, column) in table.get_ref().columns.get_ref() {
+                let mut sql_type = SqlType::parse(column.get_ref().sql_type.get_ref());
+                while let Ok(SqlType::Array(inner)) = sql_type {
+                    sql_type = Ok(*inner);
+                }
+                if sql_type == Ok(SqlType::Citext) {
+                    return Err(self.error(
+                        column.get_ref().sql_type.span(),
+                        Problem::CitextWithoutExtension {
+                            column: name.get_ref().clone(),
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `[external."schema.table"]`: its columns and the keys a foreign key may reference.

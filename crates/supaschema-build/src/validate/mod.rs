@@ -179,6 +179,7 @@ impl Validator<'_> {
             }
             tables.push(base);
         }
+        self.citext_needs_extension(raw, &extensions)?;
         let context = Context {
             raw,
             tables: tables.iter().map(|t| (t.name.as_str(), t)).collect(),

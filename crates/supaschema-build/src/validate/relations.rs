@@ -266,19 +266,40 @@ impl Validator<'_> {
         let table_name = table.name.clone();
         for index in &raw.indexes {
             let ix = index.get_ref();
-            let columns = self.column_list(ix.columns.get_ref(), &table_name, &known)?;
-            if columns.is_empty() {
-                return Err(self.error(ix.columns.span(), Problem::EmptyColumnList { what: "an index" }));
+            let columns = match &ix.columns {
+                Some(columns) => self.column_list(columns.get_ref(), &table_name, &known)?,
+                None => Vec::new(),
+            };
+            let expressions = match &ix.expressions {
+                Some(expressions) => expressions
+                    .get_ref()
+                    .iter()
+                    .map(|e| self.expression(e))
+                    .collect::<Result<Vec<_>>>()?,
+                None => Vec::new(),
+            };
+            if columns.is_empty() && expressions.is_empty() {
+                let span = ix
+                    .columns
+                    .as_ref()
+                    .map(Spanned::span)
+                    .or_else(|| ix.expressions.as_ref().map(Spanned::span))
+                    .unwrap_or_else(|| index.span());
+                return Err(self.error(span, Problem::EmptyColumnList { what: "an index" }));
             }
             let include = self.column_list(&ix.include, &table_name, &known)?;
             let index_name = match &ix.name {
                 Some(n) => self.identifier(n, "index")?,
-                None => self.generated_name(format!("{table_name}_{}_idx", columns.join("_")), index.span())?,
+                None => {
+                    let words = columns.iter().cloned().chain(expressions.iter().map(|e| name_words(e)));
+                    self.generated_name(format!("{table_name}_{}_idx", words.collect::<Vec<_>>().join("_")), index.span())?
+                }
             };
             let built = Index {
                 renamed_from: self.optional_identifier(&ix.renamed_from, "index")?,
                 name: index_name,
                 columns,
+                expressions,
                 unique: ix.unique.as_ref().is_some_and(|u| *u.get_ref()),
                 method: ix.using.as_ref().map_or(IndexMethod::Btree, |m| *m.get_ref()),
                 include,
@@ -289,12 +310,14 @@ impl Validator<'_> {
             };
             let same_as_index = table.indexes.iter().find(|other| {
                 other.columns == built.columns
+                    && other.expressions == built.expressions
                     && other.unique == built.unique
                     && other.method == built.method
                     && other.include == built.include
                     && other.predicate == built.predicate
             });
             let same_as_key = built.unique
+                && built.expressions.is_empty()
                 && built.method == IndexMethod::Btree
                 && built.include.is_empty()
                 && built.predicate.is_none()
@@ -380,6 +403,16 @@ impl Validator<'_> {
         }
         Ok(())
     }
+}
+
+/// An expression's names and words joined by `_` (`lower(email)` → `lower_email`), for the
+/// name of an index that indexes it.
+fn name_words(expr: &str) -> String {
+    expr.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 {#- Changes a column's type, nullability, default or identity. Each form is skipped when the
     column is so already, so running the migration again takes no lock on the table.
     Receives: table (name), column (name), change (kind = type | nullability | default | identity
-    | identity_kind, with sql_type, catalog_type, using and rewrites; nullable; default and after;
-    or identity). An added identity numbers on after the largest value the column holds;
+    | identity_kind | drop_expression, with sql_type, catalog_type, using and rewrites; nullable;
+    default and after; or identity). `drop_expression` makes a generated column a plain one that
+    keeps its values. An added identity numbers on after the largest value the column holds;
     switching between always and by default keeps the sequence. A type change that rewrites the
     table says so: it has no lock-safe form. A default is compared with the one wanted as
     PostgreSQL spells it, built on a temporary copy of the table. -#}
@@ -43,6 +44,7 @@ begin
   select {% if change.kind == "type" %}format_type(atttypid, atttypmod) = {{ change.catalog_type | literal }}
     {%- elif change.kind == "nullability" %}attnotnull = {% if change.nullable %}false{% else %}true{% endif %}
     {%- elif change.kind == "identity_kind" %}attidentity = {% if change.identity == "always" %}'a'{% else %}'d'{% endif %}
+    {%- elif change.kind == "drop_expression" %}attgenerated = ''
     {%- elif change.identity %}attidentity <> ''
     {%- else %}attidentity = ''
     {%- endif %}
@@ -55,6 +57,7 @@ begin
 {%- elif change.kind == "nullability" %} {% if change.nullable %}drop{% else %}set{% endif %} not null
 {%- elif change.kind == "default" %} {% if change.default %}set default {{ change.default }}{% else %}drop default{% endif %}
 {%- elif change.kind == "identity_kind" %} set generated {{ change.identity | words }}
+{%- elif change.kind == "drop_expression" %} drop expression
 {%- elif change.identity %} add generated {{ change.identity | words }} as identity;
     perform setval(pg_get_serial_sequence({{ live | literal }}, {{ column | literal }}), coalesce(max({{ column | ident }}), 0) + 1, false) from {{ live }}
 {%- else %} drop identity

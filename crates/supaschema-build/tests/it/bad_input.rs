@@ -409,7 +409,7 @@ fn expression_cases() -> Vec<Case> {
 /// Everything else: one case per rule, most of them in several forms.
 fn rule_cases() -> Vec<Case> {
     let unknown_field = |field: &str, expected: &str| syntax(&format!("unknown field `{field}`, expected {expected}"));
-    let column_fields = "one of `type`, `renamed_from`, `class`, `nullable`, `default`, `primary_key`, `unique`, `identity`, `references`, `values`, `check`, `comment`, `rust_name`, `allow`";
+    let column_fields = "one of `type`, `renamed_from`, `class`, `nullable`, `default`, `generated`, `primary_key`, `unique`, `identity`, `references`, `values`, `check`, `comment`, `rust_name`, `allow`";
     let table_fields = "one of `renamed_from`, `comment`, `rust_name`, `columns`, `primary_key`, `unique`, `foreign_keys`, `checks`, `exclusions`, `indexes`, `rls`, `force_rls`, `owner`, `policies`, `grants`, `updated_at`, `audit`, `audit_reads`, `append_only`, `realtime`, `metadata_only`, `triggers`";
     let long_table = "t".repeat(59);
     let long_column = "c".repeat(55);
@@ -1943,6 +1943,14 @@ fn accepted() -> Vec<(&'static str, String)> {
     vec![
         ("the base schema", BASE.to_owned()),
         (
+            "a generated citext column, indexed by an expression and a column",
+            edit(&[
+                ("extensions = [\"btree_gist\"]", "extensions = [\"btree_gist\", \"citext\"]"),
+                (TAGS_LABEL, &format!("{TAGS_LABEL}\nfolded = {{ type = \"citext\", generated = \"lower(label)\", class = \"public\" }}")),
+                (TAGS_INDEX, r#"indexes = [{ columns = ["label"], where = "label <> ''" }, { columns = ["folded"], expressions = ["length(label)"], unique = true }]"#),
+            ]),
+        ),
+        (
             "a policy naming its table only in a string, a column or another table",
             edit(&[(
                 TAGS_READ_USING,
@@ -2195,6 +2203,7 @@ fn every_bad_input_gets_its_exact_error() {
     cases.extend(expression_cases());
     cases.extend(rule_cases());
     cases.extend(bucket_cases());
+    cases.extend(column_feature_cases());
     assert!(cases.len() >= 60, "the corpus shrank to {} cases", cases.len());
     let mut names = HashSet::new();
     for case in &cases {
@@ -2261,6 +2270,92 @@ fn every_bad_input_gets_its_exact_error() {
         cases.len(),
         failures.join("\n\n")
     );
+}
+
+/// A column of `notes`, added after its last one.
+fn with_notes_column(line: &str) -> String {
+    const NOTES_UPDATED_AT: &str =
+        "updated_at = { type = \"timestamptz\", default = \"now()\", class = \"administrative\" }\n\n[tables.replies]";
+    edit(&[(NOTES_UPDATED_AT, &NOTES_UPDATED_AT.replacen("\n", &format!("\n{line}\n"), 1))])
+}
+
+/// Generated columns, expression indexes and `citext`.
+fn column_feature_cases() -> Vec<Case> {
+    const LOWERED: &str = r#"lowered = { type = "text", generated = "lower(body)", class = "phi" }"#;
+    const CODES: &str = "[tables.codes]\nprimary_key = [\"code\"]\n\n[tables.codes.columns]\nlabel = { type = \"text\", class = \"public\" }\ncode = { type = \"text\", generated = \"lower(label)\", class = \"public\", allow = [\"non_uuid_key\"] }\n\n";
+    let generated_with = |other| Problem::GeneratedWith { other };
+    vec![
+        case(
+            "generated column with a default",
+            with_notes_column(r#"lowered = { type = "text", generated = "lower(body)", default = "''", class = "phi" }"#),
+            "lowered = ",
+            generated_with("`default`"),
+        ),
+        case(
+            "generated column that is an identity",
+            with_notes_column(r#"seq = { type = "bigint", generated = "1", identity = "always", class = "administrative" }"#),
+            "seq = ",
+            generated_with("`identity`"),
+        ),
+        case(
+            "generated column as the primary key",
+            edit(&[(AUDIT_APPEND_ONLY, &format!("{CODES}{AUDIT_APPEND_ONLY}"))]),
+            "primary_key = [\"code\"]",
+            generated_with("`primary_key`"),
+        ),
+        case(
+            "generated column that is its own primary key",
+            edit(&[(
+                AUDIT_APPEND_ONLY,
+                &format!("{}{AUDIT_APPEND_ONLY}", CODES.replace("primary_key = [\"code\"]\n", "").replace("generated =", "primary_key = true, generated =")),
+            )]),
+            "code = ",
+            generated_with("`primary_key`"),
+        ),
+        case(
+            "generated column reading another generated column",
+            with_notes_column(&format!("{LOWERED}\ninitial = {{ type = \"text\", generated = \"left(lowered, 1)\", class = \"phi\" }}")),
+            "initial = ",
+            Problem::GeneratedReadsGenerated {
+                column: "initial".into(),
+                other: "lowered".into(),
+            },
+        ),
+        case(
+            "generated expression that ends the statement",
+            with_notes_column(r#"lowered = { type = "text", generated = "lower(body)) stored, x text generated always as (1", class = "phi" }"#),
+            "lowered = ",
+            Problem::UnsafeExpression {
+                reason: "closes a parenthesis it never opened",
+            },
+        ),
+        case(
+            "citext without its extension",
+            edit(&[(TAGS_LABEL, &TAGS_LABEL.replace("\"text\"", "\"citext\""))]),
+            "label = ",
+            Problem::CitextWithoutExtension { column: "label".into() },
+        ),
+        case(
+            "citext array without its extension",
+            with_notes_column(r#"aliases = { type = "citext[]", default = "'{}'", class = "phi" }"#),
+            "aliases = ",
+            Problem::CitextWithoutExtension { column: "aliases".into() },
+        ),
+        case(
+            "index expression with a comment",
+            edit(&[(TAGS_INDEX, r#"indexes = [{ expressions = ["lower(label) -- folded"] }]"#)]),
+            "indexes = [{ expressions",
+            Problem::UnsafeExpression {
+                reason: "contains a `--` comment",
+            },
+        ),
+        case(
+            "index with neither columns nor expressions",
+            edit(&[(TAGS_INDEX, r#"indexes = [{ expressions = [], unique = true }]"#)]),
+            "indexes = [{ expressions",
+            Problem::EmptyColumnList { what: "an index" },
+        ),
+    ]
 }
 
 /// A typo in a key or a value names what was meant, at its line.

@@ -52,7 +52,12 @@ updated_at = { type = "timestamptz", default = "now()", class = "administrative"
 /// Applies one edit: exactly one new migration, whose SQL matches its snapshot, and
 /// incremental equals fresh on a real database.
 fn evolve(kind: &str, edited: &str) {
-    let mut project = TempProject::new(BASE);
+    evolve_from(kind, BASE, edited);
+}
+
+/// [`evolve`] from another schema than [`BASE`].
+fn evolve_from(kind: &str, base: &str, edited: &str) {
+    let mut project = TempProject::new(base);
     let before = project.migrations();
     let written = project.build(edited).unwrap_or_else(|e| panic!("{kind}: {e}"));
     let after = project.migrations();
@@ -99,7 +104,7 @@ fn evolve(kind: &str, edited: &str) {
                 run_migration(&mut incremental.client, &reverse.sql)
                     .unwrap_or_else(|e| panic!("{kind}: the reverse failed: {e:?}\n{}", reverse.sql));
             }
-            assert_same_as_fresh(&project, &mut incremental, BASE, &format!("{kind}, rolled back"));
+            assert_same_as_fresh(&project, &mut incremental, base, &format!("{kind}, rolled back"));
             for (file, text) in new {
                 run_migration(&mut incremental.client, text)
                     .unwrap_or_else(|e| panic!("{kind}: {file} after the rollback failed: {e:?}"));
@@ -661,4 +666,109 @@ fn a_type_change_under_a_trigger_and_a_policy_that_use_the_column() {
         db.execute(&sql, &name);
     }
     assert_same_as_fresh(&project, &mut db, &retyped, "quantity retyped");
+}
+
+/// [`BASE`] with `citext` among the extensions, and clinics' `search`, generated from the
+/// title, indexed by an expression of it.
+fn with_search(search: &str, index: &str) -> String {
+    let base = edit("extensions = [\"pgcrypto\"]", "extensions = [\"pgcrypto\", \"citext\"]");
+    let title = "title = { type = \"text\", class = \"public\", check = \"char_length(title) < 200\" }";
+    let base = base.replacen(title, &format!("{title}\n{search}"), 1);
+    base.replacen(
+        "indexes = [{ columns = [\"owner_id\"] }]",
+        &format!("indexes = [{{ columns = [\"owner_id\"] }}{index}]"),
+        1,
+    )
+}
+
+const SEARCH: &str = r#"search = { type = "text", generated = "lower(title)", class = "public" }"#;
+const SEARCH_INDEX: &str = r#", { name = "clinics_search", columns = ["owner_id"], expressions = ["left(search, 3)"] }"#;
+
+#[test]
+fn generated_column() {
+    evolve("generated_column", &with_search(SEARCH, ""));
+}
+
+/// PostgreSQL 15 has no `set expression`: the column is dropped and added again, and the
+/// index that reads it is built again after it.
+#[test]
+fn generated_expression() {
+    let before = with_search(SEARCH, SEARCH_INDEX);
+    let after = with_search(&SEARCH.replace("lower(title)", "upper(title)"), SEARCH_INDEX);
+    evolve_from("generated_expression", &before, &after);
+}
+
+/// A generated column made plain keeps its values.
+#[test]
+fn generated_drop_expression() {
+    let before = with_search(SEARCH, "");
+    let after = with_search(r#"search = { type = "text", default = "''", class = "public" }"#, "");
+    evolve_from("generated_drop_expression", &before, &after);
+}
+
+/// A plain column becomes generated only by losing its values, which `allow_drop` permits.
+#[test]
+fn generated_from_plain_column() {
+    let before = with_search(r#"search = { type = "text", default = "''", class = "public" }"#, "");
+    let after = with_search(SEARCH, "");
+    let mut project = TempProject::new(&before);
+    match project.build(&after) {
+        Err(Error::Schema(e)) => {
+            assert_eq!(
+                e.problem(),
+                &Problem::GeneratedReplacesValues {
+                    column: "clinics.search".into()
+                }
+            );
+            let text = e.to_string();
+            assert!(text.contains("allow_drop = [\"clinics.search\"]"), "{text}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    evolve_from(
+        "generated_from_plain",
+        &before,
+        &allow(&after, "allow_drop", "clinics.search"),
+    );
+}
+
+#[test]
+fn expression_index() {
+    evolve(
+        "expression_index",
+        &edit(
+            "indexes = [{ columns = [\"owner_id\"] }]",
+            "indexes = [{ columns = [\"owner_id\"] }, { expressions = [\"lower(title)\"], unique = true }, { columns = [\"owner_id\"], expressions = [\"(seats > 1)\"], where = \"fax is null\" }]",
+        ),
+    );
+}
+
+#[test]
+fn expression_index_change() {
+    let before = edit(
+        "indexes = [{ columns = [\"owner_id\"] }]",
+        "indexes = [{ columns = [\"owner_id\"] }, { name = \"clinics_title\", expressions = [\"lower(title)\"] }]",
+    );
+    let after = before.replace("lower(title)", "upper(title)");
+    evolve_from("expression_index_change", &before, &after);
+}
+
+#[test]
+fn citext_column() {
+    evolve(
+        "citext_column",
+        &with_search(r#"email = { type = "citext", nullable = true, class = "administrative" }"#, ""),
+    );
+}
+
+/// text to citext holds every value: no permission needed.
+#[test]
+fn citext_retype() {
+    let before = edit("extensions = [\"pgcrypto\"]", "extensions = [\"pgcrypto\", \"citext\"]");
+    let after = before.replacen(
+        "fax = { type = \"text\"",
+        "fax = { type = \"citext\"",
+        1,
+    );
+    evolve_from("citext_retype", &before, &after);
 }

@@ -126,6 +126,8 @@ pub struct LiveIndex {
     pub method: String,
     /// Key columns; `None` where the key is an expression.
     pub columns: Vec<Option<String>>,
+    /// The expression of each key that is one, in key order, as the server prints it.
+    pub expressions: Vec<String>,
     pub include: Vec<String>,
     pub predicate: Option<String>,
     /// Every key uses its type's default operator class, ascending, with the default collation.
@@ -449,11 +451,14 @@ fn read_table(
                 coalesce((select bool_and(o = 0) from unnest(i.indoption::int2[]) as o), true)
                   and coalesce((select bool_and(oc.opcdefault) from unnest(i.indclass::oid[]) as x(cls)
                                   join pg_opclass oc on oc.oid = x.cls), true)
-                  and coalesce((select bool_and(x.coll = 0 or x.coll = coalesce(a.attcollation, 0))
+                  and coalesce((select bool_and(x.coll = 0 or x.coll = coalesce(a.attcollation, 'pg_catalog.default'::regcollation))
                                   from unnest(i.indcollation::oid[]) with ordinality as x(coll, n)
                                   left join pg_attribute a on a.attrelid = i.indrelid
                                    and a.attnum = (i.indkey::int2[])[x.n - 1]), true),
-                pg_get_indexdef(i.indexrelid)
+                pg_get_indexdef(i.indexrelid),
+                array(select pg_get_indexdef(i.indexrelid, k.n::int4, true)
+                        from unnest(i.indkey::int2[]) with ordinality as k(attnum, n)
+                       where k.attnum = 0 and k.n <= i.indnkeyatts order by k.n)
            from pg_index i
            join pg_class c on c.oid = i.indexrelid
            join pg_am am on am.oid = c.relam
@@ -473,6 +478,7 @@ fn read_table(
             predicate: r.get(5),
             plain: r.get(6),
             definition: r.get(7),
+            expressions: r.get(8),
         });
     }
     let mut policies = Vec::new();

@@ -112,6 +112,8 @@ pub struct PulledColumn {
     pub sql_type: String,
     pub nullable: bool,
     pub default: Option<String>,
+    /// The expression of a generated column.
+    pub generated: Option<String>,
     pub primary_key: bool,
     pub unique: bool,
     pub identity: Option<&'static str>,
@@ -161,6 +163,8 @@ pub struct PulledExclusion {
 pub struct PulledIndex {
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// Indexed after the columns, as the server prints them.
+    pub expressions: Vec<String>,
     pub unique: bool,
     pub using: Option<String>,
     pub include: Vec<String>,
@@ -725,14 +729,18 @@ fn map_table(
     // Indexes.
     for index in &table.indexes {
         let object = format!("index {t}.{}", index.name);
-        let columns: Option<Vec<String>> = index.columns.iter().cloned().collect();
-        let Some(columns) = columns.filter(|c| !c.is_empty()) else {
+        // schema.toml's key is the columns, then the expressions.
+        let columns: Vec<String> = index.columns.iter().map_while(Clone::clone).collect();
+        if index.columns[columns.len()..].iter().any(Option::is_some) {
             leave(
                 object,
-                format!("`{}`: an index on an expression cannot be described", index.definition),
+                format!(
+                    "`{}`: a column after an expression cannot be described (the key is the columns, then the expressions)",
+                    index.definition
+                ),
             );
             continue;
-        };
+        }
         if !index.plain || index_method(&index.method).is_none() {
             leave(
                 object,
@@ -747,10 +755,12 @@ fn map_table(
             leave(object, "it uses a column that cannot be described".to_owned());
             continue;
         }
+        // The name an expression index gets by default is the build's to make up: written out.
         let default = format!("{t}_{}_idx", columns.join("_"));
         out.indexes.push(PulledIndex {
-            name: (index.name != default).then(|| index.name.clone()),
+            name: (index.name != default || !index.expressions.is_empty()).then(|| index.name.clone()),
             columns,
+            expressions: index.expressions.clone(),
             unique: index.unique,
             using: (index.method != "btree").then(|| index.method.clone()),
             include: index.include.clone(),
@@ -1174,9 +1184,6 @@ impl Pulled {
 }
 
 fn map_column(column: &LiveColumn) -> Result<PulledColumn, String> {
-    if column.generated == "s" {
-        return Err("a generated column cannot be described".to_owned());
-    }
     if column.custom_collation {
         return Err("a column with its own collation cannot be described".to_owned());
     }
@@ -1216,7 +1223,9 @@ fn map_column(column: &LiveColumn) -> Result<PulledColumn, String> {
         "d" => mapped.identity = Some("by_default"),
         _ => {}
     }
-    if mapped.identity.is_some() {
+    if column.generated == "s" {
+        mapped.generated = column.default.clone();
+    } else if mapped.identity.is_some() {
         mapped.nullable = false;
     } else if let Some(default) = &column.default {
         if default.starts_with("nextval(") {

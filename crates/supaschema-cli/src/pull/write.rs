@@ -290,7 +290,12 @@ fn table_table(table: &PulledTable) -> Table {
                 if let Some(name) = &index.name {
                     inline.insert("name", Value::from(name.as_str()));
                 }
-                inline.insert("columns", strings(&index.columns));
+                if !index.columns.is_empty() {
+                    inline.insert("columns", strings(&index.columns));
+                }
+                if !index.expressions.is_empty() {
+                    inline.insert("expressions", strings(&index.expressions));
+                }
                 if index.unique {
                     inline.insert("unique", Value::from(true));
                 }
@@ -371,6 +376,9 @@ fn column_value(column: &PulledColumn) -> Value {
     }
     if let Some(default) = &column.default {
         inline.insert("default", Value::from(default.as_str()));
+    }
+    if let Some(generated) = &column.generated {
+        inline.insert("generated", Value::from(generated.as_str()));
     }
     if let Some(values) = &column.values {
         inline.insert("values", strings(values));
