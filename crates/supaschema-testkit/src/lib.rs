@@ -28,8 +28,8 @@ pub fn workspace_root() -> std::path::PathBuf {
 /// The fixture schemas in `schemas/`, by name: small ones for one feature each, `everything`
 /// (every feature, with keyword names) and `multi_tenant` (junction table, self-reference,
 /// foreign-key cycle, identity keys), `column_types` (every column type), `teams` (rows owned
-/// through memberships).
-pub const FIXTURES: [&str; 7] = [
+/// through memberships), `computed` (a generated column, `citext`, expression indexes).
+pub const FIXTURES: [&str; 8] = [
     "minimal",
     "owned_via_parent",
     "cycle",
@@ -37,6 +37,7 @@ pub const FIXTURES: [&str; 7] = [
     "multi_tenant",
     "column_types",
     "teams",
+    "computed",
 ];
 
 /// The text of the fixture schema `schemas/<name>.toml`.

@@ -1,7 +1,8 @@
 //! The generated Rust compiled and run, as a user's crate does: every fixture schema's types
 //! build without a warning or an undocumented item, document without a broken link, and each
 //! table's generated `find` runs against its migration; a value of every column type makes the
-//! round trip; and an insert call site survives a column that fills itself.
+//! round trip, and so does a row with a generated and a `citext` column; and an insert call
+//! site survives a column that fills itself.
 
 use supaschema_build::model::Schema;
 use supaschema_build::{SourceFile, render_schema};
@@ -61,6 +62,10 @@ fn every_fixture_compiles_documented_and_runs() {
         "src/bin/column_types_round_trip.rs",
         include_str!("programs/column_types_round_trip.rs"),
     );
+    package.write(
+        "src/bin/computed_round_trip.rs",
+        include_str!("programs/computed_round_trip.rs"),
+    );
     let build = package.cargo(&["build", "--bins"], &[]);
     assert!(build.success, "{build}");
     let doc = package.cargo(&["doc", "--no-deps", "--lib"], &[("RUSTDOCFLAGS", "-D warnings")]);
@@ -87,6 +92,21 @@ fn every_fixture_compiles_documented_and_runs() {
     let (schema, _, _) = render("column_types", &fixture("column_types"));
     let columns = schema.tables[0].columns.len();
     assert_eq!(run.stdout.trim(), format!("round trip of {columns} columns"));
+
+    let (_, _, db) = databases
+        .iter_mut()
+        .find(|(name, ..)| *name == "computed")
+        .expect("computed");
+    let user = db.create_user().to_string();
+    let run = package.cargo(
+        &["run", "--quiet", "--bin", "computed_round_trip"],
+        &[("DATABASE_URL", &db.url()), ("USER_ID", &user)],
+    );
+    assert!(run.success, "{run}");
+    assert_eq!(
+        run.stdout.trim(),
+        "computed ann lee-smith ann@example.org and kept ann@example.org"
+    );
 }
 
 /// Application code that inserts a note the way the generated types have it written.
