@@ -186,3 +186,33 @@ fn a_database_without_the_schema_or_unreachable_exits_2() {
     let unreachable = supaschema(project.path(), &["drift", "--db-url", &unreachable_url()], &[]);
     assert_eq!(unreachable.code, Some(2), "{unreachable}");
 }
+
+/// A generated column made plain, a citext column retyped and an expression index changed by
+/// hand are each reported; freshly migrated, the same schema has no drift.
+#[test]
+fn generated_columns_citext_and_expression_indexes_drift() {
+    let project = TempProject::new(&fixture("computed"));
+    let mut db = TestDb::new(Grants::Explicit);
+    project.migrate(&mut db);
+    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    db.client
+        .batch_execute(
+            "alter table public.contacts alter column search drop expression;
+             alter table public.contacts alter column email type text;
+             drop index public.contacts_lower_name_idx;
+             create index contacts_lower_name_idx on public.contacts (upper(name));",
+        )
+        .expect("introduce drift");
+    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    for expected in [
+        "table `contacts`: column `search` is generated as none in the database; schema.toml says `((lower(name) || ' '::text) || lower((email)::text))`",
+        "table `contacts`: column `email` is `text` in the database; schema.toml says `citext`",
+        "table `contacts`: index `contacts_lower_name_idx` is `CREATE INDEX ON public.contacts USING btree (upper(name))` in the database; schema.toml says `CREATE INDEX ON public.contacts USING btree (lower(name))`",
+        // Retyped to text, the column no longer needs the cast the expression had.
+        "table `contacts`: index `contacts_user_email` is `CREATE UNIQUE INDEX ON public.contacts USING btree (user_id, lower(email))` in the database; schema.toml says `CREATE UNIQUE INDEX ON public.contacts USING btree (user_id, lower((email)::text))`",
+    ] {
+        assert!(run.stdout.contains(expected), "missing `{expected}`:\n{run}");
+    }
+}
