@@ -103,3 +103,16 @@ fn the_build_writes_the_types_where_the_schema_says_only_when_they_change() {
             .contains("tag: string | null")
     );
 }
+
+/// As `supabase gen types` has it: a generated column is in `Row`, and `Insert` and `Update`
+/// say it is never written; `citext` is a string.
+#[test]
+fn a_generated_column_is_read_but_never_written() {
+    let types = typescript("computed");
+    let lines: Vec<&str> = types.lines().map(str::trim).collect();
+    let count = |line: &str| lines.iter().filter(|l| **l == line).count();
+    assert_eq!(count("search: string"), 1, "{types}");
+    assert_eq!(count("search?: never"), 2, "{types}");
+    assert_eq!(count("email: string"), 2, "the row and the insert: {types}");
+    assert_eq!(count("email?: string"), 1, "the update may set it: {types}");
+}

@@ -20,16 +20,16 @@ fn main() -> Result<(), DbError> {
         let found: Option<Contact> = Contact::find(tx, &stored.id)?;
         assert!(found.as_ref() == Some(&stored), "read back unchanged: {found:?}");
 
-        // A text parameter compared with the citext column matches in any case.
+        // A String parameter compared with the citext column takes its type, and matches in any case.
         let email = "ann.lee@EXAMPLE.ORG".to_owned();
         let matches: i64 = tx
-            .query_one("select count(*) from public.contacts where email = $1::text::extensions.citext", &[&email])
+            .query_one("select count(*) from public.contacts where email = $1", &[&email])
             .map_err(DbError::from)?
             .get(0);
         assert_eq!(matches, 1, "citext compares without case");
         let alias = "ann".to_owned();
         let by_alias: i64 = tx
-            .query_one("select count(*) from public.contacts where $1::text::extensions.citext = any(aliases)", &[&alias])
+            .query_one("select count(*) from public.contacts where $1 = any(aliases)", &[&alias])
             .map_err(DbError::from)?
             .get(0);
         assert_eq!(by_alias, 1, "citext[] compares without case");
