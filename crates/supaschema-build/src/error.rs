@@ -203,9 +203,11 @@ pub enum Problem {
     GeneratedWith { other: &'static str },
     #[error("the generated column `{column}` reads `{other}`, which is generated too")]
     GeneratedReadsGenerated { column: String, other: String },
-    #[error("column `{column}` is `citext`, which the `citext` extension provides, and `extensions` does not list it")]
-    CitextWithoutExtension { column: String },
-    #[error("column `{column}` would become generated, which PostgreSQL 15 can do only by dropping it with its values and adding it again")]
+    #[error("`{name}` is `citext`, which the `citext` extension provides, and `extensions` does not list it")]
+    CitextWithoutExtension { name: String },
+    #[error(
+        "column `{column}` would become generated, which PostgreSQL 15 can do only by dropping it with its values and adding it again"
+    )]
     GeneratedReplacesValues { column: String },
     #[error("a closed value set needs a text column, not `{found}`")]
     ValuesNotText { found: String },
@@ -430,7 +432,7 @@ impl Problem {
                 format!("{IDENTIFIER_RULE}, e.g. `{suggestion}`")
             }
             Duplicate { .. } => "rename or remove one of them".into(),
-            UnknownType { .. } | BadTypeModifier { .. } => "use one of uuid, text, boolean, smallint, integer, bigint, real, double precision, numeric(p,s), date, time, timestamptz, interval, jsonb, bytea, inet, or an array such as `text[]`".into(),
+            UnknownType { .. } | BadTypeModifier { .. } => "use one of uuid, text, boolean, smallint, integer, bigint, real, double precision, numeric(p,s), date, time, timestamptz, interval, jsonb, bytea, inet, citext, or an array such as `text[]`".into(),
             SerialType { .. } => "write `type = \"bigint\"` with `identity = \"always\"`".into(),
             RuleVarchar { .. } => "write `type = \"text\"` and a `check = \"char_length(col) <= n\"`, or add `allow = [\"varchar\"]` to this column".into(),
             RuleTimestamp { .. } => "write `type = \"timestamptz\"`, or add `allow = [\"timestamp\"]` to this column".into(),
@@ -459,7 +461,7 @@ impl Problem {
             IdentityWithDefault => "remove `default`; the identity supplies the value".into(),
             GeneratedWith { other } => format!("remove {other}: PostgreSQL computes a generated column from the row's other columns on every write"),
             GeneratedReadsGenerated { other, .. } => format!("write the expression over the columns `{other}` is computed from: a generated column cannot read another one"),
-            CitextWithoutExtension { .. } => "add `\"citext\"` to `extensions = [...]` at the top of schema.toml (the migration then creates it in schema `extensions`), or make the column `text`".into(),
+            CitextWithoutExtension { .. } => "add `\"citext\"` to `extensions = [...]` at the top of schema.toml (the migration then creates it in schema `extensions`), or make it `text`".into(),
             GeneratedReplacesValues { column } => format!("add the generated column under a new name and drop this one later, or, if its values may go, add `allow_drop = [\"{column}\"]` under `[migration]`"),
             ValuesNotText { .. } => "make the column `text`".into(),
             EmptyValues => "list the allowed values, e.g. `values = [\"pending\", \"confirmed\"]`".into(),

@@ -234,9 +234,9 @@ impl Validator<'_> {
     fn generated_columns(&self, raw: &RawTable, columns: &[Column]) -> Result<()> {
         for column in columns {
             let Some(expr) = &column.generated else { continue };
-            let read = columns
-                .iter()
-                .find(|other| other.generated.is_some() && other.name != column.name && crate::expr::mentions(expr, &other.name));
+            let read = columns.iter().find(|other| {
+                other.generated.is_some() && other.name != column.name && crate::expr::mentions(expr, &other.name)
+            });
             if let Some(other) = read {
                 let span = raw
                     .columns
@@ -359,6 +359,21 @@ state = { type = "text", values = ["no_show", "2fa"], class = "administrative" }
         assert_eq!(visits.checks.len(), 1);
         assert_eq!(visits.checks[0].name, "visits_state_check");
         assert_eq!(visits.checks[0].expr, "state in ('no_show', '2fa')");
+    }
+
+    #[test]
+    fn a_generated_column_keeps_its_expression_and_is_never_written() {
+        let schema = accepts(&with_column(
+            r#"type = "text", generated = " lower(id::text) ", class = "public""#,
+        ));
+        let column = &schema.table("notes").expect("table notes").columns[1];
+        assert_eq!(column.generated.as_deref(), Some("lower(id::text)"));
+        assert!(column.fills_itself() && column.never_written() && !column.nullable);
+        rejects(
+            &with_column(r#"type = "text", generated = "lower(id::text)", default = "''", class = "public""#),
+            3,
+            Problem::GeneratedWith { other: "`default`" },
+        );
     }
 
     #[test]

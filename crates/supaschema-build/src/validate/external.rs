@@ -29,25 +29,39 @@ impl Validator<'_> {
         Ok(extensions)
     }
 
-    /// A `citext` column needs the extension that provides the type, created before the table.
+    /// A `citext` column or function argument needs the extension that provides the type,
+    /// created before the table or function.
     pub(super) fn citext_needs_extension(&self, raw: &RawSchema, extensions: &[String]) -> Result<()> {
         if extensions.iter().any(|e| e == "citext") {
             return Ok(());
         }
-        for table in raw.tables.values() {
-            for (name, column) in table.get_ref().columns.get_ref() {
-                let mut sql_type = SqlType::parse(column.get_ref().sql_type.get_ref());
-                while let Ok(SqlType::Array(inner)) = sql_type {
-                    sql_type = Ok(*inner);
-                }
-                if sql_type == Ok(SqlType::Citext) {
-                    return Err(self.error(
-                        column.get_ref().sql_type.span(),
-                        Problem::CitextWithoutExtension {
-                            column: name.get_ref().clone(),
-                        },
-                    ));
-                }
+        let columns = raw.tables.values().flat_map(|table| {
+            table
+                .get_ref()
+                .columns
+                .get_ref()
+                .iter()
+                .map(|(name, column)| (name, &column.get_ref().sql_type))
+        });
+        let args = raw.functions.values().flat_map(|function| {
+            function
+                .get_ref()
+                .args
+                .iter()
+                .map(|arg| (&arg.get_ref().name, &arg.get_ref().sql_type))
+        });
+        for (name, sql_type) in columns.chain(args) {
+            let mut parsed = SqlType::parse(sql_type.get_ref());
+            while let Ok(SqlType::Array(inner)) = parsed {
+                parsed = Ok(*inner);
+            }
+            if parsed == Ok(SqlType::Citext) {
+                return Err(self.error(
+                    sql_type.span(),
+                    Problem::CitextWithoutExtension {
+                        name: name.get_ref().clone(),
+                    },
+                ));
             }
         }
         Ok(())
@@ -208,9 +222,9 @@ user_id = { type = "uuid", class = "public", references = { table = "auth.users"
             },
         );
         rejects(
-            &external_with(r#"email = "text""#, r#"email = "citext""#),
+            &external_with(r#"email = "text""#, r#"email = "ltree""#),
             4,
-            Problem::UnknownType { found: "citext".into() },
+            Problem::UnknownType { found: "ltree".into() },
         );
     }
 }

@@ -292,7 +292,10 @@ impl Validator<'_> {
                 Some(n) => self.identifier(n, "index")?,
                 None => {
                     let words = columns.iter().cloned().chain(expressions.iter().map(|e| name_words(e)));
-                    self.generated_name(format!("{table_name}_{}_idx", words.collect::<Vec<_>>().join("_")), index.span())?
+                    self.generated_name(
+                        format!("{table_name}_{}_idx", words.collect::<Vec<_>>().join("_")),
+                        index.span(),
+                    )?
                 }
             };
             let built = Index {

@@ -1945,9 +1945,20 @@ fn accepted() -> Vec<(&'static str, String)> {
         (
             "a generated citext column, indexed by an expression and a column",
             edit(&[
-                ("extensions = [\"btree_gist\"]", "extensions = [\"btree_gist\", \"citext\"]"),
-                (TAGS_LABEL, &format!("{TAGS_LABEL}\nfolded = {{ type = \"citext\", generated = \"lower(label)\", class = \"public\" }}")),
-                (TAGS_INDEX, r#"indexes = [{ columns = ["label"], where = "label <> ''" }, { columns = ["folded"], expressions = ["length(label)"], unique = true }]"#),
+                (
+                    "extensions = [\"btree_gist\"]",
+                    "extensions = [\"btree_gist\", \"citext\"]",
+                ),
+                (
+                    TAGS_LABEL,
+                    &format!(
+                        "{TAGS_LABEL}\nfolded = {{ type = \"citext\", generated = \"lower(label)\", class = \"public\" }}"
+                    ),
+                ),
+                (
+                    TAGS_INDEX,
+                    r#"indexes = [{ columns = ["label"], where = "label <> ''" }, { columns = ["folded"], expressions = ["length(label)"], unique = true }]"#,
+                ),
             ]),
         ),
         (
@@ -2276,7 +2287,10 @@ fn every_bad_input_gets_its_exact_error() {
 fn with_notes_column(line: &str) -> String {
     const NOTES_UPDATED_AT: &str =
         "updated_at = { type = \"timestamptz\", default = \"now()\", class = \"administrative\" }\n\n[tables.replies]";
-    edit(&[(NOTES_UPDATED_AT, &NOTES_UPDATED_AT.replacen("\n", &format!("\n{line}\n"), 1))])
+    edit(&[(
+        NOTES_UPDATED_AT,
+        &NOTES_UPDATED_AT.replacen("\n", &format!("\n{line}\n"), 1),
+    )])
 }
 
 /// Generated columns, expression indexes and `citext`.
@@ -2287,13 +2301,17 @@ fn column_feature_cases() -> Vec<Case> {
     vec![
         case(
             "generated column with a default",
-            with_notes_column(r#"lowered = { type = "text", generated = "lower(body)", default = "''", class = "phi" }"#),
+            with_notes_column(
+                r#"lowered = { type = "text", generated = "lower(body)", default = "''", class = "phi" }"#,
+            ),
             "lowered = ",
             generated_with("`default`"),
         ),
         case(
             "generated column that is an identity",
-            with_notes_column(r#"seq = { type = "bigint", generated = "1", identity = "always", class = "administrative" }"#),
+            with_notes_column(
+                r#"seq = { type = "bigint", generated = "1", identity = "always", class = "administrative" }"#,
+            ),
             "seq = ",
             generated_with("`identity`"),
         ),
@@ -2307,14 +2325,21 @@ fn column_feature_cases() -> Vec<Case> {
             "generated column that is its own primary key",
             edit(&[(
                 AUDIT_APPEND_ONLY,
-                &format!("{}{AUDIT_APPEND_ONLY}", CODES.replace("primary_key = [\"code\"]\n", "").replace("generated =", "primary_key = true, generated =")),
+                &format!(
+                    "{}{AUDIT_APPEND_ONLY}",
+                    CODES
+                        .replace("primary_key = [\"code\"]\n", "")
+                        .replace("generated =", "primary_key = true, generated =")
+                ),
             )]),
             "code = ",
             generated_with("`primary_key`"),
         ),
         case(
             "generated column reading another generated column",
-            with_notes_column(&format!("{LOWERED}\ninitial = {{ type = \"text\", generated = \"left(lowered, 1)\", class = \"phi\" }}")),
+            with_notes_column(&format!(
+                "{LOWERED}\ninitial = {{ type = \"text\", generated = \"left(lowered, 1)\", class = \"phi\" }}"
+            )),
             "initial = ",
             Problem::GeneratedReadsGenerated {
                 column: "initial".into(),
@@ -2323,7 +2348,9 @@ fn column_feature_cases() -> Vec<Case> {
         ),
         case(
             "generated expression that ends the statement",
-            with_notes_column(r#"lowered = { type = "text", generated = "lower(body)) stored, x text generated always as (1", class = "phi" }"#),
+            with_notes_column(
+                r#"lowered = { type = "text", generated = "lower(body)) stored, x text generated always as (1", class = "phi" }"#,
+            ),
             "lowered = ",
             Problem::UnsafeExpression {
                 reason: "closes a parenthesis it never opened",
@@ -2333,17 +2360,29 @@ fn column_feature_cases() -> Vec<Case> {
             "citext without its extension",
             edit(&[(TAGS_LABEL, &TAGS_LABEL.replace("\"text\"", "\"citext\""))]),
             "label = ",
-            Problem::CitextWithoutExtension { column: "label".into() },
+            Problem::CitextWithoutExtension { name: "label".into() },
         ),
         case(
             "citext array without its extension",
             with_notes_column(r#"aliases = { type = "citext[]", default = "'{}'", class = "phi" }"#),
             "aliases = ",
-            Problem::CitextWithoutExtension { column: "aliases".into() },
+            Problem::CitextWithoutExtension { name: "aliases".into() },
+        ),
+        case(
+            "citext function argument without its extension",
+            edit(&[(
+                "[functions.note_count]\n",
+                "[functions.note_count]\nargs = [{ name = \"email\", type = \"citext\" }]\n",
+            )]),
+            "args = ",
+            Problem::CitextWithoutExtension { name: "email".into() },
         ),
         case(
             "index expression with a comment",
-            edit(&[(TAGS_INDEX, r#"indexes = [{ expressions = ["lower(label) -- folded"] }]"#)]),
+            edit(&[(
+                TAGS_INDEX,
+                r#"indexes = [{ expressions = ["lower(label) -- folded"] }]"#,
+            )]),
             "indexes = [{ expressions",
             Problem::UnsafeExpression {
                 reason: "contains a `--` comment",

@@ -682,7 +682,8 @@ fn with_search(search: &str, index: &str) -> String {
 }
 
 const SEARCH: &str = r#"search = { type = "text", generated = "lower(title)", class = "public" }"#;
-const SEARCH_INDEX: &str = r#", { name = "clinics_search", columns = ["owner_id"], expressions = ["left(search, 3)"] }"#;
+const SEARCH_INDEX: &str =
+    r#", { name = "clinics_search", columns = ["owner_id"], expressions = ["left(search, 3)"] }"#;
 
 #[test]
 fn generated_column() {
@@ -757,7 +758,10 @@ fn expression_index_change() {
 fn citext_column() {
     evolve(
         "citext_column",
-        &with_search(r#"email = { type = "citext", nullable = true, class = "administrative" }"#, ""),
+        &with_search(
+            r#"email = { type = "citext", nullable = true, class = "administrative" }"#,
+            "",
+        ),
     );
 }
 
@@ -765,10 +769,6 @@ fn citext_column() {
 #[test]
 fn citext_retype() {
     let before = edit("extensions = [\"pgcrypto\"]", "extensions = [\"pgcrypto\", \"citext\"]");
-    let after = before.replacen(
-        "fax = { type = \"text\"",
-        "fax = { type = \"citext\"",
-        1,
-    );
+    let after = before.replacen("fax = { type = \"text\"", "fax = { type = \"citext\"", 1);
     evolve_from("citext_retype", &before, &after);
 }
