@@ -139,6 +139,52 @@ exclusions = [{ name = "bookings_no_overlap", elements = [{ expr = "tstzrange(st
     );
 }
 
+/// A generated column is computed for every row as it is added, and PostgreSQL 15 changes its
+/// expression only by adding it again: the migration and the build say so. Run again, each
+/// migration sees the column as wanted and takes no lock that stops writes.
+#[test]
+fn a_generated_column_says_it_rewrites_the_table_and_runs_again_without_blocking() {
+    let search = |expr: &str| {
+        let line = format!(
+            r#"search = {{ type = "text", nullable = true, generated = "{expr}", class = "administrative" }}"#
+        );
+        format!("{BASE}{line}\n")
+    };
+    let mut project = TempProject::new(BASE);
+    let mut db = TestDb::new(Grants::Explicit);
+    project.migrate(&mut db);
+    db.execute("insert into public.bookings (memo) values ('Back pain')", "a row");
+    let written = project.build(&search("upper(memo)")).expect("build");
+    let (name, sql) = project.migrations().pop().expect("a new migration");
+    assert!(
+        written.iter().any(|line| line.contains(&name)
+            && line.contains("adds the generated column bookings.search")
+            && line.contains("no lock-safe form")),
+        "{written:?}"
+    );
+    assert!(
+        sql.contains("-- No lock-safe form: adding the generated column search computes it for every row"),
+        "{sql}"
+    );
+    project.migrate(&mut db);
+    let edited = search("lower(memo)");
+    project.build(&edited).expect("build");
+    let (_, sql) = project.migrations().pop().expect("a new migration");
+    assert!(
+        sql.contains("-- PostgreSQL 15 cannot change a generation expression in place: bookings.search is dropped and added again."),
+        "{sql}"
+    );
+    project.migrate(&mut db);
+    let search: String = db
+        .client
+        .query_one("select search from public.bookings", &[])
+        .expect("the row")
+        .get(0);
+    assert_eq!(search, "back pain", "computed again for the row already there");
+    run_again_beside_a_writer(&project, &mut db, "generated column");
+    assert_same_as_fresh(&project, &mut db, &edited, "generated column");
+}
+
 /// NOT NULL set on a column of an existing table comes in two halves: a check added `not
 /// valid` in the migration, then, after the commit, the check validated (writes go on), NOT NULL
 /// set without reading the rows, and the check dropped. A row written between the two halves
