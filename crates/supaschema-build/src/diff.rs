@@ -699,8 +699,16 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         .map(|column| column.name.as_str())
         .collect();
     // Columns that become generated or change their expression are dropped and added again (see
-    // `replaces`): the indexes and constraints that use one go with it and are built again;
-    // policies and triggers go before and come back after, as for a type change.
+    // `replaces`), and so is a generated column reading a column whose type changes, which
+    // PostgreSQL refuses to change under it: the indexes and constraints that use one go with
+    // it and are built again; policies and triggers go before and come back after, as for a
+    // type change. The drops come before the table's other column changes, the adds after them.
+    let reads_retyped = |column: &Column| {
+        column
+            .generated
+            .as_deref()
+            .is_some_and(|expr| retyped.iter().any(|c| crate::expr::mentions(expr, c)))
+    };
     let replaced: Vec<&str> = table
         .columns
         .iter()
@@ -709,7 +717,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
                 .columns
                 .get(&(name.as_str(), column.name.as_str()))
                 .and_then(|c| previous.column(c))
-                .is_some_and(|old_column| replaces(old_column, column))
+                .is_some_and(|old_column| replaces(old_column, column) || reads_retyped(column))
         })
         .map(|column| column.name.as_str())
         .collect();
@@ -723,6 +731,9 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
     };
     let uses_retyped = |exprs: &[Option<&str>], columns: &[String]| uses(&retyped, exprs, columns);
     let uses_replaced = |exprs: &[Option<&str>], columns: &[String]| uses(&replaced, exprs, columns);
+    let first_change = phases.columns.len();
+    let mut drops = Vec::new();
+    let mut adds = Vec::new();
     for column in &table.columns {
         let Some(old_column) = renames
             .columns
@@ -759,13 +770,14 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         if old_column.generated.is_none() && column.generated.is_some() && !direction.permits_drop(&path, "column") {
             return Err(refuse(Problem::GeneratedReplacesValues { column: path }));
         }
-        if replaces(old_column, column) {
-            phases.columns.push(Step::DropColumn {
+        if replaced.contains(&column.name.as_str()) {
+            // Under a retyped column the expression in place is the wanted one: no skipping then.
+            drops.push(Step::DropColumn {
                 table: name.clone(),
                 column: column.name.clone(),
-                replaced_by: Some(column.clone()),
+                replaced_by: replaces(old_column, column).then(|| column.clone()),
             });
-            phases.columns.push(Step::AddColumn {
+            adds.push(Step::AddColumn {
                 table: name.clone(),
                 column: column.clone(),
             });
@@ -872,6 +884,8 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             });
         }
     }
+    phases.columns.splice(first_change..first_change, drops);
+    phases.columns.extend(adds);
 
     // Constraints: kept, renamed (same definition, new name), or dropped and added.
     let old_constraints: Vec<TableConstraint> = TableConstraint::own(previous)

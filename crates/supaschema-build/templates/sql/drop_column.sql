@@ -1,8 +1,10 @@
-{#- Drops a column schema.toml removed (only with its `allow_drop` permission). Skipped when the
-    column is gone, so running the migration again takes no lock on the table. `replaced_by`: the
-    generated column added back in its place (PostgreSQL 15 cannot change a generation expression,
-    nor make a plain column generated); the drop is skipped when the column in place is generated
-    as wanted already, its expression compared as PostgreSQL spells it on a temporary copy.
+{#- Drops a column schema.toml removed (only with its `allow_drop` permission), or a generated
+    column that a later statement adds back because a column it reads changes its type (which
+    PostgreSQL refuses under it). Skipped when the column is gone, so running the migration again
+    takes no lock on the table. `replaced_by`: the generated column added back in its place
+    (PostgreSQL 15 cannot change a generation expression, nor make a plain column generated); the
+    drop is skipped when the column in place is generated as wanted already, its expression
+    compared as PostgreSQL spells it on a temporary copy.
     Receives: table (name), column (name), replaced_by (Column or null). -#}
 {% set dropped = column -%}
 {% if not replaced_by -%}

@@ -772,3 +772,13 @@ fn citext_retype() {
     let after = before.replacen("fax = { type = \"text\"", "fax = { type = \"citext\"", 1);
     evolve_from("citext_retype", &before, &after);
 }
+
+/// PostgreSQL refuses to change the type of a column a generated column reads: the generated
+/// column goes first and comes back after the change.
+#[test]
+fn retype_under_generated_column() {
+    let doubled = r#"doubled = { type = "bigint", generated = "seats * 2", class = "administrative" }"#;
+    let before = with_search(doubled, "");
+    let after = before.replacen("seats = { type = \"integer\"", "seats = { type = \"bigint\"", 1);
+    evolve_from("retype_under_generated", &before, &after);
+}

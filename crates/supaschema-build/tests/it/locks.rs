@@ -145,9 +145,8 @@ exclusions = [{ name = "bookings_no_overlap", elements = [{ expr = "tstzrange(st
 #[test]
 fn a_generated_column_says_it_rewrites_the_table_and_runs_again_without_blocking() {
     let search = |expr: &str| {
-        let line = format!(
-            r#"search = {{ type = "text", nullable = true, generated = "{expr}", class = "administrative" }}"#
-        );
+        let line =
+            format!(r#"search = {{ type = "text", nullable = true, generated = "{expr}", class = "administrative" }}"#);
         format!("{BASE}{line}\n")
     };
     let mut project = TempProject::new(BASE);
