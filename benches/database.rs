@@ -173,8 +173,19 @@ fn queries(doctor: Uuid, conversation: Uuid, now: chrono::DateTime<chrono::Utc>)
         },
         Query {
             name: "latest 50 messages",
-            sql: "select id, sender, content, sent_at from public.messages \
+            sql: "select id, sender, sent_at from public.messages \
                   where doctor_id = $1 and conversation_id = $2 order by sent_at desc limit 50",
+            params: vec![Box::new(doctor), Box::new(conversation)],
+            doctor_may: true,
+            service_may: true,
+        },
+        Query {
+            // Their text is PHI, read through the audited function: one audit row per message.
+            name: "latest 50 messages, text (audited)",
+            sql: "select id, sender, content, sent_at from public.read_messages( \
+                    array(select id from public.messages where doctor_id = $1 and conversation_id = $2 \
+                           order by sent_at desc limit 50), 'patient_communication') \
+                  order by sent_at desc",
             params: vec![Box::new(doctor), Box::new(conversation)],
             doctor_may: true,
             service_may: true,
