@@ -1219,6 +1219,7 @@ fn renamed_constraint(constraint: TableConstraint, table: &Table, renames: &Rena
             };
             TableConstraint::ForeignKey(ForeignKey {
                 columns: renames.map_columns(&table.name, &fk.columns),
+                on_delete_columns: renames.map_columns(&table.name, &fk.on_delete_columns),
                 target_table,
                 target_columns,
                 ..fk

@@ -187,6 +187,12 @@ pub enum Problem {
     },
     #[error("the foreign key has {columns} column(s) but references {targets}")]
     ReferenceArity { columns: usize, targets: usize },
+    #[error("`on_delete` limited to columns needs exactly one non-empty `set_null` or `set_default` list")]
+    DeleteActionColumns,
+    #[error("`{column}` is not a column of the foreign key ({key})")]
+    DeleteActionColumnNotInKey { column: String, key: String },
+    #[error("`on_delete` sets `{column}` to null, but the column is not nullable")]
+    SetNullColumnNotNullable { column: String },
     #[error("foreign key `{table}({columns})` has no index that starts with its columns")]
     UnindexedForeignKey {
         table: String,
@@ -448,6 +454,9 @@ impl Problem {
             ReferenceAuthUnique { target, primary_key, .. } => format!("reference the primary key, `{target}({primary_key})`: Supabase Auth may change its other unique constraints in its own migrations, and this foreign key would block them"),
             ReferenceNotKey { columns, .. } => format!("reference the primary key, or add `unique = [[{columns}]]` to the referenced table"),
             ReferenceArity { .. } => "list as many referenced columns as columns".into(),
+            DeleteActionColumns => "write `on_delete = { set_null = [\"assignee_id\"] }`, or an action such as `on_delete = \"set_null\"` for every column of the key".into(),
+            DeleteActionColumnNotInKey { key, .. } => format!("list only columns of the foreign key: {key}"),
+            SetNullColumnNotNullable { column } => format!("make `{column}` `nullable = true`, or use `set_default` for it"),
             UnindexedForeignKey { columns, indexes_line, .. } => {
                 let add = match indexes_line {
                     Some(line) => {

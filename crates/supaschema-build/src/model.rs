@@ -439,6 +439,10 @@ pub struct ForeignKey {
     pub target_table: String,
     pub target_columns: Vec<String>,
     pub on_delete: ReferentialAction,
+    /// The columns a `set null` / `set default` delete action is limited to (PostgreSQL 15's
+    /// `on delete set null (col)`); every column of the key when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_delete_columns: Vec<String>,
     pub on_update: ReferentialAction,
     /// Checked at the end of the transaction (`initially_deferred`) or of each statement unless
     /// `set constraints … deferred` says otherwise (`initially_immediate`); `None`: at once.
@@ -463,6 +467,7 @@ type ForeignKeyDefinition<'a> = (
     &'a str,
     &'a [String],
     ReferentialAction,
+    &'a [String],
     ReferentialAction,
     Option<Deferrable>,
 );
@@ -476,6 +481,7 @@ impl ForeignKey {
             target_table,
             target_columns,
             on_delete,
+            on_delete_columns,
             on_update,
             deferrable,
         } = self;
@@ -485,6 +491,7 @@ impl ForeignKey {
             target_table,
             target_columns,
             *on_delete,
+            on_delete_columns,
             *on_update,
             *deferrable,
         )

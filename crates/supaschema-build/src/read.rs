@@ -164,7 +164,7 @@ pub struct RawColumn {
 pub struct RawColumnReference {
     pub table: Name,
     pub column: Name,
-    pub on_delete: Option<Spanned<ReferentialAction>>,
+    pub on_delete: Option<Spanned<RawDeleteAction>>,
     pub on_update: Option<Spanned<ReferentialAction>>,
     pub deferrable: Option<Spanned<Deferrable>>,
 }
@@ -176,9 +176,48 @@ pub struct RawForeignKey {
     pub columns: Names,
     pub references: Name,
     pub references_columns: Names,
-    pub on_delete: Option<Spanned<ReferentialAction>>,
+    pub on_delete: Option<Spanned<RawDeleteAction>>,
     pub on_update: Option<Spanned<ReferentialAction>>,
     pub deferrable: Option<Spanned<Deferrable>>,
+}
+
+/// A foreign key's `on_delete`: an action (`"cascade"`), or `{ set_null = [columns] }` /
+/// `{ set_default = [columns] }`, which PostgreSQL 15 limits to some of the key's columns (a
+/// composite key `(org_id, assignee_id)` whose delete clears only `assignee_id`).
+#[derive(Debug)]
+pub enum RawDeleteAction {
+    Action(ReferentialAction),
+    Columns(RawDeleteColumns),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeleteColumns {
+    pub set_null: Option<Names>,
+    pub set_default: Option<Names>,
+}
+
+/// By hand rather than `untagged`, so that a misspelt action keeps serde's "unknown variant"
+/// message, which the "did you mean" help reads.
+impl<'de> Deserialize<'de> for RawDeleteAction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawDeleteAction;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an action such as \"cascade\", or `{ set_null = [columns] }`")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<RawDeleteAction, E> {
+                use serde::de::IntoDeserializer;
+                ReferentialAction::deserialize(value.into_deserializer()).map(RawDeleteAction::Action)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawDeleteAction, A::Error> {
+                RawDeleteColumns::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawDeleteAction::Columns)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]

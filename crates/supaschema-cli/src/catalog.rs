@@ -483,9 +483,15 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
             quote_identifier(&fk.target_table),
             idents(&fk.target_columns)
         );
-        for (action, word) in [(fk.on_delete, "delete"), (fk.on_update, "update")] {
+        for (action, word, columns) in [
+            (fk.on_delete, "delete", fk.on_delete_columns.as_slice()),
+            (fk.on_update, "update", &[]),
+        ] {
             if action != ReferentialAction::NoAction {
                 definition.push_str(&format!(" on {word} {}", action.sql()));
+            }
+            if !columns.is_empty() {
+                definition.push_str(&format!(" ({})", idents(columns)));
             }
         }
         if let Some(deferrable) = fk.deferrable {

@@ -5,7 +5,7 @@ use super::{Context, Result, Validator};
 use crate::error::Problem;
 use crate::ident::quote_identifier;
 use crate::model::*;
-use crate::read::{Name, RawTable};
+use crate::read::{Name, RawDeleteAction, RawTable};
 use crate::sql_type::SqlType;
 use std::ops::Range;
 use toml::Spanned;
@@ -85,7 +85,7 @@ impl Validator<'_> {
         columns: &[Name],
         target: &Name,
         target_columns: &[Name],
-        on_delete: Option<&Spanned<ReferentialAction>>,
+        on_delete: Option<&Spanned<RawDeleteAction>>,
         on_update: Option<&Spanned<ReferentialAction>>,
         span: Range<usize>,
     ) -> Result<ForeignKey> {
@@ -181,16 +181,75 @@ impl Validator<'_> {
             Some(n) => self.identifier(n, "foreign key")?,
             None => self.generated_name(format!("{}_{}_fkey", table.name, column_names.join("_")), span)?,
         };
+        let (on_delete, on_delete_columns) = match on_delete {
+            Some(action) => self.delete_action(table, &column_names, action)?,
+            None => (ReferentialAction::NoAction, Vec::new()),
+        };
         Ok(ForeignKey {
             name: fk_name,
             columns: column_names,
             target_schema,
             target_table,
             target_columns: resolved_targets,
-            on_delete: on_delete.map_or(ReferentialAction::NoAction, |a| *a.get_ref()),
+            on_delete,
+            on_delete_columns,
             on_update: on_update.map_or(ReferentialAction::NoAction, |a| *a.get_ref()),
             deferrable: None,
         })
+    }
+
+    /// `on_delete`: an action, or `set null` / `set default` limited to some of the key's
+    /// `columns`; those `set null` clears must be nullable, or every such delete would fail.
+    fn delete_action(
+        &self,
+        table: &Table,
+        columns: &[String],
+        raw: &Spanned<RawDeleteAction>,
+    ) -> Result<(ReferentialAction, Vec<String>)> {
+        let limited = match raw.get_ref() {
+            RawDeleteAction::Action(action) => return Ok((*action, Vec::new())),
+            RawDeleteAction::Columns(limited) => limited,
+        };
+        let (action, names) = match (&limited.set_null, &limited.set_default) {
+            (Some(names), None) => (ReferentialAction::SetNull, names),
+            (None, Some(names)) => (ReferentialAction::SetDefault, names),
+            _ => return Err(self.error(raw.span(), Problem::DeleteActionColumns)),
+        };
+        if names.get_ref().is_empty() {
+            return Err(self.error(names.span(), Problem::DeleteActionColumns));
+        }
+        let mut listed = Vec::new();
+        for name in names.get_ref() {
+            if !columns.contains(name.get_ref()) {
+                return Err(self.error(
+                    name.span(),
+                    Problem::DeleteActionColumnNotInKey {
+                        column: name.get_ref().clone(),
+                        key: columns.join(", "),
+                    },
+                ));
+            }
+            let nullable = table.column(name.get_ref()).is_some_and(|c| c.nullable);
+            if action == ReferentialAction::SetNull && !nullable {
+                return Err(self.error(
+                    name.span(),
+                    Problem::SetNullColumnNotNullable {
+                        column: name.get_ref().clone(),
+                    },
+                ));
+            }
+            if listed.contains(name.get_ref()) {
+                return Err(self.error(
+                    name.span(),
+                    Problem::Duplicate {
+                        what: "column",
+                        name: name.get_ref().clone(),
+                    },
+                ));
+            }
+            listed.push(name.get_ref().clone());
+        }
+        Ok((action, listed))
     }
 
     /// Where a foreign key was declared, for an error about it.

@@ -23,6 +23,9 @@ begin
                      join pg_attribute a on a.attrelid = fk.confrelid and a.attnum = k.n order by k.i)
              = array[{{ replaced_by.target_columns | literals }}]::text[]
          and fk.confdeltype = {{ replaced_by.on_delete | action_code | literal }}
+         and array(select a.attname::text from unnest(fk.confdelsetcols) with ordinality k(n, i)
+                     join pg_attribute a on a.attrelid = fk.conrelid and a.attnum = k.n order by k.i)
+             = array[{{ replaced_by.on_delete_columns | default(value=[]) | literals }}]::text[]
          and fk.confupdtype = {{ replaced_by.on_update | action_code | literal }}
          and fk.condeferrable = {% if replaced_by.deferrable %}true{% else %}false{% endif %}
          and fk.condeferred = {% if replaced_by.deferrable == "initially_deferred" %}true{% else %}false{% endif %}

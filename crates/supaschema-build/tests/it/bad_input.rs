@@ -871,6 +871,42 @@ fn rule_cases() -> Vec<Case> {
             Problem::ReferenceArity { columns: 1, targets: 2 },
         ),
         case(
+            "set null limited to a column outside the foreign key",
+            edit(&[(
+                NOTE_ID,
+                &NOTE_ID.replacen("on_delete = \"cascade\"", "on_delete = { set_null = [\"content\"] }", 1),
+            )]),
+            "note_id = {",
+            Problem::DeleteActionColumnNotInKey {
+                column: "content".into(),
+                key: "note_id".into(),
+            },
+        ),
+        case(
+            "set null limited to a column that is not nullable",
+            edit(&[(
+                NOTE_ID,
+                &NOTE_ID.replacen("on_delete = \"cascade\"", "on_delete = { set_null = [\"note_id\"] }", 1),
+            )]),
+            "note_id = {",
+            Problem::SetNullColumnNotNullable {
+                column: "note_id".into(),
+            },
+        ),
+        case(
+            "delete action limited to columns twice",
+            edit(&[(
+                NOTE_ID,
+                &NOTE_ID.replacen(
+                    "on_delete = \"cascade\"",
+                    "on_delete = { set_null = [\"note_id\"], set_default = [\"note_id\"] }",
+                    1,
+                ),
+            )]),
+            "note_id = {",
+            Problem::DeleteActionColumns,
+        ),
+        case(
             "foreign key without an index",
             edit(&[(REPLIES_INDEX, "")]),
             "note_id = {",

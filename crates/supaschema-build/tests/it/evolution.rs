@@ -344,6 +344,29 @@ fn deferrable_foreign_key() {
     evolve("deferrable_foreign_key", &changed);
 }
 
+/// A composite foreign key whose delete clears only one of its columns (`on delete set null
+/// (clinic_id)`, PostgreSQL 15): the column becomes nullable, and the key is dropped and added
+/// again.
+#[test]
+fn set_null_columns() {
+    let changed = BASE
+        .replacen(
+            "references_columns = [\"id\", \"owner_id\"], on_delete = \"cascade\" }",
+            "references_columns = [\"id\", \"owner_id\"], on_delete = { set_null = [\"clinic_id\"] } }",
+            1,
+        )
+        .replacen(
+            "clinic_id = { type = \"uuid\", class",
+            "clinic_id = { type = \"uuid\", nullable = true, class",
+            1,
+        );
+    assert!(
+        changed.contains("set_null = [") && changed.matches("nullable = true").count() == 2,
+        "both edits applied"
+    );
+    evolve("set_null_columns", &changed);
+}
+
 /// NOT NULL on an existing column: a check added `not valid`, then validated after the commit.
 #[test]
 fn set_not_null() {

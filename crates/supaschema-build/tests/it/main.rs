@@ -31,6 +31,7 @@ mod default_grants;
 mod evolution;
 mod evolution_property;
 mod evolution_safety;
+mod foreign_keys;
 mod fuzz_schema;
 mod generated_code;
 mod locks;

@@ -103,8 +103,8 @@ pub struct LiveForeignKey {
     pub on_update: char,
     /// `confmatchtype`: `s` (simple), `f` (full).
     pub match_type: char,
-    /// Columns a `set null`/`set default` action is limited to.
-    pub action_columns: bool,
+    /// The columns a `set null`/`set default` delete action is limited to (`confdelsetcols`).
+    pub action_columns: Vec<String>,
     /// `deferrable` as schema.toml spells it, when the key is.
     pub deferrable: Option<&'static str>,
 }
@@ -397,7 +397,8 @@ fn read_table(
                 k.condeferrable, k.convalidated, k.connoinherit, k.conindid,
                 array(select o.oprname::text from unnest(k.conexclop) with ordinality as x(op, n)
                         join pg_operator o on o.oid = x.op order by x.n),
-                k.confdelsetcols is not null and cardinality(k.confdelsetcols) > 0,
+                array(select a.attname::text from unnest(k.confdelsetcols) with ordinality as c(attnum, n)
+                        join pg_attribute a on a.attrelid = k.conrelid and a.attnum = c.attnum order by c.n),
                 k.condeferred
            from pg_constraint k
            left join pg_class tc on tc.oid = k.confrelid

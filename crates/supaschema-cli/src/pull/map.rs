@@ -135,6 +135,8 @@ pub struct PulledReference {
     pub table: String,
     pub column: String,
     pub on_delete: Option<&'static str>,
+    /// The columns `on_delete`'s `set_null` / `set_default` is limited to.
+    pub on_delete_columns: Vec<String>,
     pub on_update: Option<&'static str>,
     pub deferrable: Option<&'static str>,
 }
@@ -146,6 +148,8 @@ pub struct PulledForeignKey {
     pub references: String,
     pub references_columns: Vec<String>,
     pub on_delete: Option<&'static str>,
+    /// The columns `on_delete`'s `set_null` / `set_default` is limited to.
+    pub on_delete_columns: Vec<String>,
     pub on_update: Option<&'static str>,
     pub deferrable: Option<&'static str>,
 }
@@ -649,12 +653,6 @@ fn map_table(
                 if fk.match_type == 'f' {
                     leave(object.clone(), "it is MATCH FULL; pulled as MATCH SIMPLE".to_owned());
                 }
-                if fk.action_columns {
-                    leave(
-                        object.clone(),
-                        "its ON DELETE action names columns; pulled for every column".to_owned(),
-                    );
-                }
                 let references = if fk.target_schema == SCHEMA {
                     if !table_names.contains(fk.target_table.as_str()) {
                         leave(
@@ -684,6 +682,7 @@ fn map_table(
                             table: references,
                             column: fk.target_columns.first().cloned().unwrap_or_default(),
                             on_delete,
+                            on_delete_columns: fk.action_columns.clone(),
                             on_update,
                             deferrable: fk.deferrable,
                         });
@@ -694,6 +693,7 @@ fn map_table(
                         references,
                         references_columns: fk.target_columns.clone(),
                         on_delete,
+                        on_delete_columns: fk.action_columns.clone(),
                         on_update,
                         deferrable: fk.deferrable,
                     }),

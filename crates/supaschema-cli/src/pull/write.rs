@@ -226,7 +226,7 @@ fn table_table(table: &PulledTable) -> Table {
                 inline.insert("references", Value::from(fk.references.as_str()));
                 inline.insert("references_columns", strings(&fk.references_columns));
                 if let Some(action) = fk.on_delete {
-                    inline.insert("on_delete", Value::from(action));
+                    inline.insert("on_delete", delete_action(action, &fk.on_delete_columns));
                 }
                 if let Some(deferrable) = fk.deferrable {
                     inline.insert("deferrable", Value::from(deferrable));
@@ -388,7 +388,7 @@ fn column_value(column: &PulledColumn) -> Value {
         r.insert("table", Value::from(reference.table.as_str()));
         r.insert("column", Value::from(reference.column.as_str()));
         if let Some(action) = reference.on_delete {
-            r.insert("on_delete", Value::from(action));
+            r.insert("on_delete", delete_action(action, &reference.on_delete_columns));
         }
         if let Some(deferrable) = reference.deferrable {
             r.insert("deferrable", Value::from(deferrable));
@@ -466,4 +466,15 @@ pub fn write_all(outputs: &[Output]) -> Result<(), DeployError> {
         done.push((&output.path, before));
     }
     Ok(())
+}
+
+/// `on_delete`: the action, or `{ set_null = [columns] }` when the database limits it to some
+/// of the key's columns.
+fn delete_action(action: &str, columns: &[String]) -> Value {
+    if columns.is_empty() {
+        return Value::from(action);
+    }
+    let mut limited = InlineTable::new();
+    limited.insert(action, strings(columns));
+    Value::InlineTable(limited)
 }

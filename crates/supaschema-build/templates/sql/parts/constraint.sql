@@ -11,7 +11,7 @@ constraint {{ constraint.name | ident }}
   {%- for element in constraint.elements %}{{ element.sql }} with {{ element.operator }}{% if not loop.last %}, {% endif %}{% endfor -%}
   ){% if constraint.predicate %} where ({{ constraint.predicate }}){% endif %}
 {%- else %} foreign key ({{ constraint.columns | idents }}) references {{ constraint.target_schema | ident }}.{{ constraint.target_table | ident }} ({{ constraint.target_columns | idents }})
-  {%- if constraint.on_delete != "no_action" %} on delete {{ constraint.on_delete | words }}{% endif %}
+  {%- if constraint.on_delete != "no_action" %} on delete {{ constraint.on_delete | words }}{% if constraint.on_delete_columns %} ({{ constraint.on_delete_columns | idents }}){% endif %}{% endif %}
   {%- if constraint.on_update != "no_action" %} on update {{ constraint.on_update | words }}{% endif %}
   {%- if constraint.deferrable %} deferrable {{ constraint.deferrable | words }}{% endif %}
 {%- endif %}
