@@ -233,6 +233,8 @@ struct Phases {
     drop_tables: Vec<Step>,
     create_extensions: Vec<Step>,
     default_grants: Vec<Step>,
+    /// Schemas for functions other than `public`, and who may use them.
+    schemas: Vec<Step>,
     /// Functions that column defaults and checks call, created before the tables and columns.
     early_functions: Vec<Step>,
     create_tables: Vec<Step>,
@@ -279,6 +281,7 @@ impl Phases {
             self.drop_tables,
             self.create_extensions,
             self.default_grants,
+            self.schemas,
             self.early_functions,
             self.create_tables,
             self.columns,
@@ -400,28 +403,61 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
     }
 
     // Functions whose arguments or result change must be dropped, and their triggers first.
-    let mut changed_functions: BTreeSet<&str> = BTreeSet::new();
+    // Keyed as triggers name them (`schema.name` outside `public`).
+    let mut changed_functions: BTreeSet<String> = BTreeSet::new();
     for function in &old.functions {
         let step = Step::DropFunction {
             function: function.clone(),
         };
-        match new.functions.iter().find(|f| f.name == function.name) {
+        match new.functions.iter().find(|f| f.key() == function.key()) {
             Some(next) if next.args == function.args && next.returns == function.returns => {}
             Some(_) => {
-                changed_functions.insert(&function.name);
+                changed_functions.insert(function.key());
                 phases.drop_functions.push(step);
             }
             // A read function returns its table's rows, so it goes before the table does.
             None if matches!(function.body, FunctionBody::AuditedRead(_)) => {
-                changed_functions.insert(&function.name);
+                changed_functions.insert(function.key());
                 phases.drop_functions.push(step);
             }
             // Dropped last: the policies, defaults and checks that call it go first, with
             // their tables and columns.
             None => {
-                changed_functions.insert(&function.name);
+                changed_functions.insert(function.key());
                 phases.drop_removed_functions.push(step);
             }
+        }
+    }
+    // A default, check or exclusion calling a function whose signature changes would have to
+    // go with the function; the schema says how to avoid that instead.
+    for function in new.functions.iter().filter(|f| changed_functions.contains(&f.key())) {
+        if let Some(table) = old.tables.iter().find(|t| t.calls(&function.name)) {
+            return Err(Refusal {
+                problem: Box::new(Problem::FunctionInUse {
+                    function: function.key(),
+                    table: table.name.clone(),
+                }),
+                table: Some(table.name.clone()),
+            });
+        }
+    }
+    // Schemas for functions, before the functions in them; a role that no longer executes any
+    // of a schema's functions loses its usage.
+    let old_schemas = old.function_schemas();
+    for (schema, usage) in new.function_schemas() {
+        let before = old_schemas.iter().find(|(s, _)| *s == schema).map(|(_, roles)| roles);
+        if before != Some(&usage) {
+            let revoke = before.map_or_else(Vec::new, |b| b.iter().filter(|r| !usage.contains(r)).copied().collect());
+            phases.schemas.push(Step::CreateSchema { schema, usage, revoke });
+        }
+    }
+    for (schema, usage) in old_schemas {
+        if !new.function_schemas().iter().any(|(s, _)| *s == schema) {
+            phases.schemas.push(Step::CreateSchema {
+                schema,
+                usage: Vec::new(),
+                revoke: usage,
+            });
         }
     }
     // Membership lookups: created or replaced before the policies that call them, dropped
@@ -519,9 +555,9 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
         .and_then(|t| renames.table_names.get(t).copied())
         != new.audit_table.as_deref();
     for function in &new.functions {
-        let previous = old.functions.iter().find(|f| f.name == function.name);
+        let previous = old.functions.iter().find(|f| f.key() == function.key());
         let builtin_changed = function.body == FunctionBody::Builtin(Builtin::AuditRowChange) && audit_target_changed;
-        if previous != Some(function) || changed_functions.contains(function.name.as_str()) || builtin_changed {
+        if previous != Some(function) || changed_functions.contains(&function.key()) || builtin_changed {
             let phase = match new.tables_call(&function.name) {
                 true => &mut phases.early_functions,
                 false => &mut phases.functions,
@@ -637,7 +673,7 @@ struct Between<'a> {
     renames: &'a Renames<'a>,
     old: &'a Schema,
     new: &'a Schema,
-    changed_functions: &'a BTreeSet<&'a str>,
+    changed_functions: &'a BTreeSet<String>,
     direction: &'a Direction<'a>,
 }
 
@@ -1037,8 +1073,20 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         });
     }
 
+    // A policy calling a function that is dropped and created anew goes with it and comes
+    // back: PostgreSQL drops a function only with what depends on it.
+    let calls_changed = |policy: &Policy| {
+        [policy.using.as_deref(), policy.with_check.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|e| {
+                changed_functions
+                    .iter()
+                    .any(|key| crate::expr::calls(e, bare_name(key)))
+            })
+    };
     let kept_policy = |a: &Policy, b: &Policy| {
-        same_policy(a, b) && !uses_retyped(&[b.using.as_deref(), b.with_check.as_deref()], &[])
+        same_policy(a, b) && !uses_retyped(&[b.using.as_deref(), b.with_check.as_deref()], &[]) && !calls_changed(a)
     };
     let policies = reconcile(
         &previous.policies,
@@ -1078,7 +1126,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
     let same_definition = |a: &Trigger, b: &Trigger| a.definition() == b.definition();
     let same_trigger = |a: &Trigger, b: &Trigger| {
         same_definition(a, b)
-            && !changed_functions.contains(a.function.as_str())
+            && !changed_functions.contains(&a.function)
             && !uses_retyped(&[b.when.as_deref()], &b.columns)
     };
     let triggers = reconcile(&previous.triggers, &table.triggers, |t| &t.name, |_| None, same_trigger);
@@ -1108,6 +1156,11 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         });
     }
     Ok(())
+}
+
+/// A function's name without its schema: how `expr::calls` finds it, qualified or not.
+fn bare_name(key: &str) -> &str {
+    key.rsplit('.').next().unwrap_or(key)
 }
 
 /// Whether a foreign key of `schema` references these columns of `table`.

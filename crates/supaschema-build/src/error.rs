@@ -326,6 +326,16 @@ pub enum Problem {
     SecurityDefinerForAnon { function: String },
     #[error("`{found}` is not a return type the generator knows")]
     UnknownReturnType { found: String },
+    #[error("argument `{argument}` has no default, but `{after}` before it has one")]
+    ArgumentWithoutDefault { argument: String, after: String },
+    #[error("functions cannot go in schema `{schema}`: PostgreSQL or Supabase owns it, or the Data API exposes it")]
+    ReservedFunctionSchema { schema: String, name: String },
+    #[error(
+        "the arguments or result of function `{function}` change, but a default, check or exclusion of table `{table}` calls it, and PostgreSQL drops a function only together with what calls it"
+    )]
+    FunctionInUse { function: String, table: String },
+    #[error("`returns = {{ table = [] }}` lists no columns")]
+    EmptyReturnTable,
     #[error("`{op}` is not an operator")]
     BadOperator { op: String },
     #[error("an exclusion element needs exactly one of `column` or `expr`")]
@@ -520,7 +530,11 @@ impl Problem {
             UnknownFunction { name } => format!("declare it as `[functions.{name}]`"),
             NotATriggerFunction { .. } => "declare the function with `returns = \"trigger\"`".into(),
             SecurityDefinerForAnon { .. } => "remove \"anon\" from `execute`, or make the function `security = \"invoker\"`".into(),
-            UnknownReturnType { .. } => "return `void`, `trigger`, or a column type such as `uuid` or `boolean`".into(),
+            UnknownReturnType { .. } => "return `void`, `trigger`, a column type such as `uuid` or `boolean`, `setof <table>` of a declared table, or `{ table = [{ name = \"id\", type = \"uuid\" }] }`".into(),
+            ArgumentWithoutDefault { argument, after } => format!("give `{argument}` a `default` too, or move it before `{after}`: PostgreSQL requires a default on every argument after the first that has one"),
+            ReservedFunctionSchema { name, .. } => format!("put a helper that policies call in `private`, which the Data API does not expose: `[functions.\"private.{name}\"]`; a function the API calls goes in `public`: `[functions.{name}]`"),
+            FunctionInUse { function, .. } => format!("keep `{function}` as it is and declare the changed function under a new name, pointing the table at it: the old one is dropped once nothing calls it"),
+            EmptyReturnTable => "list the columns: `returns = { table = [{ name = \"id\", type = \"uuid\" }] }`".into(),
             BadOperator { .. } => "use an operator such as `=` or `&&`".into(),
             ExclusionElement => "write `{ column = \"doctor_id\", with = \"=\" }` or `{ expr = \"tstzrange(starts_at, ends_at)\", with = \"&&\" }`".into(),
             UpdatedAtColumn { .. } => "add `updated_at = { type = \"timestamptz\", default = \"now()\", class = \"administrative\" }` to the columns".into(),

@@ -28,6 +28,14 @@ pub fn quote_identifier(name: &str) -> String {
     }
 }
 
+/// The name [`quote_identifier`] quoted, read back.
+pub fn unquote_identifier(sql: &str) -> String {
+    match sql.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => sql.to_owned(),
+    }
+}
+
 /// Quotes a string literal with `''` doubling. Never an `E'…'` literal: the Supabase CLI's
 /// statement splitter does not understand backslash escapes.
 pub fn quote_literal(value: &str) -> String {

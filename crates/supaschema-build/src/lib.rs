@@ -516,6 +516,7 @@ fn describe(steps: &[plan::Step]) -> String {
                 (2, format!("triggers_{table}"))
             }
             CreateFunction { function } | DropFunction { function } => (2, format!("function_{}", function.name)),
+            CreateSchema { schema, .. } => (4, format!("schema_{schema}")),
             AddConstraint { table, .. }
             | DropConstraint { table, .. }
             | ValidateConstraint { table, .. }

@@ -272,25 +272,29 @@ impl Schema {
     /// Whether a column default or generation expression, a check or an exclusion of any table
     /// calls the function `name`: such a function has to exist before the tables do.
     pub fn tables_call(&self, name: &str) -> bool {
-        self.tables.iter().any(|table| {
-            let defaults = table
-                .columns
-                .iter()
-                .flat_map(|c| c.default.as_deref().into_iter().chain(c.generated.as_deref()));
-            let checks = table.checks.iter().map(|c| c.expr.as_str());
-            let exclusions = table
-                .exclusions
-                .iter()
-                .flat_map(|x| x.elements.iter().map(|e| e.sql.as_str()).chain(x.predicate.as_deref()));
-            defaults
-                .chain(checks)
-                .chain(exclusions)
-                .any(|expr| crate::expr::calls(expr, name))
-        })
+        self.tables.iter().any(|table| table.calls(name))
     }
 }
 
 impl Table {
+    /// Whether a column default or generation expression, a check or an exclusion of the table
+    /// calls the function `name`: PostgreSQL then keeps the function until they go.
+    pub fn calls(&self, name: &str) -> bool {
+        let defaults = self
+            .columns
+            .iter()
+            .flat_map(|c| c.default.as_deref().into_iter().chain(c.generated.as_deref()));
+        let checks = self.checks.iter().map(|c| c.expr.as_str());
+        let exclusions = self
+            .exclusions
+            .iter()
+            .flat_map(|x| x.elements.iter().map(|e| e.sql.as_str()).chain(x.predicate.as_deref()));
+        defaults
+            .chain(checks)
+            .chain(exclusions)
+            .any(|expr| crate::expr::calls(expr, name))
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
@@ -772,10 +776,14 @@ pub enum ForEach {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Function {
+    /// `public`, whose functions the Data API exposes as RPC, or a schema it does not expose
+    /// (`private`, Supabase's advice for the helpers policies call). Not written to the lock
+    /// for `public`, so older locks read unchanged.
+    #[serde(default = "public_schema", skip_serializing_if = "is_public")]
+    pub schema: String,
     pub name: String,
     pub args: Vec<FunctionArg>,
-    /// `void`, `trigger` or a column type, in SQL spelling.
-    pub returns: String,
+    pub returns: Returns,
     pub language: Language,
     pub security: Security,
     pub volatility: Volatility,
@@ -871,10 +879,167 @@ impl Builtin {
     }
 }
 
+fn public_schema() -> String {
+    SCHEMA.to_owned()
+}
+
+fn is_public(schema: &str) -> bool {
+    schema == SCHEMA
+}
+
+/// Schemas a function may not go in: PostgreSQL's own, those Supabase's services own and
+/// change in their own migrations, and `graphql_public`, which the Data API exposes.
+pub const RESERVED_SCHEMAS: &[&str] = &[
+    "auth",
+    "storage",
+    "extensions",
+    "realtime",
+    "_realtime",
+    "graphql",
+    "graphql_public",
+    "vault",
+    "pgsodium",
+    "pgsodium_masks",
+    "net",
+    "cron",
+    "supabase_functions",
+    "supabase_migrations",
+    "pgbouncer",
+    "pgtle",
+    "information_schema",
+    "pg_catalog",
+    "pg_toast",
+];
+
+impl Function {
+    /// How schema.toml names it (`[functions.<key>]`, a trigger's `function`): the name in
+    /// `public`, `schema.name` elsewhere.
+    pub fn key(&self) -> String {
+        match self.schema.as_str() {
+            SCHEMA => self.name.clone(),
+            schema => format!("{schema}.{}", self.name),
+        }
+    }
+
+    /// `schema.name`, quoted as needed, as SQL names it.
+    pub fn qualified(&self) -> String {
+        qualified_function(&self.key())
+    }
+}
+
+/// The function schema.toml names `key` (`name` in `public`, or `schema.name`) as SQL names it.
+pub fn qualified_function(key: &str) -> String {
+    let (schema, name) = key.split_once('.').unwrap_or((SCHEMA, key));
+    format!(
+        "{}.{}",
+        crate::ident::quote_identifier(schema),
+        crate::ident::quote_identifier(name)
+    )
+}
+
+impl Schema {
+    /// The schemas other than `public` that functions and membership lookups live in, each
+    /// with the roles that need `usage` on it: those that may execute one of its functions.
+    pub fn function_schemas(&self) -> Vec<(String, Vec<Role>)> {
+        let mut schemas: Vec<(String, Vec<Role>)> = Vec::new();
+        let mut add = |schema: &str, roles: &[Role]| {
+            let at = match schemas.iter().position(|(s, _)| s == schema) {
+                Some(at) => at,
+                None => {
+                    schemas.push((schema.to_owned(), Vec::new()));
+                    schemas.len() - 1
+                }
+            };
+            schemas[at].1.extend_from_slice(roles);
+        };
+        for function in self.functions.iter().filter(|f| f.schema != SCHEMA) {
+            add(&function.schema, &function.execute);
+        }
+        if !self.membership_lookups().is_empty() {
+            add(PRIVATE_SCHEMA, &[Role::Authenticated]);
+        }
+        for (_, roles) in &mut schemas {
+            roles.sort();
+            roles.dedup();
+        }
+        schemas.sort();
+        schemas
+    }
+}
+
+/// What a function returns. In the lock, `setof` is written as its SQL (`"setof public.notes"`),
+/// as the locks of audited reads hold it; every other form but `table` is a string too.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Returns {
+    /// `void`, `trigger` or a column type, in SQL spelling (the only form older locks hold).
+    Type(String),
+    /// `setof public.<table>`: rows of a declared table. Called by an invoker, the table's
+    /// policies decide which rows come back.
+    SetOf { setof: String },
+    /// `table (<name> <type>, …)`: rows of these columns.
+    Table { table: Vec<(String, SqlType)> },
+}
+
+impl Returns {
+    pub fn sql(&self) -> String {
+        match self {
+            Returns::Type(sql) => sql.clone(),
+            Returns::SetOf { setof } => format!("setof {SCHEMA}.{}", crate::ident::quote_identifier(setof)),
+            Returns::Table { table } => {
+                let columns: Vec<String> = table
+                    .iter()
+                    .map(|(name, sql_type)| format!("{} {sql_type}", crate::ident::quote_identifier(name)))
+                    .collect();
+                format!("table ({})", columns.join(", "))
+            }
+        }
+    }
+
+    pub fn is_trigger(&self) -> bool {
+        *self == Returns::Type("trigger".to_owned())
+    }
+}
+
+/// How [`Returns`] is written: a string, or `{ "table": [...] }`.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum ReturnsRecord {
+    Sql(String),
+    Table { table: Vec<(String, SqlType)> },
+}
+
+impl Serialize for Returns {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Returns::Table { table } => ReturnsRecord::Table { table: table.clone() },
+            other => ReturnsRecord::Sql(other.sql()),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Returns {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match ReturnsRecord::deserialize(deserializer)? {
+            ReturnsRecord::Table { table } => Returns::Table { table },
+            ReturnsRecord::Sql(sql) => match sql.strip_prefix("setof public.") {
+                Some(table) => Returns::SetOf {
+                    setof: crate::ident::unquote_identifier(table),
+                },
+                None => Returns::Type(sql),
+            },
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FunctionArg {
     pub name: String,
     pub sql_type: SqlType,
+    /// A SQL expression a call that leaves the argument out gets. Not written to the lock when
+    /// there is none, so older locks read unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

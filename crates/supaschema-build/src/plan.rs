@@ -174,8 +174,16 @@ pub enum Step {
         set_force: bool,
         force: bool,
     },
-    /// Creates (or replaces) a membership lookup in the schema the Data API does not expose,
-    /// which it creates when missing.
+    /// Creates a schema other than `public` for functions when missing, and sets who may use
+    /// it: `usage`, the roles that may execute one of its functions, get it; `revoke`, those
+    /// that no longer may, lose it.
+    CreateSchema {
+        schema: String,
+        usage: Vec<Role>,
+        revoke: Vec<Role>,
+    },
+    /// Creates (or replaces) a membership lookup in the schema the Data API does not expose
+    /// (created before by [`Step::CreateSchema`]).
     CreateMembershipLookup {
         lookup: MembershipLookup,
     },
@@ -372,6 +380,7 @@ impl Step {
         match self {
             Step::GrantTable { roles, .. } | Step::GrantFunction { roles, .. } => roles.contains(&role),
             Step::CreatePolicy { policy, .. } => policy.roles.contains(&role),
+            Step::CreateSchema { usage, revoke, .. } => usage.contains(&role) || revoke.contains(&role),
             _ => false,
         }
     }
@@ -406,6 +415,7 @@ impl Step {
             Step::CommentOn { .. } => "sql/comment_on.sql",
             Step::SetRls { .. } => "sql/set_rls.sql",
             Step::SetRealtime { .. } => "sql/set_realtime.sql",
+            Step::CreateSchema { .. } => "sql/create_schema.sql",
             Step::CreateMembershipLookup { .. } => "sql/create_membership_lookup.sql",
             Step::DropMembershipLookup { .. } => "sql/drop_membership_lookup.sql",
             Step::GrantTable { .. } => "sql/grant_table.sql",
@@ -523,6 +533,13 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
         steps.push(Step::SetDefaultGrants { revoke: true });
     }
     let roles = schema.roles();
+    for (name, usage) in schema.function_schemas() {
+        steps.push(Step::CreateSchema {
+            schema: name,
+            usage,
+            revoke: Vec::new(),
+        });
+    }
     // Functions that defaults and checks call come before the tables; the rest after them, as
     // a `language sql` body is checked against the tables it reads.
     let (early, late): (Vec<&Function>, Vec<&Function>) =

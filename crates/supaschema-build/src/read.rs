@@ -81,7 +81,7 @@ pub struct RawExternal {
 pub struct RawFunction {
     #[serde(default)]
     pub args: Vec<Spanned<RawArg>>,
-    pub returns: Name,
+    pub returns: Spanned<RawReturns>,
     pub language: Spanned<Language>,
     pub security: Option<Spanned<Security>>,
     pub volatility: Option<Spanned<Volatility>>,
@@ -97,6 +97,8 @@ pub struct RawArg {
     pub name: Name,
     #[serde(rename = "type")]
     pub sql_type: Name,
+    /// SQL for a call that leaves the argument out.
+    pub default: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,14 +183,17 @@ pub struct RawForeignKey {
     pub deferrable: Option<Spanned<Deferrable>>,
 }
 
+/// A value written either as a word (`"cascade"`, `"uuid"`) or as a table of keys.
+#[derive(Debug)]
+pub enum WordOrTable<W, T> {
+    Word(W),
+    Table(T),
+}
+
 /// A foreign key's `on_delete`: an action (`"cascade"`), or `{ set_null = [columns] }` /
 /// `{ set_default = [columns] }`, which PostgreSQL 15 limits to some of the key's columns (a
 /// composite key `(org_id, assignee_id)` whose delete clears only `assignee_id`).
-#[derive(Debug)]
-pub enum RawDeleteAction {
-    Action(ReferentialAction),
-    Columns(RawDeleteColumns),
-}
+pub type RawDeleteAction = WordOrTable<ReferentialAction, RawDeleteColumns>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -197,26 +202,43 @@ pub struct RawDeleteColumns {
     pub set_default: Option<Names>,
 }
 
-/// By hand rather than `untagged`, so that a misspelt action keeps serde's "unknown variant"
-/// message, which the "did you mean" help reads.
-impl<'de> Deserialize<'de> for RawDeleteAction {
+/// A function's `returns`: a word (`"void"`, `"uuid"`, `"setof tasks"`), or
+/// `{ table = [{ name, type }] }` for `returns table (…)`.
+pub type RawReturns = WordOrTable<String, RawReturnTable>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReturnTable {
+    pub table: Spanned<Vec<Spanned<RawReturnColumn>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReturnColumn {
+    pub name: Name,
+    #[serde(rename = "type")]
+    pub sql_type: Name,
+}
+
+/// By hand rather than `untagged`, so that a misspelt word keeps serde's "unknown variant"
+/// message, which the "did you mean" help reads, and a wrong key in the table its own error.
+impl<'de, W: Deserialize<'de>, T: Deserialize<'de>> Deserialize<'de> for WordOrTable<W, T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = RawDeleteAction;
+        struct Visitor<W, T>(std::marker::PhantomData<(W, T)>);
+        impl<'de, W: Deserialize<'de>, T: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<W, T> {
+            type Value = WordOrTable<W, T>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an action such as \"cascade\", or `{ set_null = [columns] }`")
+                f.write_str("a string or a table")
             }
-            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<RawDeleteAction, E> {
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
                 use serde::de::IntoDeserializer;
-                ReferentialAction::deserialize(value.into_deserializer()).map(RawDeleteAction::Action)
+                W::deserialize(value.into_deserializer()).map(WordOrTable::Word)
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawDeleteAction, A::Error> {
-                RawDeleteColumns::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(RawDeleteAction::Columns)
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(WordOrTable::Table)
             }
         }
-        deserializer.deserialize_any(Visitor)
+        deserializer.deserialize_any(Visitor(std::marker::PhantomData))
     }
 }
 

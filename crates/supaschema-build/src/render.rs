@@ -37,6 +37,7 @@ impl Renderer {
         tera.register_filter("words", filter_words);
         tera.register_filter("action_code", filter_action_code);
         tera.register_filter("signature", filter_signature);
+        tera.register_filter("function", filter_function);
         tera.register_filter("rust_str", filter_rust_str);
         tera.register_filter("doc_comment", filter_doc_comment);
         tera.register_filter("json_str", filter_json_str);
@@ -88,6 +89,8 @@ impl Renderer {
                 context.insert("reverses", &reverses);
                 if let Step::CreateFunction { function } = step {
                     context.insert("body", &self.function_body(function, schema)?);
+                    context.insert("qualified", &function.qualified());
+                    context.insert("returns", &function.returns.sql());
                 }
                 Ok(trimmed(self.render(step.template(), &context)?))
             })
@@ -368,16 +371,17 @@ fn filter_action_code(value: &Value, _: Kwargs, _: &State) -> TeraResult<String>
     Ok(action.catalog_code().to_owned())
 }
 
-/// A function as `grant`/`comment` name it: `public.name(argtype, …)`.
+/// A function as `grant`/`comment`/`drop` name it: `schema.name(argtype, …)`.
 fn filter_signature(value: &Value, _: Kwargs, _: &State) -> TeraResult<String> {
     let function = Function::deserialize(value)
         .map_err(|e| tera::Error::message(format!("`signature` expects a function: {e}")))?;
     let types: Vec<String> = function.args.iter().map(|a| a.sql_type.to_string()).collect();
-    Ok(format!(
-        "{SCHEMA}.{}({})",
-        quote_identifier(&function.name),
-        types.join(", ")
-    ))
+    Ok(format!("{}({})", function.qualified(), types.join(", ")))
+}
+
+/// A trigger's function (`name`, or `schema.name` outside `public`) as SQL names it.
+fn filter_function(value: &str, _: Kwargs, _: &State) -> String {
+    crate::model::qualified_function(value)
 }
 
 /// A Rust string literal holding the value, for doc attributes and constants.
@@ -390,8 +394,13 @@ fn filter_json_str(value: &str, _: Kwargs, _: &State) -> String {
     serde_json::Value::from(value).to_string()
 }
 
+/// See [`ts_key`].
+fn filter_ts_key(value: &str, _: Kwargs, _: &State) -> String {
+    ts_key(value)
+}
+
 /// A TypeScript property name: bare when it is an identifier, quoted otherwise.
-fn filter_ts_key(value: &str, kwargs: Kwargs, state: &State) -> String {
+fn ts_key(value: &str) -> String {
     let mut chars = value.chars();
     let identifier = chars
         .next()
@@ -399,7 +408,7 @@ fn filter_ts_key(value: &str, kwargs: Kwargs, state: &State) -> String {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
     match identifier {
         true => value.to_owned(),
-        false => filter_json_str(value, kwargs, state),
+        false => serde_json::Value::from(value).to_string(),
     }
 }
 

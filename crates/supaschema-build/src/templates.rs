@@ -36,6 +36,7 @@ defaults![
     "sql/create_membership_lookup.sql",
     "sql/create_policy.sql",
     "sql/create_role.sql",
+    "sql/create_schema.sql",
     "sql/create_table.sql",
     "sql/create_trigger.sql",
     "sql/delete_bucket.sql",

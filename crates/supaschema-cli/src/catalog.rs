@@ -7,7 +7,8 @@
 use postgres::{Client, GenericClient};
 use std::collections::{BTreeMap, BTreeSet};
 use supaschema_build::model::{
-    Column, Command, PRIVATE_SCHEMA, Policy, ReferentialAction, Role, SCHEMA, Schema, Table,
+    Column, Command, Function, PRIVATE_SCHEMA, Policy, RESERVED_SCHEMAS, ReferentialAction, Role, SCHEMA, Schema,
+    Table, qualified_function,
 };
 use supaschema_build::quote_identifier;
 
@@ -111,20 +112,27 @@ pub fn read_catalog(client: &mut impl GenericClient) -> Result<Catalog, postgres
         let table = read_table(client, oid, row.get(2), row.get(3), row.get(4))?;
         catalog.tables.insert(name, table);
     }
-    // Functions of the private schema (the membership lookups) by `private.<name>`.
+    // Functions by the name schema.toml gives them: `name` in `public`, `schema.name` in the
+    // other schemas that neither PostgreSQL nor Supabase owns (`private`, the membership
+    // lookups'), those of extensions left out.
+    let reserved: Vec<&str> = RESERVED_SCHEMAS
+        .iter()
+        .copied()
+        .chain(["supaschema_expected"])
+        .collect();
     let functions = client.query(
         "select p.oid, case when n.nspname = $1 then p.proname::text else n.nspname || '.' || p.proname end,
-                pg_get_function_identity_arguments(p.oid), pg_get_function_result(p.oid),
+                pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),
                 p.prosecdef, coalesce(p.proconfig, '{}'), obj_description(p.oid, 'pg_proc'),
                 array(select r from unnest($2::text[]) with ordinality as roles(r, i)
                        where case when to_regrole(r) is null then false
                                   else has_function_privilege(r, p.oid, 'execute') end
                        order by r)
            from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-          where n.nspname in ($1, $3)
+          where n.nspname <> all($3::text[]) and n.nspname not like 'pg\\_%'
             and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')
           order by 2",
-        &[&SCHEMA, &api_roles().to_vec(), &PRIVATE_SCHEMA],
+        &[&SCHEMA, &api_roles().to_vec(), &reserved],
     )?;
     for row in functions {
         let executable_by: Vec<String> = row.get(7);
@@ -320,6 +328,39 @@ fn pairs(
         .collect())
 }
 
+/// A function's arguments (defaults included) and result as the server prints them, from a
+/// stand-in of the same signature; as schema.toml spells them if the server cannot build it
+/// (the table a `setof` names is missing: drift reports that table).
+fn expected_signature(
+    tx: &mut postgres::Transaction,
+    function: &Function,
+) -> Result<(String, String), postgres::Error> {
+    let args: Vec<String> = function
+        .args
+        .iter()
+        .map(|a| {
+            let default = a.default.as_ref().map(|d| format!(" default {d}")).unwrap_or_default();
+            format!("{} {}{default}", quote_identifier(&a.name), a.sql_type)
+        })
+        .collect();
+    let mut stand_in = tx.transaction()?;
+    let created = stand_in.batch_execute(&format!(
+        "create function supaschema_expected.f({}) returns {} language plpgsql as 'begin end'",
+        args.join(", "),
+        function.returns.sql()
+    ));
+    if created.is_err() {
+        return Ok((args.join(", "), function.returns.sql()));
+    }
+    let row = stand_in.query_one(
+        "select pg_get_function_arguments(p.oid), pg_get_function_result(p.oid) from pg_proc p
+          where p.proname = 'f' and p.pronamespace = 'supaschema_expected'::regnamespace",
+        &[],
+    )?;
+    // Rolled back with the stand-in.
+    Ok((row.get(0), row.get(1)))
+}
+
 /// The catalog `schema` promises, with every expression in the server's spelling. Needs the
 /// referenced objects (`auth.users`, extensions, other tables) to exist on the server; creates
 /// nothing that outlives the call.
@@ -333,39 +374,11 @@ pub fn expected_catalog(client: &mut Client, schema: &Schema) -> Result<Catalog,
             .insert(table.name.clone(), expected_table(&mut tx, table)?);
     }
     for function in &schema.functions {
-        let types: Vec<String> = function
-            .args
-            .iter()
-            .map(|a| format!("{} {}", a.name, a.sql_type))
-            .collect();
         let mut executable_by: Vec<String> = function.execute.iter().map(|r| r.sql().to_owned()).collect();
         executable_by.sort();
-        let returns = match function.returns.strip_prefix("setof ") {
-            // A table's rows, its name printed as the session's search path has it, as
-            // `pg_get_function_result` does.
-            Some(rows) => {
-                let name: Option<String> = tx.query_one("select to_regclass($1)::text", &[&rows])?.get(0);
-                format!("SETOF {}", name.as_deref().unwrap_or(rows))
-            }
-            None => tx
-                .query_one("select format_type(to_regtype($1), null)", &[&function.returns])?
-                .get::<_, Option<String>>(0)
-                .unwrap_or_else(|| function.returns.clone()),
-        };
-        tx.batch_execute(&format!(
-            "create function supaschema_expected.f({}) returns void language sql as 'select'",
-            types.join(", ")
-        ))?;
-        let arguments: String = tx
-            .query_one(
-                "select pg_get_function_identity_arguments(p.oid) from pg_proc p
-                  where p.proname = 'f' and p.pronamespace = 'supaschema_expected'::regnamespace",
-                &[],
-            )?
-            .get(0);
-        tx.batch_execute("drop function supaschema_expected.f")?;
+        let (arguments, returns) = expected_signature(&mut tx, function)?;
         catalog.functions.insert(
-            function.name.clone(),
+            function.key(),
             FunctionCatalog {
                 arguments,
                 returns,
@@ -595,12 +608,12 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
             .map(|a| supaschema_build::quote_literal(a))
             .collect();
         tx.batch_execute(&format!(
-            "create trigger {} {} {} on {scratch} for each {}{when} execute function {SCHEMA}.{}({})",
+            "create trigger {} {} {} on {scratch} for each {}{when} execute function {}({})",
             quote_identifier(&trigger.name),
             serde_plain(&trigger.timing),
             events.join(" or "),
             serde_plain(&trigger.for_each),
-            quote_identifier(&trigger.function),
+            qualified_function(&trigger.function),
             arguments.join(", ")
         ))?;
         let text: String = tx

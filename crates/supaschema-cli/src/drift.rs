@@ -5,7 +5,6 @@ use crate::catalog::{Catalog, ColumnCatalog, PolicyCatalog, TableCatalog, api_ro
 use crate::finding::{Finding, Kind};
 use crate::{DeployError, database};
 use std::collections::{BTreeMap, BTreeSet};
-use supaschema_build::model::PRIVATE_SCHEMA;
 use supaschema_build::{Project, load_schema};
 
 /// Reads both catalogs and lists the differences (empty: no drift).
@@ -84,9 +83,9 @@ pub fn compare(expected: &Catalog, actual: &Catalog) -> Vec<Finding> {
             }
         }
     }
-    // The private schema may hold the project's own helpers: only what the schema puts there
-    // is compared.
-    let ours = |n: &&String| !n.starts_with(&format!("{PRIVATE_SCHEMA}."));
+    // Other schemas than `public` (`private`) may hold the project's own helpers: only what
+    // the schema puts there is compared.
+    let ours = |n: &&String| !n.contains('.');
     for name in actual
         .functions
         .keys()

@@ -2,7 +2,7 @@
 //! types typescript` (postgres-meta's generator) writes: tables and columns sorted by name,
 //! the same TypeScript type for each column type, relationships only to tables of `public`.
 
-use crate::model::{Schema, Table};
+use crate::model::{Returns, Schema, Table};
 use crate::sql_type::SqlType;
 use serde::Serialize;
 
@@ -44,41 +44,82 @@ struct TsRelationship {
 #[derive(Serialize)]
 struct TsFunction {
     name: String,
-    /// `(name, type)`, sorted by name; none gives `Args: never`.
-    args: Vec<(String, String)>,
+    /// Sorted by name; none gives `Args: never`.
+    args: Vec<TsArg>,
     returns: String,
+}
+
+#[derive(Serialize)]
+struct TsArg {
+    name: String,
+    ts_type: String,
+    /// The argument has a default, so a call may leave it out (`name?: type`).
+    optional: bool,
 }
 
 impl TsSchema {
     pub(super) fn new(schema: &Schema) -> TsSchema {
         let mut tables: Vec<TsTable> = schema.tables.iter().map(TsTable::new).collect();
         tables.sort_by(|a, b| a.name.cmp(&b.name));
+        // The Data API calls the functions of `public` only; a trigger function it cannot call.
         let mut functions: Vec<TsFunction> = schema
             .functions
             .iter()
-            .filter(|f| f.returns != "trigger")
+            .filter(|f| f.schema == crate::model::SCHEMA && !f.returns.is_trigger())
             .map(|f| {
-                let mut args: Vec<(String, String)> =
-                    f.args.iter().map(|a| (a.name.clone(), ts_type(&a.sql_type))).collect();
-                args.sort();
-                let returns = match f.returns.as_str() {
-                    "void" => "undefined".to_owned(),
-                    // A table's rows, as the Data API returns them.
-                    rows if rows.starts_with("setof public.") => {
-                        let table = rows.trim_start_matches("setof public.").trim_matches('"');
-                        format!("Database[\"public\"][\"Tables\"][\"{table}\"][\"Row\"][]")
-                    }
-                    other => SqlType::parse(other).map_or_else(|_| "unknown".to_owned(), |t| ts_type(&t)),
-                };
+                let mut args: Vec<TsArg> = f
+                    .args
+                    .iter()
+                    .map(|a| TsArg {
+                        name: a.name.clone(),
+                        ts_type: ts_type(&a.sql_type),
+                        optional: a.default.is_some(),
+                    })
+                    .collect();
+                args.sort_by(|a, b| a.name.cmp(&b.name));
                 TsFunction {
                     name: f.name.clone(),
                     args,
-                    returns,
+                    returns: ts_returns(&f.returns),
                 }
             })
             .collect();
         functions.sort_by(|a, b| a.name.cmp(&b.name));
         TsSchema { tables, functions }
+    }
+}
+
+/// A function's result as supabase-js sees it: a set of rows is an array, of the table's `Row`
+/// for `setof <table>`.
+fn ts_returns(returns: &Returns) -> String {
+    let rows = |columns: Vec<TsColumn>| {
+        let fields: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{}: {}", super::ts_key(&c.name), c.ts_type))
+            .collect();
+        format!("{{ {} }}[]", fields.join("; "))
+    };
+    match returns {
+        Returns::Type(sql) if sql == "void" => "undefined".to_owned(),
+        Returns::Type(sql) => SqlType::parse(sql).map_or_else(|_| "unknown".to_owned(), |t| ts_type(&t)),
+        // A table's rows, as the Data API returns them.
+        Returns::SetOf { setof } => format!(
+            "Database[\"public\"][\"Tables\"][{}][\"Row\"][]",
+            serde_json::Value::from(setof.as_str())
+        ),
+        Returns::Table { table } => {
+            let mut columns: Vec<TsColumn> = table
+                .iter()
+                .map(|(name, sql_type)| TsColumn {
+                    name: name.clone(),
+                    ts_type: ts_type(sql_type),
+                    optional: false,
+                    never: false,
+                })
+                .collect();
+            columns.sort_by(|a, b| a.name.cmp(&b.name));
+            rows(columns)
+        }
     }
 }
 

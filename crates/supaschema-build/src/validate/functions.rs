@@ -6,7 +6,7 @@ use super::{Context, Result, Validator};
 use crate::error::Problem;
 use crate::expr::body_problem;
 use crate::model::*;
-use crate::read::{Name, RawFunction, RawSchema, RawTable};
+use crate::read::{Name, RawFunction, RawReturnTable, RawReturns, RawSchema, RawTable, WordOrTable};
 use crate::sql_type::SqlType;
 use toml::Spanned;
 
@@ -15,13 +15,13 @@ impl Validator<'_> {
     pub(super) fn functions(&self, raw: &RawSchema) -> Result<Vec<Function>> {
         let mut functions = Vec::new();
         for (name, function) in &raw.functions {
-            let function = self.function(name, function)?;
-            if functions.iter().any(|f: &Function| f.name == function.name) {
+            let function = self.function(raw, name, function)?;
+            if functions.iter().any(|f: &Function| f.key() == function.key()) {
                 return Err(self.error(
                     name.span(),
                     Problem::Duplicate {
                         what: "function",
-                        name: function.name,
+                        name: function.key(),
                     },
                 ));
             }
@@ -30,14 +30,14 @@ impl Validator<'_> {
         Ok(functions)
     }
 
-    fn function(&self, name: &Name, raw: &Spanned<RawFunction>) -> Result<Function> {
-        let function_name = self.identifier(name, "function")?;
+    fn function(&self, schema: &RawSchema, name: &Name, raw: &Spanned<RawFunction>) -> Result<Function> {
+        let (function_schema, function_name) = self.function_name(name)?;
         let raw = raw.get_ref();
-        let mut args = Vec::new();
+        let mut args: Vec<FunctionArg> = Vec::new();
         for arg in &raw.args {
             let arg = arg.get_ref();
             let arg_name = self.identifier(&arg.name, "function argument")?;
-            if args.iter().any(|a: &FunctionArg| a.name == arg_name) {
+            if args.iter().any(|a| a.name == arg_name) {
                 return Err(self.error(
                     arg.name.span(),
                     Problem::Duplicate {
@@ -46,26 +46,26 @@ impl Validator<'_> {
                     },
                 ));
             }
+            let default = arg.default.as_ref().map(|d| self.expression(d)).transpose()?;
+            // PostgreSQL: "input parameters after one with a default value must also have defaults".
+            if default.is_none()
+                && let Some(before) = args.iter().find(|a| a.default.is_some())
+            {
+                return Err(self.error(
+                    arg.name.span(),
+                    Problem::ArgumentWithoutDefault {
+                        argument: arg_name,
+                        after: before.name.clone(),
+                    },
+                ));
+            }
             args.push(FunctionArg {
                 name: arg_name,
                 sql_type: self.sql_type(&arg.sql_type)?,
+                default,
             });
         }
-        let returns = match raw.returns.get_ref().trim().to_ascii_lowercase().as_str() {
-            "void" => "void".to_owned(),
-            "trigger" => "trigger".to_owned(),
-            other => match SqlType::parse(other) {
-                Ok(t) => t.to_string(),
-                Err(_) => {
-                    return Err(self.error(
-                        raw.returns.span(),
-                        Problem::UnknownReturnType {
-                            found: raw.returns.get_ref().clone(),
-                        },
-                    ));
-                }
-            },
-        };
+        let returns = self.returns(schema, &raw.returns)?;
         if let Some(reason) = body_problem(raw.body.get_ref()) {
             return Err(self.error(raw.body.span(), Problem::UnsafeExpression { reason }));
         }
@@ -86,6 +86,7 @@ impl Validator<'_> {
         }
         execute.sort();
         Ok(Function {
+            schema: function_schema,
             name: function_name,
             args,
             returns,
@@ -96,6 +97,66 @@ impl Validator<'_> {
             execute,
             comment: self.comment(&raw.comment)?,
         })
+    }
+
+    /// `[functions.<name>]` is in `public`; `[functions."<schema>.<name>"]` in a schema the Data
+    /// API does not expose, never one PostgreSQL or Supabase owns.
+    fn function_name(&self, key: &Name) -> Result<(String, String)> {
+        let Some((schema, name)) = key.get_ref().split_once('.') else {
+            return Ok((SCHEMA.to_owned(), self.identifier(key, "function")?));
+        };
+        let part = |text: &str| Spanned::new(key.span(), text.to_owned());
+        let schema = self.identifier(&part(schema), "schema")?;
+        if RESERVED_SCHEMAS.contains(&schema.as_str()) || schema.starts_with("pg_") {
+            return Err(self.error(
+                key.span(),
+                Problem::ReservedFunctionSchema {
+                    schema,
+                    name: name.to_owned(),
+                },
+            ));
+        }
+        Ok((schema, self.identifier(&part(name), "function")?))
+    }
+
+    /// `returns`: `void`, `trigger`, a column type, `setof <table>` of a declared table, or
+    /// `{ table = [{ name, type }] }`.
+    fn returns(&self, schema: &RawSchema, raw: &Spanned<RawReturns>) -> Result<Returns> {
+        let word = match raw.get_ref() {
+            WordOrTable::Word(word) => word,
+            WordOrTable::Table(RawReturnTable { table }) => {
+                if table.get_ref().is_empty() {
+                    return Err(self.error(table.span(), Problem::EmptyReturnTable));
+                }
+                let mut columns: Vec<(String, SqlType)> = Vec::new();
+                for column in table.get_ref() {
+                    let column = column.get_ref();
+                    let name = self.identifier(&column.name, "column")?;
+                    if columns.iter().any(|(c, _)| *c == name) {
+                        return Err(self.error(column.name.span(), Problem::Duplicate { what: "column", name }));
+                    }
+                    columns.push((name, self.sql_type(&column.sql_type)?));
+                }
+                return Ok(Returns::Table { table: columns });
+            }
+        };
+        let lowered = word.trim().to_ascii_lowercase();
+        if let Some(table) = lowered.strip_prefix("setof ") {
+            let table = table.trim().strip_prefix("public.").unwrap_or(table.trim());
+            if !schema.tables.keys().any(|t| t.get_ref() == table) {
+                return Err(self.error(raw.span(), Problem::UnknownTable { name: table.to_owned() }));
+            }
+            return Ok(Returns::SetOf {
+                setof: table.to_owned(),
+            });
+        }
+        match lowered.as_str() {
+            "void" | "trigger" => Ok(Returns::Type(lowered)),
+            other => match SqlType::parse(other) {
+                Ok(t) => Ok(Returns::Type(t.to_string())),
+                Err(_) => Err(self.error(raw.span(), Problem::UnknownReturnType { found: word.clone() })),
+            },
+        }
     }
 
     /// Adds the built-in functions the tables' triggers use (`builtins`) to `functions`; the
@@ -204,7 +265,7 @@ impl Validator<'_> {
                     },
                 ));
             }
-            let Some(function) = context.functions.iter().find(|f| &f.name == tr.function.get_ref()) else {
+            let Some(function) = context.functions.iter().find(|f| &f.key() == tr.function.get_ref()) else {
                 return Err(self.error(
                     tr.function.span(),
                     Problem::UnknownFunction {
@@ -212,7 +273,7 @@ impl Validator<'_> {
                     },
                 ));
             };
-            if function.returns != "trigger" {
+            if !function.returns.is_trigger() {
                 return Err(self.error(
                     tr.function.span(),
                     Problem::NotATriggerFunction {
@@ -264,7 +325,7 @@ impl Validator<'_> {
                 timing: *tr.timing.get_ref(),
                 events,
                 for_each,
-                function: function.name.clone(),
+                function: function.key(),
                 arguments: Vec::new(),
                 columns,
                 when,
@@ -293,9 +354,10 @@ fn builtin_function(builtin: Builtin) -> Function {
         ),
     };
     Function {
+        schema: SCHEMA.to_owned(),
         name: builtin.function_name().to_owned(),
         args: Vec::new(),
-        returns: "trigger".to_owned(),
+        returns: Returns::Type("trigger".to_owned()),
         language: Language::Plpgsql,
         security,
         volatility: Volatility::Volatile,
@@ -309,7 +371,7 @@ fn builtin_function(builtin: Builtin) -> Function {
 mod tests {
     use super::super::tests::{MINIMAL, accepts, rejects};
     use crate::error::Problem;
-    use crate::model::{Builtin, ForEach, FunctionBody, Role, Security, TriggerEvent};
+    use crate::model::{Builtin, ForEach, FunctionBody, Returns, Role, Security, TriggerEvent};
 
     /// A trigger function `stamp`, and a table using it (line 9) and both built-in triggers.
     const TRIGGERED: &str = r#"[functions.stamp]
@@ -473,7 +535,7 @@ updated_at = { type = "timestamptz", default = "now()", class = "public" }
             "args = [{ name = \"n\", type = \"int4\" }]\nreturns = \"BOOLEAN\"\nlanguage = \"sql\"\nsecurity = \"definer\"\nexecute = [\"service_role\", \"authenticated\", \"service_role\"]\nbody = \"select n > 0\"",
         ));
         let f = &schema.functions[0];
-        assert_eq!(f.returns, "boolean");
+        assert_eq!(f.returns, Returns::Type("boolean".into()));
         assert_eq!(f.args[0].sql_type.to_string(), "integer");
         assert_eq!(f.security, Security::Definer);
         assert_eq!(f.execute, [Role::Authenticated, Role::ServiceRole]);

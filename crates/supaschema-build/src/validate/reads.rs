@@ -71,18 +71,23 @@ impl Validator<'_> {
             let mut args = vec![FunctionArg {
                 name: "ids".to_owned(),
                 sql_type: SqlType::Array(Box::new(SqlType::Uuid)),
+                default: None,
             }];
             let purpose = audit_table_has_purpose(tables_columns(raw_tables, audit));
             if purpose {
                 args.push(FunctionArg {
                     name: "purpose".to_owned(),
                     sql_type: SqlType::Text,
+                    default: None,
                 });
             }
             functions.push(Function {
+                schema: SCHEMA.to_owned(),
                 name,
                 args,
-                returns: format!("setof {SCHEMA}.{}", crate::ident::quote_identifier(&table.name)),
+                returns: Returns::SetOf {
+                    setof: table.name.clone(),
+                },
                 language: Language::Plpgsql,
                 security: Security::Definer,
                 volatility: Volatility::Volatile,
@@ -228,7 +233,7 @@ occurred_at = { type = "timestamptz", default = "now()", class = "administrative
             .map(|a| (a.name.as_str(), a.sql_type.to_string()))
             .collect();
         assert_eq!(args, [("ids", "uuid[]".to_owned()), ("purpose", "text".to_owned())]);
-        assert_eq!(function.returns, "setof public.notes");
+        assert_eq!(function.returns, Returns::SetOf { setof: "notes".into() });
         assert_eq!(function.execute, [Role::Authenticated, Role::ServiceRole]);
         let FunctionBody::AuditedRead(read) = &function.body else {
             panic!("not an audited read: {:?}", function.body);

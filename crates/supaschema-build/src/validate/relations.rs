@@ -5,7 +5,7 @@ use super::{Context, Result, Validator};
 use crate::error::Problem;
 use crate::ident::quote_identifier;
 use crate::model::*;
-use crate::read::{Name, RawDeleteAction, RawTable};
+use crate::read::{Name, RawDeleteAction, RawTable, WordOrTable};
 use crate::sql_type::SqlType;
 use std::ops::Range;
 use toml::Spanned;
@@ -207,8 +207,8 @@ impl Validator<'_> {
         raw: &Spanned<RawDeleteAction>,
     ) -> Result<(ReferentialAction, Vec<String>)> {
         let limited = match raw.get_ref() {
-            RawDeleteAction::Action(action) => return Ok((*action, Vec::new())),
-            RawDeleteAction::Columns(limited) => limited,
+            WordOrTable::Word(action) => return Ok((*action, Vec::new())),
+            WordOrTable::Table(limited) => limited,
         };
         let (action, names) = match (&limited.set_null, &limited.set_default) {
             (Some(names), None) => (ReferentialAction::SetNull, names),

@@ -3,12 +3,10 @@
     API does not expose, so no one calls it over the API, and runs as its owner (`security
     definer`, with an empty `search_path`), so that it reads the membership table past its row
     level security and a policy on the membership table itself never recurses. Only
-    `authenticated` may call it, as the policies do.
+    `authenticated` may call it, as the policies do; create_schema.sql made the schema and
+    gave `authenticated` usage on it before.
     Receives: lookup (table, group, user, role). -#}
 {% set function = "private." ~ ((lookup.table ~ "_member") | ident) -%}
-create schema if not exists private;
-grant usage on schema private to authenticated;
-
 create or replace function {{ function }}(group_id uuid, roles text[])
 returns boolean
 language sql

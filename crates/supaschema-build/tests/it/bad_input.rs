@@ -1502,10 +1502,50 @@ fn rule_cases() -> Vec<Case> {
         ),
         case(
             "function returning an unknown type",
-            edit(&[("returns = \"integer\"", "returns = \"setof notes\"")]),
-            "setof notes",
-            Problem::UnknownReturnType {
-                found: "setof notes".into(),
+            edit(&[("returns = \"integer\"", "returns = \"record\"")]),
+            "returns = \"record\"",
+            Problem::UnknownReturnType { found: "record".into() },
+        ),
+        case(
+            "function returning a set of an undeclared table",
+            edit(&[("returns = \"integer\"", "returns = \"setof nope\"")]),
+            "setof nope",
+            Problem::UnknownTable { name: "nope".into() },
+        ),
+        case(
+            "function returning a table of an unknown type",
+            edit(&[(
+                "returns = \"integer\"",
+                "returns = { table = [{ name = \"n\", type = \"widget\" }] }",
+            )]),
+            "returns = { table",
+            Problem::UnknownType { found: "widget".into() },
+        ),
+        case(
+            "function returning a table of no columns",
+            edit(&[("returns = \"integer\"", "returns = { table = [] }")]),
+            "returns = { table",
+            Problem::EmptyReturnTable,
+        ),
+        case(
+            "function argument without a default after one with a default",
+            edit(&[(
+                "[functions.note_count]\n",
+                "[functions.note_count]\nargs = [{ name = \"since\", type = \"date\", default = \"'2020-01-01'\" }, { name = \"until\", type = \"date\" }]\n",
+            )]),
+            "args = [",
+            Problem::ArgumentWithoutDefault {
+                argument: "until".into(),
+                after: "since".into(),
+            },
+        ),
+        case(
+            "function in a schema Supabase owns",
+            edit(&[("[functions.note_count]", "[functions.\"auth.note_count\"]")]),
+            "[functions.\"auth.note_count\"]",
+            Problem::ReservedFunctionSchema {
+                schema: "auth".into(),
+                name: "note_count".into(),
             },
         ),
         case(

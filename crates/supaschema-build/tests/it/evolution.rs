@@ -612,6 +612,99 @@ fn function_signature_change_replaces_its_triggers() {
     evolve("function_rename", &changed);
 }
 
+/// A helper in `private`, which the Data API does not expose, and a policy calling it: the
+/// schema is created and `authenticated`, the one role that executes it, gets usage on it.
+const PRIVATE_HELPER: &str = r#"
+[functions."private.owns_clinic"]
+args = [{ name = "clinic", type = "uuid" }]
+returns = "boolean"
+language = "sql"
+volatility = "stable"
+security = "definer"
+execute = ["authenticated"]
+body = "select exists (select 1 from public.clinics c where c.id = clinic and c.owner_id = (select auth.uid()))"
+"#;
+
+const VISITS_POLICY: &str = "[[tables.visits.policies]]\nname = \"visits_in_own_clinic\"\ncommand = \"insert\"\nroles = [\"authenticated\"]\nrestrictive = true\nwith_check = \"private.owns_clinic(clinic_id)\"\n\n[tables.visits.columns]";
+
+fn with_private_helper() -> String {
+    format!("{}{PRIVATE_HELPER}", edit("[tables.visits.columns]", VISITS_POLICY))
+}
+
+#[test]
+fn private_function() {
+    evolve("private_function", &with_private_helper());
+}
+
+/// A new argument of a helper a policy calls: PostgreSQL cannot replace a function's
+/// arguments, nor drop one a policy depends on, so the policy goes, the function is dropped and
+/// created anew, and the policy comes back, in one migration.
+#[test]
+fn function_arguments_change_under_a_policy() {
+    let before = with_private_helper();
+    let after = before.replace(
+        "args = [{ name = \"clinic\", type = \"uuid\" }]",
+        "args = [{ name = \"clinic\", type = \"uuid\" }, { name = \"as_of\", type = \"date\", default = \"current_date\" }]",
+    );
+    assert_ne!(after, before);
+    evolve_from("function_arguments_under_a_policy", &before, &after);
+}
+
+/// Functions returning rows: `setof` a table, with an argument that has a default, and
+/// `table (…)`.
+#[test]
+fn set_returning_functions() {
+    let functions = r#"
+[functions.upcoming_visits]
+args = [{ name = "after", type = "timestamptz", default = "now()" }]
+returns = "setof visits"
+language = "sql"
+volatility = "stable"
+execute = ["authenticated"]
+body = "select * from public.visits where starts_at > after"
+
+[functions.visit_counts]
+returns = { table = [{ name = "clinic_id", type = "uuid" }, { name = "visits", type = "bigint" }] }
+language = "sql"
+volatility = "stable"
+execute = ["authenticated"]
+body = "select clinic_id, count(*) from public.visits group by clinic_id"
+"#;
+    evolve("set_returning_functions", &format!("{BASE}{functions}"));
+}
+
+/// A check calling a function whose arguments change would have to be dropped with it: the
+/// build refuses and says to give the changed function a new name.
+#[test]
+fn a_function_a_check_calls_keeps_its_signature() {
+    let base = format!(
+        "{}\n[functions.short]\nargs = [{{ name = \"t\", type = \"text\" }}]\nreturns = \"boolean\"\nlanguage = \"sql\"\nvolatility = \"immutable\"\nbody = \"select char_length(t) < 200\"\n",
+        edit(
+            "check = \"char_length(title) < 200\"",
+            "check = \"public.short(title)\""
+        )
+    );
+    let mut project = TempProject::new(&base);
+    let before = project.snapshot();
+    let changed = base.replace(
+        "args = [{ name = \"t\", type = \"text\" }]",
+        "args = [{ name = \"t\", type = \"text\" }, { name = \"n\", type = \"integer\", default = \"200\" }]",
+    );
+    let error = project.build(&changed).expect_err("the check calls the function");
+    let Error::Schema(schema_error) = &error else {
+        panic!("{error}")
+    };
+    assert_eq!(
+        *schema_error.problem(),
+        Problem::FunctionInUse {
+            function: "short".into(),
+            table: "clinics".into()
+        }
+    );
+    assert!(error.to_string().contains("under a new name"), "{error}");
+    assert_eq!(project.snapshot(), before, "nothing written");
+}
+
 #[test]
 fn extensions() {
     evolve(

@@ -32,6 +32,7 @@ mod evolution;
 mod evolution_property;
 mod evolution_safety;
 mod foreign_keys;
+mod functions;
 mod fuzz_schema;
 mod generated_code;
 mod locks;

@@ -61,7 +61,8 @@ fn every_fixture_type_checks_and_a_dashboard_uses_it() {
     }
     std::fs::write(dir.join("database.types.ts"), typescript("minimal")).expect("write");
     std::fs::write(dir.join("dashboard.ts"), include_str!("programs/supabase_js.ts")).expect("write");
-    files.push("dashboard.ts".to_owned());
+    std::fs::write(dir.join("rpc.ts"), include_str!("programs/supabase_js_rpc.ts")).expect("write");
+    files.extend(["dashboard.ts".to_owned(), "rpc.ts".to_owned()]);
     let files: Vec<&str> = files.iter().map(String::as_str).collect();
     let (ok, output) = tsc(&dir, &files);
     assert!(ok, "{output}");

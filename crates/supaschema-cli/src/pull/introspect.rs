@@ -170,14 +170,21 @@ pub struct LiveTrigger {
 
 #[derive(Clone, Debug)]
 pub struct LiveFunction {
+    /// As schema.toml names it: `name` in `public`, `schema.name` elsewhere.
     pub name: String,
     /// `(name, format_type)` of each argument; a name is empty when the argument has none.
     pub args: Vec<(String, String)>,
-    /// Why the signature is beyond `schema.toml` (out arguments, defaults, variadic, set
-    /// results, a procedure or aggregate).
+    /// The defaults of the last arguments, as the server prints them.
+    pub defaults: Vec<String>,
+    /// Why the signature is beyond `schema.toml` (out arguments, variadic, a set of anything
+    /// but a table's rows, a procedure or aggregate).
     pub unusual: Option<&'static str>,
     /// `pg_get_function_result`.
     pub returns: String,
+    /// The table of `public` whose rows `returns setof` names.
+    pub setof: Option<String>,
+    /// `(name, format_type)` of each column of `returns table (…)`.
+    pub table: Vec<(String, String)>,
     pub language: String,
     pub security_definer: bool,
     /// `i`, `s` or `v`.
@@ -676,12 +683,16 @@ fn read_exclusion(
 
 fn read_functions(client: &mut impl GenericClient) -> Result<Vec<LiveFunction>, postgres::Error> {
     let mut functions = Vec::new();
+    // `public`, and the schemas neither PostgreSQL nor Supabase owns, the membership lookups
+    // left out (they are read with the owner rules).
+    let reserved: Vec<&str> = supaschema_build::model::RESERVED_SCHEMAS.to_vec();
     for r in client.query(
-        "select p.proname::text,
+        "select case when n.nspname = $1 then p.proname::text else n.nspname || '.' || p.proname end,
                 coalesce(p.proargnames, '{}'),
                 array(select format_type(t, null) from unnest(p.proargtypes::oid[]) with ordinality as a(t, n) order by n),
-                p.prokind::text, p.proretset, p.pronargdefaults::int4, p.provariadic <> 0,
-                coalesce(p.proallargtypes is not null, false),
+                p.prokind::text, p.proretset, pg_get_expr(p.proargdefaults, 0), p.provariadic <> 0,
+                coalesce(p.proallargtypes is not null
+                         and exists (select 1 from unnest(p.proargmodes::text[]) m where m not in ('i', 't')), false),
                 pg_get_function_result(p.oid), l.lanname::text, p.prosecdef, p.provolatile::text, p.prosrc,
                 coalesce(p.proconfig, '{}'),
                 array(select r from unnest($2::text[]) with ordinality as roles(r, i)
@@ -689,24 +700,36 @@ fn read_functions(client: &mut impl GenericClient) -> Result<Vec<LiveFunction>, 
                                   else has_function_privilege(r, p.oid, 'execute') end
                        order by i),
                 obj_description(p.oid, 'pg_proc'),
-                p.proname::text || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+                p.proname::text || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+                (select c.relname::text from pg_type t join pg_class c on c.oid = t.typrelid
+                  where t.oid = p.prorettype and c.relnamespace = $1::text::regnamespace and c.relkind in ('r', 'p')),
+                array(select a.n || ' ' || format_type(a.t, null)
+                        from unnest(p.proallargtypes, p.proargmodes::text[], p.proargnames) with ordinality as a(t, m, n, i)
+                       where a.m = 't' order by a.i)
            from pg_proc p
            join pg_namespace n on n.oid = p.pronamespace
            join pg_language l on l.oid = p.prolang
-          where n.nspname = $1
+          where n.nspname <> all($3::text[]) and n.nspname not like 'pg\\_%'
+            and not (n.nspname = $4 and p.proname like '%\\_member'
+                     and pg_get_function_identity_arguments(p.oid) = 'group_id uuid, roles text[]')
             and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')
-          order by p.proname, p.oid",
-        &[&SCHEMA, &api_roles()],
+          order by 1, p.oid",
+        &[&SCHEMA, &api_roles(), &reserved, &supaschema_build::model::PRIVATE_SCHEMA],
     )? {
         let names: Vec<String> = r.get(1);
         let types: Vec<String> = r.get(2);
         let kind: String = r.get(3);
+        let setof: Option<String> = r.get(17);
+        let table: Vec<String> = r.get(18);
+        let table: Vec<(String, String)> = table
+            .iter()
+            .filter_map(|c| c.split_once(' '))
+            .map(|(n, t)| (n.to_owned(), t.to_owned()))
+            .collect();
         let unusual = if kind != "f" {
             Some("it is a procedure, aggregate or window function")
-        } else if r.get::<_, bool>(4) {
-            Some("it returns a set")
-        } else if r.get::<_, i32>(5) > 0 {
-            Some("it has argument defaults")
+        } else if r.get::<_, bool>(4) && setof.is_none() && table.is_empty() {
+            Some("it returns a set of something other than a table's rows or `table (…)`")
         } else if r.get::<_, bool>(6) {
             Some("it is variadic")
         } else if r.get::<_, bool>(7) {
@@ -719,11 +742,15 @@ fn read_functions(client: &mut impl GenericClient) -> Result<Vec<LiveFunction>, 
             .enumerate()
             .map(|(i, t)| (names.get(i).cloned().unwrap_or_default(), t))
             .collect();
+        let defaults: Option<String> = r.get(5);
         functions.push(LiveFunction {
             name: r.get(0),
             args,
+            defaults: defaults.as_deref().map(split_top_level).unwrap_or_default(),
             unusual,
             returns: r.get(8),
+            setof: if r.get::<_, bool>(4) { setof } else { None },
+            table,
             language: r.get(9),
             security_definer: r.get(10),
             volatility: r.get::<_, String>(11).chars().next().unwrap_or('v'),
@@ -770,4 +797,42 @@ fn read_external(client: &mut impl GenericClient, schema: &str, table: &str) -> 
         }
     }
     Ok(external)
+}
+
+/// `a, f(b, c), 'd, e'` → `a`, `f(b, c)`, `'d, e'`: a list the server prints (the defaults of
+/// `proargdefaults`) split at its own commas, not those inside parentheses or quotes.
+fn split_top_level(text: &str) -> Vec<String> {
+    let (mut parts, mut current, mut depth, mut quote) = (Vec::new(), String::new(), 0i32, None);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[') => depth += 1,
+            (None, ')' | ']') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                parts.push(current.trim().to_owned());
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        parts.push(current.trim().to_owned());
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn splits_a_printed_list_at_its_own_commas() {
+        assert_eq!(
+            super::split_top_level("0, round(1.5, 0), 'a, b'::text, ARRAY[1, 2]"),
+            ["0", "round(1.5, 0)", "'a, b'::text", "ARRAY[1, 2]"]
+        );
+        assert!(super::split_top_level("").is_empty());
+    }
 }

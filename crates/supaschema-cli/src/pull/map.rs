@@ -41,10 +41,15 @@ pub struct PulledExternal {
 
 #[derive(Clone, Debug, Default)]
 pub struct PulledFunction {
+    /// `name`, or `schema.name` outside `public`.
     pub name: String,
     pub comment: Option<String>,
-    pub args: Vec<(String, String)>,
+    /// `(name, type, default)`.
+    pub args: Vec<(String, String, Option<String>)>,
+    /// `void`, `trigger`, a type or `setof <table>`; `returns table (…)` is in `table`.
     pub returns: String,
+    /// The `(name, type)` columns of `returns table (…)`.
+    pub table: Vec<(String, String)>,
     pub language: String,
     pub security_definer: bool,
     /// `immutable` or `stable`; volatile is the default.
@@ -857,11 +862,12 @@ fn map_table(
             leave(object, format!("`{}` has {unusual}", trigger.definition));
             continue;
         }
-        if trigger.function_schema != SCHEMA {
+        let reserved = supaschema_build::model::RESERVED_SCHEMAS.contains(&trigger.function_schema.as_str());
+        if reserved || trigger.function_schema.starts_with("pg_") {
             leave(
                 object,
                 format!(
-                    "it calls `{}.{}`, a function in another schema",
+                    "it calls `{}.{}`, a function in a schema PostgreSQL or Supabase owns",
                     trigger.function_schema, trigger.function_name
                 ),
             );
@@ -882,7 +888,10 @@ fn map_table(
             timing: trigger.timing,
             events: trigger.events.clone(),
             statement: !trigger.row,
-            function: trigger.function_name.clone(),
+            function: match trigger.function_schema.as_str() {
+                SCHEMA => trigger.function_name.clone(),
+                schema => format!("{schema}.{}", trigger.function_name),
+            },
             columns: trigger.columns.clone(),
             when: trigger.when.as_deref().map(unwrap_parens),
         });
@@ -1264,18 +1273,30 @@ fn map_function(f: &LiveFunction) -> Result<(PulledFunction, Vec<String>), Strin
             f.language
         ));
     }
+    let known = |name: &str, data_type: &str, what: &str| {
+        SqlType::parse(data_type)
+            .map(|t| t.to_string())
+            .map_err(|_| format!("its {what} `{name}` is of type `{data_type}`, which schema.toml does not know"))
+    };
     let mut args = Vec::new();
-    for (name, data_type) in &f.args {
+    // The defaults belong to the last arguments.
+    let first_default = f.args.len().saturating_sub(f.defaults.len());
+    for (i, (name, data_type)) in f.args.iter().enumerate() {
         if name.is_empty() {
             return Err(format!("`{}` has an argument without a name", f.identity));
         }
-        let sql_type = SqlType::parse(data_type)
-            .map_err(|_| format!("its argument `{name}` is of type `{data_type}`, which schema.toml does not know"))?;
-        args.push((name.clone(), sql_type.to_string()));
+        let default = i.checked_sub(first_default).and_then(|d| f.defaults.get(d)).cloned();
+        args.push((name.clone(), known(name, data_type, "argument")?, default));
     }
-    let returns = match f.returns.as_str() {
-        "void" | "trigger" => f.returns.clone(),
-        other => SqlType::parse(other)
+    let mut table = Vec::new();
+    for (name, data_type) in &f.table {
+        table.push((name.clone(), known(name, data_type, "result column")?));
+    }
+    let returns = match (&f.setof, f.returns.as_str()) {
+        (Some(setof), _) => format!("setof {setof}"),
+        _ if !table.is_empty() => String::new(),
+        (None, "void" | "trigger") => f.returns.clone(),
+        (None, other) => SqlType::parse(other)
             .map_err(|_| format!("it returns `{other}`, which schema.toml does not know"))?
             .to_string(),
     };
@@ -1311,6 +1332,7 @@ fn map_function(f: &LiveFunction) -> Result<(PulledFunction, Vec<String>), Strin
             comment: f.comment.clone(),
             args,
             returns,
+            table,
             language: f.language.clone(),
             security_definer: f.security_definer,
             volatility: match f.volatility {

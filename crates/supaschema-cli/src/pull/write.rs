@@ -118,16 +118,35 @@ fn function_table(function: &PulledFunction) -> Table {
         let args = function
             .args
             .iter()
-            .map(|(name, sql_type)| {
+            .map(|(name, sql_type, default)| {
                 let mut arg = InlineTable::new();
                 arg.insert("name", Value::from(name.as_str()));
                 arg.insert("type", Value::from(sql_type.as_str()));
+                if let Some(default) = default {
+                    arg.insert("default", Value::from(default.as_str()));
+                }
                 arg
             })
             .collect();
         table["args"] = Item::Value(inline_tables(args));
     }
-    table["returns"] = toml_edit::value(function.returns.as_str());
+    if function.table.is_empty() {
+        table["returns"] = toml_edit::value(function.returns.as_str());
+    } else {
+        let columns = function
+            .table
+            .iter()
+            .map(|(name, sql_type)| {
+                let mut column = InlineTable::new();
+                column.insert("name", Value::from(name.as_str()));
+                column.insert("type", Value::from(sql_type.as_str()));
+                column
+            })
+            .collect();
+        let mut returns = InlineTable::new();
+        returns.insert("table", inline_tables(columns));
+        table["returns"] = toml_edit::value(returns);
+    }
     table["language"] = toml_edit::value(function.language.as_str());
     if function.security_definer {
         table["security"] = toml_edit::value("definer");

@@ -220,3 +220,28 @@ fn generated_columns_citext_and_expression_indexes_drift() {
         assert!(run.stdout.contains(expected), "missing `{expected}`:\n{run}");
     }
 }
+
+/// A default of a function returning a table's rows changed by hand, and the private helper
+/// dropped: each is one finding.
+#[test]
+fn function_defaults_and_private_helpers_are_compared() {
+    let project = TempProject::new(&fixture("teams"));
+    let mut db = TestDb::new(Grants::Explicit);
+    project.migrate(&mut db);
+    db.execute(
+        "drop function public.my_projects(text);
+         create function public.my_projects(title_like text default 'x%') returns setof public.projects
+           language sql stable set search_path = '' as 'select * from public.projects';
+         revoke all on function public.my_projects(text) from public, anon, service_role;
+         drop function private.owns_workspace(uuid);",
+        "changes by hand",
+    );
+    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    for expected in [
+        "function `my_projects`: the argument list is `title_like text DEFAULT 'x%'::text` in the database; schema.toml says `title_like text DEFAULT '%'::text`",
+        "function `private.owns_workspace` is missing",
+    ] {
+        assert!(run.stdout.contains(expected), "missing `{expected}`:\n{run}");
+    }
+}

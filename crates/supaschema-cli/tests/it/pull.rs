@@ -194,9 +194,8 @@ fn what_the_format_cannot_say_is_listed_and_left_out() {
         "create view public.note_bodies as select id, body from public.notes;
          create type public.mood as enum ('happy', 'sad');
          alter table public.notes add column mood public.mood;
-         create schema private;
-         create function private.stamp() returns trigger language plpgsql as 'begin return new; end';
-         create trigger notes_stamp before insert on public.notes for each row execute function private.stamp();
+         create function extensions.stamp() returns trigger language plpgsql as 'begin return new; end';
+         create trigger notes_stamp before insert on public.notes for each row execute function extensions.stamp();
          create index notes_lower_body_idx on public.notes (lower(body), user_id);
          comment on index public.notes_user_id_idx is 'Every foreign key has one.';",
         "objects beyond the format",
@@ -208,7 +207,7 @@ fn what_the_format_cannot_say_is_listed_and_left_out() {
         "left out: view note_bodies",
         "left out: enum type mood",
         "left out: column notes.mood: its type `public.mood` is an enum type",
-        "left out: trigger notes.notes_stamp: it calls `private.stamp`, a function in another schema",
+        "left out: trigger notes.notes_stamp: it calls `extensions.stamp`, a function in a schema PostgreSQL or Supabase owns",
         "a column after an expression cannot be described",
         "left out: index notes.notes_user_id_idx: its comment cannot be described",
     ] {

@@ -8,5 +8,5 @@ create trigger {{ trigger.name | ident }}
 {%- if trigger.when %}
       when ({{ trigger.when }})
 {%- endif %}
-      execute function public.{{ trigger.function | ident }}({{ trigger.arguments | literals }});
+      execute function {{ trigger.function | function }}({{ trigger.arguments | literals }});
 {#- The file's last newline is not part of the statement. -#}
