@@ -225,7 +225,8 @@ struct Phases {
     drop_foreign_keys: Vec<Step>,
     drop_constraints: Vec<Step>,
     drop_indexes: Vec<Step>,
-    /// Functions whose arguments or result change, so that they can be created anew.
+    /// Functions whose arguments or result change, so that they can be created anew, and removed
+    /// ones returning rows of a table, which may go next.
     drop_functions: Vec<Step>,
     rename_tables: Vec<Step>,
     rename_columns: Vec<Step>,
@@ -415,8 +416,9 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
                 changed_functions.insert(function.key());
                 phases.drop_functions.push(step);
             }
-            // A read function returns its table's rows, so it goes before the table does.
-            None if matches!(function.body, FunctionBody::AuditedRead(_)) => {
+            // One returning a table's rows (a read function of audited reads, too) holds on to
+            // the table's row type: dropped before the tables, as that table may go too.
+            None if matches!(function.returns, Returns::SetOf { .. }) => {
                 changed_functions.insert(function.key());
                 phases.drop_functions.push(step);
             }

@@ -229,7 +229,7 @@ impl Report {
             .iter()
             .filter(|f| !f.execute.is_empty())
             .map(|f| FunctionReport {
-                name: f.name.clone(),
+                name: f.key(),
                 security: match f.security {
                     Security::Invoker => "as the caller",
                     Security::Definer => "as its owner (security definer)",
