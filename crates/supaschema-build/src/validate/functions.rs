@@ -187,6 +187,21 @@ impl Validator<'_> {
         Ok(())
     }
 
+    /// The membership lookups the owner rules call are the generator's: a function of the
+    /// schema's own may not take the name of one in `private`.
+    pub(super) fn lookup_names_free(&self, raw: &RawSchema, tables: &[Table]) -> Result<()> {
+        for table in tables {
+            let Some(Owner::Membership(membership)) = &table.owner else {
+                continue;
+            };
+            let taken = format!("{PRIVATE_SCHEMA}.{}", membership.lookup.function_name());
+            if let Some((name, _)) = raw.functions.iter().find(|(n, _)| *n.get_ref() == taken) {
+                return Err(self.error(name.span(), Problem::ReservedName { name: taken }));
+            }
+        }
+        Ok(())
+    }
+
     /// `updated_at = true`: a trigger keeping the timestamptz column `updated_at` current.
     pub(super) fn updated_at_trigger(
         &self,
@@ -525,6 +540,34 @@ updated_at = { type = "timestamptz", default = "now()", class = "public" }
             15,
             Problem::ReservedName {
                 name: "reject_change".into(),
+            },
+        );
+    }
+
+    #[test]
+    fn a_function_may_not_take_a_membership_lookup_s_name() {
+        let teams = r#"[external."auth.users"]
+columns = { id = "uuid" }
+primary_key = ["id"]
+
+[tables.memberships]
+owner = { membership = { table = "memberships", key = "workspace_id" } }
+unique = [["workspace_id", "user_id"]]
+indexes = [{ columns = ["user_id"] }]
+
+[tables.memberships.columns]
+id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
+workspace_id = { type = "uuid", class = "administrative" }
+user_id = { type = "uuid", references = { table = "auth.users", column = "id", on_delete = "cascade" }, class = "administrative" }
+"#;
+        accepts(teams);
+        rejects(
+            &format!(
+                "{teams}\n[functions.\"private.memberships_member\"]\nreturns = \"boolean\"\nlanguage = \"sql\"\nbody = \"select true\"\n"
+            ),
+            15,
+            Problem::ReservedName {
+                name: "private.memberships_member".into(),
             },
         );
     }

@@ -199,6 +199,7 @@ impl Validator<'_> {
         self.phi_outlives_external_deletes(raw, &finished)?;
         self.metadata_only_tables(raw, &finished)?;
         self.one_lookup_per_membership_table(raw, &finished)?;
+        self.lookup_names_free(raw, &finished)?;
         self.audited_reads(&raw.tables, &mut finished, &audit_table, &mut functions)?;
         if let Some(audit) = &raw.audit_table {
             self.audit_table_records_reads(audit, &finished)?;
