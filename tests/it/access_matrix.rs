@@ -619,7 +619,7 @@ fn functions(w: &mut World, grants: Grants, tally: &mut Tally) {
                     other => panic!("no test value for a {other} argument of {}", function.name),
                 })
                 .collect();
-            match function.returns.starts_with("setof ") {
+            match function.returns.sql().starts_with("setof ") {
                 // Every row it returns, as one text.
                 true => format!(
                     "select (select string_agg(r::text, ', ') from public.{}({}) as r)",
