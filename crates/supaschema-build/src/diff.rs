@@ -20,11 +20,12 @@ use crate::sql_type::SqlType;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
-/// A change `schema.toml` must allow first, and the table it concerns (to point at).
+/// A change `schema.toml` must allow first, and the section of what it concerns (to point at):
+/// `tables.<name>` or `enums.<name>`.
 #[derive(Debug, PartialEq)]
 pub struct Refusal {
     pub problem: Box<Problem>,
-    pub table: Option<String>,
+    pub section: Option<String>,
 }
 
 /// Which way the diff runs. Forward, drops and narrowings need the permission of `[migration]`,
@@ -105,6 +106,20 @@ pub fn reverse(after: &Schema, before: &Schema) -> Result<Reverse, Refusal> {
 fn with_reverse_renames(before: &Schema, after: &Schema) -> Schema {
     let renames = Renames::new(before, after);
     let mut target = before.clone();
+    // A value the migration renamed (the state before has the old label, not the new one) is
+    // renamed back: the old label comes from the new one.
+    for enum_type in &mut target.enums {
+        let values = &enum_type.values;
+        let back = after.enum_type(&enum_type.name).map(|renamed| {
+            renamed
+                .renamed_values
+                .iter()
+                .filter(|(to, from)| values.contains(from) && !values.contains(to))
+                .map(|(to, from)| (from.clone(), to.clone()))
+                .collect()
+        });
+        enum_type.renamed_values = back.unwrap_or_default();
+    }
     let hint = |old: &str, new: Option<&str>| new.filter(|n| *n != old).map(str::to_owned);
     for table in &mut target.tables {
         let new_table = renames
@@ -236,6 +251,9 @@ struct Phases {
     default_grants: Vec<Step>,
     /// Schemas for functions other than `public`, and who may use them.
     schemas: Vec<Step>,
+    /// Enum types created, their values added or renamed, and replacements set aside, before
+    /// the tables, columns and functions that use them.
+    create_types: Vec<Step>,
     /// Functions that column defaults and checks call, created before the tables and columns.
     early_functions: Vec<Step>,
     create_tables: Vec<Step>,
@@ -253,6 +271,9 @@ struct Phases {
     triggers: Vec<Step>,
     /// Functions schema.toml removed, once nothing calls them.
     drop_removed_functions: Vec<Step>,
+    /// Enum types schema.toml removed, and the old types of replaced ones, once no column
+    /// or function uses them.
+    drop_types: Vec<Step>,
     drop_extensions: Vec<Step>,
     /// Foreign keys into tables the schema does not own (`auth.users`), last: adding one locks
     /// its target against writes (sign-ups) until the migration commits.
@@ -283,6 +304,7 @@ impl Phases {
             self.create_extensions,
             self.default_grants,
             self.schemas,
+            self.create_types,
             self.early_functions,
             self.create_tables,
             self.columns,
@@ -296,6 +318,7 @@ impl Phases {
             self.access,
             self.triggers,
             self.drop_removed_functions,
+            self.drop_types,
             self.drop_extensions,
             self.reference_external,
         ]
@@ -368,6 +391,7 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
         one_transaction: direction.one_transaction(),
         ..Phases::default()
     };
+    let replaced_enums = enum_changes(old, new, direction, &mut phases)?;
 
     let dropped_tables: Vec<&Table> = old
         .tables
@@ -381,7 +405,7 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
                     what: "table",
                     name: table.name.clone(),
                 }),
-                table: None,
+                section: None,
             });
         }
     }
@@ -403,15 +427,31 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
         }
     }
 
-    // Functions whose arguments or result change must be dropped, and their triggers first.
+    // Functions whose arguments or result change must be dropped, and their triggers first; so
+    // must one taking or returning an enum type that is replaced, which cannot be dropped before.
     // Keyed as triggers name them (`schema.name` outside `public`).
+    let replaced_type = |f: &Function| {
+        let returns: Vec<String> = match &f.returns {
+            Returns::Type(sql) => sql.strip_prefix("public.").map(str::to_owned).into_iter().collect(),
+            Returns::Table { table } => table
+                .iter()
+                .filter_map(|(_, sql_type)| enum_of(sql_type).map(str::to_owned))
+                .collect(),
+            Returns::SetOf { .. } => Vec::new(),
+        };
+        f.args
+            .iter()
+            .filter_map(|a| enum_of(&a.sql_type).map(str::to_owned))
+            .chain(returns)
+            .any(|e| replaced_enums.contains_key(&e))
+    };
     let mut changed_functions: BTreeSet<String> = BTreeSet::new();
     for function in &old.functions {
         let step = Step::DropFunction {
             function: function.clone(),
         };
         match new.functions.iter().find(|f| f.key() == function.key()) {
-            Some(next) if next.args == function.args && next.returns == function.returns => {}
+            Some(next) if next.args == function.args && next.returns == function.returns && !replaced_type(next) => {}
             Some(_) => {
                 changed_functions.insert(function.key());
                 phases.drop_functions.push(step);
@@ -439,7 +479,7 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
                     function: function.key(),
                     table: table.name.clone(),
                 }),
-                table: Some(table.name.clone()),
+                section: Some(format!("tables.{}", table.name)),
             });
         }
     }
@@ -501,6 +541,7 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
             old,
             new,
             changed_functions: &changed_functions,
+            replaced_enums: &replaced_enums,
             direction,
         };
         table_changes(previous, table, between, &mut phases)?;
@@ -612,7 +653,168 @@ fn changes_in(old: &Schema, new: &Schema, direction: &Direction) -> Result<Vec<S
     bucket_changes(old, new, direction, &mut phases)?;
     let mut steps = phases.into_steps();
     create_roles(new, &mut steps);
+    refuse_new_values_used(&steps, direction)?;
     Ok(steps)
+}
+
+/// Enum types by name (an enum has no `renamed_from`). A removed enum is dropped only where
+/// `[migration]` allows it, after the columns that used it are gone. Values are renamed in place
+/// (`renamed_values`) and added in place at their position; a type that loses a value (allowed
+/// per value) or whose values change their order cannot change in place, and is replaced: set
+/// aside, created anew, its columns moved over (see `table_changes`), the old one dropped.
+/// Returns the replaced types with the values they lose.
+fn enum_changes(
+    old: &Schema,
+    new: &Schema,
+    direction: &Direction,
+    phases: &mut Phases,
+) -> Result<HashMap<String, Vec<String>>, Refusal> {
+    let mut replaced = HashMap::new();
+    for previous in &old.enums {
+        if new.enum_type(&previous.name).is_some() {
+            continue;
+        }
+        if !direction.permits_drop(&format!("enum:{}", previous.name), "enum") {
+            return Err(Refusal {
+                problem: Box::new(Problem::EnumDropNotAllowed {
+                    name: previous.name.clone(),
+                }),
+                section: None,
+            });
+        }
+        phases.drop_types.push(Step::DropEnum {
+            name: previous.name.clone(),
+        });
+    }
+    for enum_type in &new.enums {
+        let name = &enum_type.name;
+        let Some(previous) = old.enum_type(name) else {
+            phases.create_types.extend(crate::plan::create_enum(enum_type));
+            continue;
+        };
+        // The labels the type has once the renames ran.
+        let mut labels = previous.values.clone();
+        for (to, from) in &enum_type.renamed_values {
+            let Some(slot) = labels.iter_mut().find(|l| *l == from) else {
+                continue;
+            };
+            if previous.values.contains(to) {
+                continue;
+            }
+            *slot = to.clone();
+            phases.create_types.push(Step::RenameEnumValue {
+                name: name.clone(),
+                from: from.clone(),
+                to: to.clone(),
+            });
+        }
+        let removed: Vec<String> = labels
+            .iter()
+            .filter(|l| !enum_type.values.contains(l))
+            .cloned()
+            .collect();
+        for value in &removed {
+            if !direction.permits_drop(&format!("enum:{name}.{value}"), "value") {
+                return Err(Refusal {
+                    problem: Box::new(Problem::EnumValueDropNotAllowed {
+                        name: name.clone(),
+                        value: value.clone(),
+                    }),
+                    section: Some(format!("enums.{name}")),
+                });
+            }
+        }
+        let kept = labels.iter().filter(|l| enum_type.values.contains(l));
+        let reordered = !kept.eq(enum_type.values.iter().filter(|v| labels.contains(v)));
+        // A reverse runs in one transaction, where a value added in place could not be used
+        // (a check or default it brings back may name it): it replaces the type instead.
+        let added = enum_type.values.iter().any(|v| !labels.contains(v));
+        let comment_lost = if !removed.is_empty() || reordered || (added && direction.one_transaction()) {
+            let aside = aside_name(name);
+            phases.create_types.push(Step::SetAsideEnum {
+                name: name.clone(),
+                aside: aside.clone(),
+                values: enum_type.values.clone(),
+            });
+            phases.create_types.push(Step::CreateEnum {
+                name: name.clone(),
+                values: enum_type.values.clone(),
+            });
+            phases.drop_types.push(Step::DropEnum { name: aside });
+            replaced.insert(name.clone(), removed);
+            true
+        } else {
+            for (i, value) in enum_type.values.iter().enumerate() {
+                if labels.contains(value) {
+                    continue;
+                }
+                let after = i.checked_sub(1).map(|j| enum_type.values[j].clone());
+                let before = match after {
+                    Some(_) => None,
+                    None => enum_type.values[1..].iter().find(|v| labels.contains(v)).cloned(),
+                };
+                phases.create_types.push(Step::AddEnumValue {
+                    name: name.clone(),
+                    value: value.clone(),
+                    after,
+                    before,
+                });
+            }
+            false
+        };
+        if previous.comment != enum_type.comment || (comment_lost && enum_type.comment.is_some()) {
+            phases.comments.push(Step::CommentOn {
+                target: CommentTarget::Type { name: name.clone() },
+                text: enum_type.comment.clone(),
+            });
+        }
+    }
+    Ok(replaced)
+}
+
+/// The name an enum type being replaced has until it is dropped, at most 63 bytes.
+fn aside_name(name: &str) -> String {
+    let mut base = name.to_owned();
+    base.truncate(crate::ident::MAX_IDENTIFIER_BYTES - "_replaced".len());
+    format!("{base}_replaced")
+}
+
+/// The enum type a column of this type holds values of, if any.
+fn enum_of(sql_type: &SqlType) -> Option<&str> {
+    match sql_type {
+        SqlType::Enum(name) => Some(name),
+        SqlType::Array(inner) => enum_of(inner),
+        _ => None,
+    }
+}
+
+/// Refuses a migration that uses a value it adds to an enum type: PostgreSQL refuses it ("unsafe
+/// use of new value") until the transaction that added it commits, and the Supabase CLI runs a
+/// migration file in one transaction. What runs after the commit (in the second file) may use
+/// it, except in a reverse, which is one transaction. A step uses the value when its text holds
+/// the value's literal, which may also be a text that only looks like it.
+fn refuse_new_values_used(steps: &[Step], direction: &Direction) -> Result<(), Refusal> {
+    for step in steps {
+        let Step::AddEnumValue { name, value, .. } = step else {
+            continue;
+        };
+        let literal = crate::ident::quote_literal(value);
+        let used = steps.iter().any(|other| {
+            !matches!(other, Step::AddEnumValue { .. })
+                && (direction.one_transaction() || !other.after_commit())
+                && serde_json::to_string(other).is_ok_and(|text| text.contains(&literal))
+        });
+        if used {
+            return Err(Refusal {
+                problem: Box::new(Problem::NewEnumValueUsed {
+                    name: name.clone(),
+                    value: value.clone(),
+                }),
+                section: Some(format!("enums.{name}")),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Buckets by name (a bucket has no `renamed_from`: Storage keeps files under the bucket's id).
@@ -636,7 +838,7 @@ fn bucket_changes(old: &Schema, new: &Schema, direction: &Direction, phases: &mu
                 problem: Box::new(Problem::BucketDropNotAllowed {
                     bucket: previous.name.clone(),
                 }),
-                table: None,
+                section: None,
             });
         }
         drop_policies(&previous.name, &previous.policies, phases);
@@ -676,6 +878,8 @@ struct Between<'a> {
     old: &'a Schema,
     new: &'a Schema,
     changed_functions: &'a BTreeSet<String>,
+    /// Enum types replaced by new ones of the same name, with the values they lose.
+    replaced_enums: &'a HashMap<String, Vec<String>>,
     direction: &'a Direction<'a>,
 }
 
@@ -685,13 +889,14 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         old,
         new,
         changed_functions,
+        replaced_enums,
         direction,
     } = between;
     let name = &table.name;
     let old_name = &previous.name;
     let refuse = |problem| Refusal {
         problem: Box::new(problem),
-        table: Some(name.clone()),
+        section: Some(format!("tables.{name}")),
     };
 
     // Columns: renames and drops (with permission), then additions and alterations.
@@ -722,6 +927,11 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             }
         }
     }
+    // A column that keeps its enum type while the type is replaced moves to the new type.
+    let moves = |old_column: &Column, column: &Column| {
+        old_column.sql_type == column.sql_type
+            && enum_of(&column.sql_type).is_some_and(|e| replaced_enums.contains_key(e))
+    };
     // Columns whose type changes: a policy or trigger that uses one goes before the change and
     // comes back after it, as PostgreSQL refuses to change the type of a column they use.
     let retyped: Vec<&str> = table
@@ -732,7 +942,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
                 .columns
                 .get(&(name.as_str(), column.name.as_str()))
                 .and_then(|c| previous.column(c))
-                .is_some_and(|old_column| old_column.sql_type != column.sql_type)
+                .is_some_and(|old_column| old_column.sql_type != column.sql_type || moves(old_column, column))
         })
         .map(|column| column.name.as_str())
         .collect();
@@ -759,6 +969,18 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         })
         .map(|column| column.name.as_str())
         .collect();
+    // A check or an index predicate on a moving column names the old type's values: PostgreSQL
+    // cannot carry it over, so it is dropped and added again.
+    let moving_columns: Vec<&str> = retyped
+        .iter()
+        .copied()
+        .filter(|c| {
+            table
+                .column(c)
+                .is_some_and(|column| enum_of(&column.sql_type).is_some_and(|e| replaced_enums.contains_key(e)))
+        })
+        .collect();
+    let reads_moving = |expr: &str| moving_columns.iter().any(|c| crate::expr::mentions(expr, c));
     let retyped: Vec<&str> = retyped.into_iter().chain(replaced.iter().copied()).collect();
     let uses = |among: &[&str], exprs: &[Option<&str>], columns: &[String]| {
         columns.iter().any(|c| among.contains(&c.as_str()))
@@ -840,13 +1062,17 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         if identity_changed && old_column.identity.is_some() && column.identity.is_none() {
             phases.columns.push(alter(ColumnChange::Identity { identity: None }));
         }
-        // A default that changes with the type is dropped first: the old one may not cast.
+        // A default that changes with the type is dropped first: the old one may not cast; one
+        // of a moving column names the old type.
+        let moving = moves(old_column, column);
         let retyped = old_column.sql_type != column.sql_type;
-        if old_column.default != column.default && old_column.default.is_some() && (column.default.is_none() || retyped)
-        {
+        let default_changes = old_column.default != column.default || moving;
+        if default_changes && old_column.default.is_some() && (column.default.is_none() || retyped || moving) {
             phases.columns.push(alter(ColumnChange::Default {
                 default: None,
-                after: column.default.clone(),
+                // A moving column's default reads the same on the old type, so it is dropped
+                // whenever there is one.
+                after: column.default.clone().filter(|_| !moving),
             }));
         }
         if old_column.sql_type != column.sql_type {
@@ -865,7 +1091,32 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
                 sql_type: column.sql_type.clone(),
                 catalog_type: column.sql_type.catalog_name(),
                 using,
+                through: None,
                 rewrites: !keeps_storage(from, to),
+            }));
+        }
+        if moving {
+            let enum_name = enum_of(&column.sql_type).unwrap_or_default().to_owned();
+            let array = matches!(column.sql_type, SqlType::Array(_));
+            let removed = replaced_enums.get(&enum_name).cloned().unwrap_or_default();
+            if !removed.is_empty() {
+                phases.check_rows.push(Step::CheckRows {
+                    table: old_name.clone(),
+                    rule: RowRule::Values {
+                        column: old_column.name.clone(),
+                        enum_name,
+                        values: removed,
+                        array,
+                    },
+                });
+            }
+            phases.columns.push(alter(ColumnChange::Type {
+                sql_type: column.sql_type.clone(),
+                // The old type is renamed by then: a column still of it shows that name.
+                catalog_type: column.sql_type.catalog_name(),
+                using: true,
+                through: Some(if array { "text[]" } else { "text" }.to_owned()),
+                rewrites: true,
             }));
         }
         if old_column.nullable && !column.nullable {
@@ -897,7 +1148,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
                 nullable: column.nullable,
             }));
         }
-        if old_column.default != column.default && column.default.is_some() {
+        if default_changes && column.default.is_some() {
             phases.columns.push(alter(ColumnChange::Default {
                 default: column.default.clone(),
                 after: column.default.clone(),
@@ -943,7 +1194,11 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
             TableConstraint::Check(check) => check.renamed_from.as_deref(),
             _ => None,
         },
-        |a, b| same_constraint(a, b) && !uses_constraint(b, &uses_replaced),
+        |a, b| {
+            same_constraint(a, b)
+                && !uses_constraint(b, &uses_replaced)
+                && !matches!(b, TableConstraint::Check(check) if reads_moving(&check.expr))
+        },
     );
     for (old, new) in &constraints.kept {
         if old.name() != new.name() {
@@ -961,10 +1216,14 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         }
     }
     for &old in &constraints.dropped {
+        // One dropped because it names a moving column goes whenever it is there.
+        let replaced_by = constraints
+            .replacement(old, |c| c.name())
+            .filter(|new| !matches!(new, TableConstraint::Check(check) if reads_moving(&check.expr)));
         let step = Step::DropConstraint {
             table: old_name.clone(),
             name: old.name().to_owned(),
-            replaced_by: constraints.replacement(old, |c| c.name()).cloned(),
+            replaced_by: replaced_by.cloned(),
         };
         match old {
             TableConstraint::ForeignKey(_) => phases.drop_foreign_keys.push(step),
@@ -1018,7 +1277,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         &table.indexes,
         |i| &i.name,
         |i| i.renamed_from.as_deref(),
-        |a, b| same_index(a, b) && !index_uses_replaced(b),
+        |a, b| same_index(a, b) && !index_uses_replaced(b) && !b.predicate.as_deref().is_some_and(reads_moving),
     );
     for (old, new) in indexes.kept.iter().filter(|(o, n)| o.name != n.name) {
         let (from, to) = (old.name.clone(), new.name.clone());
@@ -1033,7 +1292,10 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
         phases.drop_indexes.push(Step::DropIndex {
             table: old_name.clone(),
             name: old.name.clone(),
-            replaced_by: indexes.replacement(old, |i| &i.name).cloned(),
+            replaced_by: indexes
+                .replacement(old, |i| &i.name)
+                .filter(|new| !new.predicate.as_deref().is_some_and(reads_moving))
+                .cloned(),
         });
     }
     for new in indexes.added {
@@ -1207,8 +1469,15 @@ fn row_rule(
     };
     match constraint {
         TableConstraint::Check(check) => {
+            // A column of an enum whose values change may hold what the check names only after
+            // the migration changed the type.
+            let values_change = |c: &Column| {
+                enum_of(&c.sql_type)
+                    .is_some_and(|e| old.enum_type(e).map(|t| &t.values) != new.enum_type(e).map(|t| &t.values))
+            };
             let reads_new_column = table.columns.iter().any(|c| {
-                expr::mentions(&check.expr, &c.name) && before(table, previous, &c.name).as_deref() != Some(&c.name)
+                expr::mentions(&check.expr, &c.name)
+                    && (before(table, previous, &c.name).as_deref() != Some(&c.name) || values_change(c))
             });
             let calls_new_function = new
                 .functions
@@ -1443,6 +1712,7 @@ pub fn widens(from: &SqlType, to: &SqlType) -> bool {
         (Varchar(Some(n)), Varchar(Some(m))) => m >= n,
         (Timestamp, Timestamptz) => true,
         (Text | Varchar(_), Citext) | (Citext, Text) => true,
+        (Enum(_), Text) => true,
         (Array(a), Array(b)) => widens(a, b),
         _ => false,
     }

@@ -142,6 +142,16 @@ pub enum Problem {
     Duplicate { what: &'static str, name: String },
     #[error("unknown column type `{found}`")]
     UnknownType { found: String },
+    #[error("unknown column type `{found}`")]
+    UnknownTypeNearEnum { found: String, closest: String },
+    #[error("enum `{name}` has the name of {by}")]
+    EnumNameTaken { name: String, by: &'static str },
+    #[error("enum `{name}` would become the Rust type `{rust_name}`, which the generated code cannot use")]
+    EnumRustName { name: String, rust_name: String },
+    #[error("`renamed_values` of enum `{name}` renames to `{value}`, which is not one of its values")]
+    RenamedValueUnknown { name: String, value: String },
+    #[error("`renamed_values` of enum `{name}` renames `{value}`, which is still one of its values")]
+    RenamedValueStillListed { name: String, value: String },
     #[error("`{found}` is a serial type")]
     SerialType { found: String },
     #[error("`{found}` has a type modifier that is not valid here")]
@@ -388,6 +398,14 @@ pub enum Problem {
     BadLockTimeout { value: String },
     #[error("the next migration would drop {what} `{name}` and the data in it")]
     DropNotAllowed { what: &'static str, name: String },
+    #[error("the next migration would drop enum `{name}`")]
+    EnumDropNotAllowed { name: String },
+    #[error("the next migration would remove the value `{value}` from enum `{name}`")]
+    EnumValueDropNotAllowed { name: String, value: String },
+    #[error(
+        "the next migration adds the value `{value}` to enum `{name}` and uses it, which PostgreSQL refuses before the value's transaction commits"
+    )]
+    NewEnumValueUsed { name: String, value: String },
     #[error("the next migration would delete bucket `{bucket}`")]
     BucketDropNotAllowed { bucket: String },
     #[error("bucket `{bucket}` holds PHI but is public, so anyone with a file's URL could download it")]
@@ -448,7 +466,12 @@ impl Problem {
                 format!("{IDENTIFIER_RULE}, e.g. `{suggestion}`")
             }
             Duplicate { .. } => "rename or remove one of them".into(),
-            UnknownType { .. } | BadTypeModifier { .. } => "use one of uuid, text, boolean, smallint, integer, bigint, real, double precision, numeric(p,s), date, time, timestamptz, interval, jsonb, bytea, inet, citext, or an array such as `text[]`".into(),
+            UnknownTypeNearEnum { closest, .. } => format!("did you mean the enum `{closest}`? A column's type is a built-in type or the name of an `[enums.<name>]`"),
+            EnumNameTaken { .. } => "give the enum another name: PostgreSQL keeps types and tables' row types in one namespace".into(),
+            EnumRustName { .. } => "give the enum another name, such as one ending in `_kind` or `_status`".into(),
+            RenamedValueUnknown { .. } => "write `renamed_values = { <new value> = \"<old value>\" }` with the new value listed in `values`".into(),
+            RenamedValueStillListed { .. } => "take the old value out of `values`: after the rename only the new one exists".into(),
+            UnknownType { .. } | BadTypeModifier { .. } => "use one of uuid, text, boolean, smallint, integer, bigint, real, double precision, numeric(p,s), date, time, timestamptz, interval, jsonb, bytea, inet, citext, an enum declared as `[enums.<name>]`, or an array such as `text[]`".into(),
             SerialType { .. } => "write `type = \"bigint\"` with `identity = \"always\"`".into(),
             RuleVarchar { .. } => "write `type = \"text\"` and a `check = \"char_length(col) <= n\"`, or add `allow = [\"varchar\"]` to this column".into(),
             RuleTimestamp { .. } => "write `type = \"timestamptz\"`, or add `allow = [\"timestamp\"]` to this column".into(),
@@ -558,9 +581,12 @@ impl Problem {
             PhiForAnon { .. } => "remove \"anon\" from the policy's roles; only signed-in users and the backend may see PHI".into(),
             AuditColumnUnfillable { .. } => "make `actor_id` and `record_id` nullable, and give every other column the trigger does not write a default or `nullable = true`".into(),
             EmptyColumnList { .. } => "list the columns, e.g. `columns = [\"doctor_id\"]`".into(),
-            BadMigrationEntry { .. } => "write `\"table\"`, `\"table.column\"` or `\"bucket:<name>\"`".into(),
+            BadMigrationEntry { .. } => "write `\"table\"`, `\"table.column\"`, `\"bucket:<name>\"`, `\"enum:<name>\"` or `\"enum:<name>.<value>\"`".into(),
             BadLockTimeout { .. } => "write a whole number of milliseconds, seconds or minutes above zero, such as `lock_timeout = \"5s\"` or `\"500ms\"`: a statement that waits longer for its lock fails, and the migration with it".into(),
             DropNotAllowed { name, .. } => format!("if that is intended, add `allow_drop = [\"{name}\"]` under `[migration]`; to keep the data under a new name, use `renamed_from`"),
+            EnumDropNotAllowed { name } => format!("if that is intended, add `allow_drop = [\"enum:{name}\"]` under `[migration]`; no column may use it any more"),
+            EnumValueDropNotAllowed { name, value } => format!("if that is intended, change the rows holding it first (the migration stops while any does), then add `allow_drop = [\"enum:{name}.{value}\"]` under `[migration]`; to keep those rows under a new label, write `renamed_values = {{ <new label> = \"{value}\" }}`"),
+            NewEnumValueUsed { name, value } => format!("add `{value}` to `[enums.{name}]` alone and run `cargo build`, then use it (in a default, check, policy or function) in the next change: the Supabase CLI runs each migration file in one transaction"),
             BucketDropNotAllowed { bucket } => format!("empty it through the Storage API (the migration refuses a bucket that still holds files), then add `allow_drop = [\"bucket:{bucket}\"]` under `[migration]`; or keep `[buckets.{bucket}]`"),
             PhiBucketPublic { .. } => "remove `public = true`: files of a private bucket are reached through the owner rule's policies or a signed URL".into(),
             PhiBucketWithoutOwner { .. } | UnknownBucketOwner { .. } => "add `owner = \"first_folder\"`: each file goes under a folder named after its owner's user id, `<user id>/<file>`".into(),

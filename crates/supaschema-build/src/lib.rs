@@ -454,17 +454,17 @@ fn lock_note(file: &str, step: &plan::Step) -> Option<String> {
     ))
 }
 
-/// Points a refused change at its table in `schema.toml`; when the table is gone, where the fix
+/// Points a refused change at its section in `schema.toml`; when that is gone, where the fix
 /// goes: the `allow_drop` list, the `[migration]` section, or the file's last line, after which
 /// the section would be written.
 fn locate(source: &SourceFile, refusal: diff::Refusal) -> Error {
     let span = refusal
-        .table
-        .and_then(|table| {
+        .section
+        .and_then(|section| {
             [
-                format!("[tables.{table}]"),
-                format!("[tables.{table}.columns]"),
-                format!("[tables.{table}"),
+                format!("[{section}]"),
+                format!("[{section}.columns]"),
+                format!("[{section}"),
             ]
             .iter()
             .find_map(|header| source.text.find(header.as_str()).map(|at| at..at + header.len()))
@@ -537,6 +537,13 @@ fn describe(steps: &[plan::Step]) -> String {
             CommentOn { .. } => (4, "comments".to_owned()),
             CreateExtension { name } | DropExtension { name } => (4, format!("extension_{name}")),
             SetDefaultGrants { .. } => (4, "default_grants".to_owned()),
+            CreateEnum { name, .. } => (0, format!("create_{name}")),
+            // The values' labels need not fit a file name; the type's name does.
+            AddEnumValue { name, .. } | RenameEnumValue { name, .. } | SetAsideEnum { name, .. } => {
+                (1, format!("enum_{name}"))
+            }
+            // Also the old type of a replaced one, which its `SetAsideEnum` names the migration after.
+            DropEnum { name } => (2, format!("drop_{name}")),
             GrantFunction { function, .. } => (4, format!("grants_{}", function.name)),
             CreateRole { role, .. } => (4, format!("role_{}", role.sql())),
         };

@@ -16,6 +16,10 @@ pub struct Schema {
     pub external_tables: Vec<ExternalTable>,
     pub functions: Vec<Function>,
     pub tables: Vec<Table>,
+    /// Enum types (`create type … as enum`), which columns name as their type. Not written to
+    /// the lock while empty, so older locks read unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enums: Vec<Enum>,
     /// Supabase Storage buckets: rows of `storage.buckets` and their policies on
     /// `storage.objects`. Not written to the lock while empty, so older locks read unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -67,6 +71,36 @@ impl Default for MigrationSettings {
 impl Schema {
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.name == name)
+    }
+
+    pub fn enum_type(&self, name: &str) -> Option<&Enum> {
+        self.enums.iter().find(|e| e.name == name)
+    }
+}
+
+/// An enum type in schema `public`: a column of it holds one of its values, which PostgreSQL
+/// keeps in the order declared (`<` compares by it), and the Rust code gets an enum of the same
+/// values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Enum {
+    pub name: String,
+    pub rust_name: String,
+    /// The labels, in their order.
+    pub values: Vec<String>,
+    pub comment: Option<String>,
+    /// (new label, old label) for each value the next migration renames. Not part of the
+    /// recorded state, as `renamed_from` is not.
+    #[serde(skip)]
+    pub renamed_values: Vec<(String, String)>,
+}
+
+impl Enum {
+    /// The label a value had before the next migration: its old name when it is renamed.
+    pub fn value_before<'a>(&'a self, value: &'a str) -> &'a str {
+        self.renamed_values
+            .iter()
+            .find(|(new, _)| new == value)
+            .map_or(value, |(_, old)| old.as_str())
     }
 }
 

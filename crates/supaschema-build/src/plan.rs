@@ -53,6 +53,38 @@ pub enum Step {
     SetDefaultGrants {
         revoke: bool,
     },
+    /// Creates an enum type with its values in their order, unless it exists.
+    CreateEnum {
+        name: String,
+        values: Vec<String>,
+    },
+    /// `alter type … add value`, placed `after` the value before it in schema.toml (or `before`
+    /// the first one). PostgreSQL cannot use the value before the transaction that added it
+    /// commits, so nothing else in the migration may use it (`diff` refuses that).
+    AddEnumValue {
+        name: String,
+        value: String,
+        after: Option<String>,
+        before: Option<String>,
+    },
+    /// `alter type … rename value`; the rows holding it hold the new label.
+    RenameEnumValue {
+        name: String,
+        from: String,
+        to: String,
+    },
+    /// The first step of replacing an enum type whose values cannot change in place (one is
+    /// removed, or their order changes): the type is renamed to `aside`, unless it has `values`
+    /// in their order already, so that the new type can take its name and the columns move to
+    /// it; [`Step::DropEnum`] drops the old type once no column uses it.
+    SetAsideEnum {
+        name: String,
+        aside: String,
+        values: Vec<String>,
+    },
+    DropEnum {
+        name: String,
+    },
     CreateTable {
         table: NewTable,
         constraints: Vec<TableConstraint>,
@@ -265,6 +297,14 @@ pub enum RowRule {
     NotNull {
         column: String,
     },
+    /// The column (of the enum `enum_name`, or `array` of it) holds none of `values`, which the
+    /// migration removes from the type.
+    Values {
+        column: String,
+        enum_name: String,
+        values: Vec<String>,
+        array: bool,
+    },
     /// `name` is the constraint's; `expr` uses the column names before the migration.
     Check {
         name: String,
@@ -324,10 +364,13 @@ pub enum ColumnChange {
     /// form exists, so the migration says so.
     /// `catalog_type` is the new type as `format_type` spells it, so that running the
     /// migration again skips a column that has it.
+    /// `through` is a type the values are cast to on the way (`text`, from an enum type that
+    /// is replaced to one of the same name), with `using`.
     Type {
         sql_type: crate::sql_type::SqlType,
         catalog_type: String,
         using: bool,
+        through: Option<String>,
         rewrites: bool,
     },
     Nullability {
@@ -358,6 +401,7 @@ pub enum CommentTarget {
     Table { table: String },
     Column { table: String, column: String },
     Function { function: Function },
+    Type { name: String },
 }
 
 impl Step {
@@ -393,6 +437,11 @@ impl Step {
             Step::DropExtension { .. } => "sql/drop_extension.sql",
             Step::CreateRole { .. } => "sql/create_role.sql",
             Step::SetDefaultGrants { .. } => "sql/set_default_grants.sql",
+            Step::CreateEnum { .. } => "sql/create_enum.sql",
+            Step::AddEnumValue { .. } => "sql/add_enum_value.sql",
+            Step::RenameEnumValue { .. } => "sql/rename_enum_value.sql",
+            Step::SetAsideEnum { .. } => "sql/set_aside_enum.sql",
+            Step::DropEnum { .. } => "sql/drop_enum.sql",
             Step::CreateTable { .. } => "sql/create_table.sql",
             Step::DropTable { .. } => "sql/drop_table.sql",
             Step::RenameTable { .. } => "sql/rename_table.sql",
@@ -521,7 +570,7 @@ pub fn create_roles(schema: &Schema, steps: &mut Vec<Step>) {
 
 /// Every statement that builds `schema` in an empty database, in dependency order: extensions,
 /// default grants, tables (foreign-key targets first), cycle-closing foreign keys, functions,
-/// indexes, comments, RLS, grants, policies, triggers; the role `backend` just before the first
+/// enum types, indexes, comments, RLS, grants, policies, triggers; the role `backend` just before the first
 /// statement naming it.
 pub fn initial(schema: &Schema) -> Vec<Step> {
     let mut steps: Vec<Step> = schema
@@ -531,6 +580,9 @@ pub fn initial(schema: &Schema) -> Vec<Step> {
         .collect();
     if schema.revoke_default_grants {
         steps.push(Step::SetDefaultGrants { revoke: true });
+    }
+    for enum_type in &schema.enums {
+        steps.extend(create_enum(enum_type));
     }
     let roles = schema.roles();
     for (name, usage) in schema.function_schemas() {
@@ -641,6 +693,23 @@ pub fn create_function(function: &Function, roles: &[Role]) -> Vec<Step> {
         };
         steps.push(Step::CommentOn {
             target,
+            text: Some(text.clone()),
+        });
+    }
+    steps
+}
+
+/// An enum type and its comment.
+pub fn create_enum(enum_type: &Enum) -> Vec<Step> {
+    let mut steps = vec![Step::CreateEnum {
+        name: enum_type.name.clone(),
+        values: enum_type.values.clone(),
+    }];
+    if let Some(text) = &enum_type.comment {
+        steps.push(Step::CommentOn {
+            target: CommentTarget::Type {
+                name: enum_type.name.clone(),
+            },
             text: Some(text.clone()),
         });
     }

@@ -31,6 +31,8 @@ pub struct RawSchema {
     pub tables: IndexMap<Name, Spanned<RawTable>>,
     #[serde(default)]
     pub buckets: IndexMap<Name, Spanned<RawBucket>>,
+    #[serde(default)]
+    pub enums: IndexMap<Name, Spanned<RawEnum>>,
     /// Settings for the next migration the build writes.
     pub migration: Option<Spanned<RawMigration>>,
     /// Where the build writes the supabase-js `Database` type, relative to the project root.
@@ -50,6 +52,18 @@ pub struct RawBucket {
     /// The owner rule by name (`"first_folder"`), checked in `validate::buckets`.
     pub owner: Option<Name>,
     pub phi: Option<Spanned<bool>>,
+}
+
+/// `[enums.<name>]`: an enum type, which a column names as its `type`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnum {
+    /// The labels, in the order PostgreSQL sorts them.
+    pub values: Names,
+    pub comment: Option<Spanned<String>>,
+    /// `{ new = "old" }`: values the next migration renames, keeping the rows that hold them.
+    #[serde(default)]
+    pub renamed_values: IndexMap<Name, Name>,
 }
 
 /// `[migration]`: what the next generated migration is called and which data it may destroy.

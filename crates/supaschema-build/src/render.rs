@@ -5,7 +5,7 @@
 use crate::error::Error;
 use crate::ident::{quote_identifier, quote_literal};
 use crate::model::{
-    Builtin, Class, Column, Function, FunctionBody, ReferentialAction, SCHEMA, Schema, Table, TriggerEvent,
+    Builtin, Class, Column, Enum, Function, FunctionBody, ReferentialAction, SCHEMA, Schema, Table, TriggerEvent,
 };
 use crate::plan::Step;
 use crate::templates;
@@ -135,11 +135,22 @@ impl Renderer {
     /// `runtime` is the path by which the generated code names the `supaschema` runtime crate.
     pub fn rust(&self, schema: &Schema, runtime: &str) -> Result<String, Error> {
         let mut code = String::new();
-        for (i, table) in schema.tables.iter().enumerate() {
+        let types: Vec<RustEnum> = schema.enums.iter().map(RustEnum::of_type).collect();
+        let pieces = std::iter::once((types, None)).chain(schema.tables.iter().map(|table| {
+            (
+                RustEnum::closed_sets(table),
+                Some(RustTable::new(table, schema, runtime)),
+            )
+        }));
+        for (enums, table) in pieces {
+            if enums.is_empty() && table.is_none() {
+                continue;
+            }
             let mut context = Context::new();
             context.insert("runtime", runtime);
-            context.insert("tables", &[RustTable::new(table, schema, runtime)]);
-            context.insert("first", &(i == 0));
+            context.insert("enums", &enums);
+            context.insert("tables", table.as_slice());
+            context.insert("first", &code.is_empty());
             let piece = trimmed(self.render("rust/types.rs", &context)?);
             if !piece.is_empty() {
                 code.push_str(&piece);
@@ -186,7 +197,6 @@ struct RustTable {
     keys: Vec<RustField>,
     /// The fields an insert must be given: the constructor's parameters.
     required: Vec<RustField>,
-    enums: Vec<RustEnum>,
     /// `id, doctor_id, ...`, quoted for SQL.
     select_list: String,
     /// Rows are never changed (`append_only = true`): no patch struct.
@@ -220,11 +230,55 @@ struct RustField {
     const_name: String,
 }
 
+/// A Rust enum: of a closed value set (a `text` column and its check) or of an enum type.
 #[derive(Serialize)]
 struct RustEnum {
     name: String,
-    column: String,
+    doc: String,
     variants: Vec<(String, String)>,
+    /// The enum type's name, which the `postgres` crate checks a column's type against; `None`
+    /// for a closed value set.
+    sql_type: Option<String>,
+}
+
+impl RustEnum {
+    fn new(name: &str, doc: String, values: &[String], sql_type: Option<String>) -> RustEnum {
+        RustEnum {
+            name: name.to_owned(),
+            doc,
+            variants: values
+                .iter()
+                .map(|v| (crate::ident::rust_variant_name(v), v.clone()))
+                .collect(),
+            sql_type,
+        }
+    }
+
+    fn of_type(enum_type: &Enum) -> RustEnum {
+        let doc = enum_type
+            .comment
+            .clone()
+            .unwrap_or_else(|| format!("The values of the enum type `{}`.", enum_type.name));
+        RustEnum::new(
+            &enum_type.rust_name,
+            doc,
+            &enum_type.values,
+            Some(enum_type.name.clone()),
+        )
+    }
+
+    /// The closed value sets of a table's columns.
+    fn closed_sets(table: &Table) -> Vec<RustEnum> {
+        table
+            .columns
+            .iter()
+            .filter_map(|c| {
+                let set = c.values.as_ref()?;
+                let doc = format!("The values `{}.{}` may hold.", table.name, c.name);
+                Some(RustEnum::new(&set.rust_name, doc, &set.values, None))
+            })
+            .collect()
+    }
 }
 
 impl RustTable {
@@ -265,21 +319,6 @@ impl RustTable {
             .filter_map(|k| fields.iter().find(|f| &f.column == k).cloned())
             .collect();
         let required = fields.iter().filter(|f| f.insert == "required").cloned().collect();
-        let enums = table
-            .columns
-            .iter()
-            .filter_map(|c| {
-                c.values.as_ref().map(|set| RustEnum {
-                    name: set.rust_name.clone(),
-                    column: c.name.clone(),
-                    variants: set
-                        .values
-                        .iter()
-                        .map(|v| (crate::ident::rust_variant_name(v), v.clone()))
-                        .collect(),
-                })
-            })
-            .collect();
         RustTable {
             table: table.name.clone(),
             module: crate::ident::rust_field_name(&table.name).unwrap_or_else(|| format!("{}_table", table.name)),
@@ -294,7 +333,6 @@ impl RustTable {
             fields,
             keys,
             required,
-            enums,
             append_only: table.triggers.iter().any(|t| {
                 t.function == Builtin::RejectChange.function_name() && t.events.contains(&TriggerEvent::Update)
             }),

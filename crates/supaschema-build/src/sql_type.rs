@@ -34,6 +34,9 @@ pub enum SqlType {
     /// Accepted only with an explicit opt-out (`allow = ["json"]`): jsonb is the better type.
     Json,
     Array(Box<SqlType>),
+    /// An enum type of the schema (`[enums.<name>]`), by name. [`SqlType::parse`] knows none:
+    /// the validator resolves a name it does not know against the schema's enums.
+    Enum(String),
 }
 
 /// Why a type string was not accepted.
@@ -134,6 +137,7 @@ impl SqlType {
             SqlType::Varchar(None) => "character varying".into(),
             SqlType::Varchar(Some(n)) => format!("character varying({n})"),
             SqlType::Array(inner) => format!("{}[]", inner.catalog_name()),
+            SqlType::Enum(name) => crate::ident::quote_identifier(name),
         }
     }
 
@@ -160,6 +164,7 @@ impl SqlType {
             SqlType::Bytea => "Vec<u8>".into(),
             SqlType::Inet => "::std::net::IpAddr".into(),
             SqlType::Array(inner) => format!("Vec<{}>", inner.rust_type(runtime)),
+            SqlType::Enum(name) => enum_rust_name(name),
         }
     }
 
@@ -173,6 +178,11 @@ impl SqlType {
     }
 }
 
+/// The Rust enum generated for the enum type `name`: its name in UpperCamelCase.
+pub fn enum_rust_name(name: &str) -> String {
+    heck::ToUpperCamelCase::to_upper_camel_case(name)
+}
+
 impl Serialize for SqlType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
@@ -182,7 +192,20 @@ impl Serialize for SqlType {
 impl<'de> Deserialize<'de> for SqlType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<SqlType, D::Error> {
         let text = String::deserialize(deserializer)?;
-        SqlType::parse(&text).map_err(|_| serde::de::Error::custom(format!("unknown column type `{text}`")))
+        // The lock writes an enum type as `public.<name>` (see `Display`), which no builtin is.
+        let enum_type = |t: &str| {
+            let name = t.strip_prefix("public.")?;
+            crate::ident::is_safe_identifier(name.trim_matches('"'))
+                .then(|| SqlType::Enum(name.trim_matches('"').to_owned()))
+        };
+        let parse = |t: &str| match t.strip_suffix("[]") {
+            Some(element) => enum_type(element).map(|e| SqlType::Array(Box::new(e))),
+            None => enum_type(t),
+        };
+        SqlType::parse(&text)
+            .ok()
+            .or_else(|| parse(&text))
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown column type `{text}`")))
     }
 }
 
@@ -210,6 +233,8 @@ impl fmt::Display for SqlType {
             SqlType::Varchar(Some(n)) => write!(f, "varchar({n})"),
             SqlType::Citext => f.write_str("extensions.citext"),
             SqlType::Array(inner) => write!(f, "{inner}[]"),
+            // Qualified, as the migrations name tables: it resolves whatever the search path.
+            SqlType::Enum(name) => write!(f, "public.{}", crate::ident::quote_identifier(name)),
             other => f.write_str(&other.catalog_name()),
         }
     }

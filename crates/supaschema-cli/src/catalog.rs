@@ -7,19 +7,28 @@
 use postgres::{Client, GenericClient};
 use std::collections::{BTreeMap, BTreeSet};
 use supaschema_build::model::{
-    Column, Command, Function, PRIVATE_SCHEMA, Policy, RESERVED_SCHEMAS, ReferentialAction, Role, SCHEMA, Schema,
-    Table, qualified_function,
+    Column, Command, Function, PRIVATE_SCHEMA, Policy, RESERVED_SCHEMAS, ReferentialAction, Returns, Role, SCHEMA,
+    Schema, Table, qualified_function,
 };
-use supaschema_build::quote_identifier;
+use supaschema_build::{SqlType, quote_identifier};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Catalog {
     pub tables: BTreeMap<String, TableCatalog>,
     pub functions: BTreeMap<String, FunctionCatalog>,
+    /// Enum types of `public`, by name.
+    pub enums: BTreeMap<String, EnumCatalog>,
     /// Rows of `storage.buckets` by id; empty where the database has no `storage` schema.
     pub buckets: BTreeMap<String, BucketCatalog>,
     /// Policies on `storage.objects`, by name.
     pub storage_policies: BTreeMap<String, PolicyCatalog>,
+}
+
+/// An enum type: its labels in their order, and its comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumCatalog {
+    pub values: Vec<String>,
+    pub comment: Option<String>,
 }
 
 /// A Storage bucket's settings, as `storage.buckets` holds them.
@@ -145,6 +154,22 @@ pub fn read_catalog(client: &mut impl GenericClient) -> Result<Catalog, postgres
                 config: row.get(5),
                 executable_by,
                 comment: row.get(6),
+            },
+        );
+    }
+    for row in client.query(
+        "select t.typname::text, array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder),
+                obj_description(t.oid, 'pg_type')
+           from pg_type t join pg_namespace n on n.oid = t.typnamespace
+          where n.nspname = $1 and t.typtype = 'e'
+            and not exists (select 1 from pg_depend d where d.objid = t.oid and d.deptype = 'e')",
+        &[&SCHEMA],
+    )? {
+        catalog.enums.insert(
+            row.get(0),
+            EnumCatalog {
+                values: row.get(1),
+                comment: row.get(2),
             },
         );
     }
@@ -334,23 +359,39 @@ fn pairs(
 fn expected_signature(
     tx: &mut postgres::Transaction,
     function: &Function,
+    in_public: &str,
 ) -> Result<(String, String), postgres::Error> {
     let args: Vec<String> = function
         .args
         .iter()
         .map(|a| {
             let default = a.default.as_ref().map(|d| format!(" default {d}")).unwrap_or_default();
-            format!("{} {}{default}", quote_identifier(&a.name), a.sql_type)
+            format!("{} {}{default}", quote_identifier(&a.name), scratch_type(&a.sql_type))
         })
         .collect();
+    // Enum types as schema.toml has them: the stand-ins in `supaschema_expected`.
+    let returns = match &function.returns {
+        Returns::Type(sql) => match sql.strip_prefix(&format!("{SCHEMA}.")) {
+            Some(enum_type) => format!("{EXPECTED}.{enum_type}"),
+            None => sql.clone(),
+        },
+        Returns::Table { table } => {
+            let columns: Vec<String> = table
+                .iter()
+                .map(|(name, sql_type)| format!("{} {}", quote_identifier(name), scratch_type(sql_type)))
+                .collect();
+            format!("table ({})", columns.join(", "))
+        }
+        setof @ Returns::SetOf { .. } => setof.sql(),
+    };
+    let as_in_public = |text: String| text.replace(&format!("{EXPECTED}."), in_public);
     let mut stand_in = tx.transaction()?;
     let created = stand_in.batch_execute(&format!(
-        "create function supaschema_expected.f({}) returns {} language plpgsql as 'begin end'",
+        "create function supaschema_expected.f({}) returns {returns} language plpgsql as 'begin end'",
         args.join(", "),
-        function.returns.sql()
     ));
     if created.is_err() {
-        return Ok((args.join(", "), function.returns.sql()));
+        return Ok((as_in_public(args.join(", ")), as_in_public(returns)));
     }
     let row = stand_in.query_one(
         "select pg_get_function_arguments(p.oid), pg_get_function_result(p.oid) from pg_proc p
@@ -358,7 +399,7 @@ fn expected_signature(
         &[],
     )?;
     // Rolled back with the stand-in.
-    Ok((row.get(0), row.get(1)))
+    Ok((as_in_public(row.get(0)), as_in_public(row.get(1))))
 }
 
 /// The catalog `schema` promises, with every expression in the server's spelling. Needs the
@@ -368,15 +409,47 @@ pub fn expected_catalog(client: &mut Client, schema: &Schema) -> Result<Catalog,
     let mut tx = client.transaction()?;
     tx.batch_execute("create schema supaschema_expected")?;
     let mut catalog = Catalog::default();
+    // The enums as schema.toml has them, whatever the database has: the scratch tables' columns
+    // are of these, and what the server prints of them is written as it names those of `public`.
+    for enum_type in &schema.enums {
+        let values: Vec<String> = enum_type
+            .values
+            .iter()
+            .map(|v| supaschema_build::quote_literal(v))
+            .collect();
+        tx.batch_execute(&format!(
+            "create type {EXPECTED}.{} as enum ({})",
+            quote_identifier(&enum_type.name),
+            values.join(", ")
+        ))?;
+        catalog.enums.insert(
+            enum_type.name.clone(),
+            EnumCatalog {
+                values: enum_type.values.clone(),
+                comment: enum_type.comment.clone(),
+            },
+        );
+    }
+    // The server names a type of `public` without its schema when `public` is on the search path.
+    let public_visible: bool = tx
+        .query_one("select $1 = any(current_schemas(false))", &[&SCHEMA])?
+        .get(0);
+    let in_public = if public_visible {
+        String::new()
+    } else {
+        format!("{SCHEMA}.")
+    };
     for table in &schema.tables {
-        catalog
-            .tables
-            .insert(table.name.clone(), expected_table(&mut tx, table)?);
+        let mut expected = expected_table(&mut tx, table)?;
+        if !schema.enums.is_empty() {
+            as_in_public(&mut expected, &in_public);
+        }
+        catalog.tables.insert(table.name.clone(), expected);
     }
     for function in &schema.functions {
         let mut executable_by: Vec<String> = function.execute.iter().map(|r| r.sql().to_owned()).collect();
         executable_by.sort();
-        let (arguments, returns) = expected_signature(&mut tx, function)?;
+        let (arguments, returns) = expected_signature(&mut tx, function, &in_public)?;
         catalog.functions.insert(
             function.key(),
             FunctionCatalog {
@@ -427,6 +500,41 @@ pub fn expected_catalog(client: &mut Client, schema: &Schema) -> Result<Catalog,
     Ok(catalog)
 }
 
+/// The schema the expected objects are built in, inside a transaction that is rolled back.
+const EXPECTED: &str = "supaschema_expected";
+
+/// A scratch table's catalog with its enum types named as those of `public` print (qualified by
+/// `in_public`): the server qualifies a type outside the search path
+/// (`'booked'::supaschema_expected.visit_status`).
+fn as_in_public(table: &mut TableCatalog, in_public: &str) {
+    let prefix = format!("{EXPECTED}.");
+    let strip = |text: &mut String| {
+        if text.contains(&prefix) {
+            *text = text.replace(&prefix, in_public);
+        }
+    };
+    for column in &mut table.columns {
+        strip(&mut column.data_type);
+        column.default.iter_mut().for_each(strip);
+    }
+    table.constraints.values_mut().for_each(strip);
+    table.indexes.values_mut().for_each(strip);
+    table.triggers.values_mut().for_each(strip);
+    for policy in table.policies.values_mut() {
+        policy.using.iter_mut().for_each(strip);
+        policy.with_check.iter_mut().for_each(strip);
+    }
+}
+
+/// A column type as the scratch tables spell it: an enum type is the expected one.
+fn scratch_type(sql_type: &SqlType) -> String {
+    match sql_type {
+        SqlType::Enum(name) => format!("{EXPECTED}.{}", quote_identifier(name)),
+        SqlType::Array(inner) => format!("{}[]", scratch_type(inner)),
+        other => other.to_string(),
+    }
+}
+
 fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<TableCatalog, postgres::Error> {
     // A scratch table with the same columns and types, in a schema of its own so that the
     // definitions the server prints can name it like the real one.
@@ -438,9 +546,9 @@ fn expected_table(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<T
             Some(expr) => format!(
                 "{} {} generated always as ({expr}) stored",
                 quote_identifier(&c.name),
-                c.sql_type
+                scratch_type(&c.sql_type)
             ),
-            None => format!("{} {}", quote_identifier(&c.name), c.sql_type),
+            None => format!("{} {}", quote_identifier(&c.name), scratch_type(&c.sql_type)),
         })
         .collect();
     tx.batch_execute(&format!("create table {scratch} ({})", columns_sql.join(", ")))?;

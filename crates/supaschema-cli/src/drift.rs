@@ -98,8 +98,49 @@ pub fn compare(expected: &Catalog, actual: &Catalog) -> Vec<Finding> {
             format!("function `{name}` exists in the database but not in schema.toml"),
         ));
     }
+    compare_enums(expected, actual, &mut found);
     compare_buckets(expected, actual, &mut found);
     found
+}
+
+/// Enum types by name: missing, extra, or with other values (or another order) or comment.
+fn compare_enums(expected: &Catalog, actual: &Catalog, found: &mut Vec<Finding>) {
+    for (name, enum_type) in &expected.enums {
+        let object = format!("enum {name}");
+        let Some(live) = actual.enums.get(name) else {
+            found.push(Finding::new(Kind::Missing, object, format!("enum `{name}` is missing")));
+            continue;
+        };
+        if live.values != enum_type.values {
+            found.push(Finding::new(
+                Kind::Different,
+                object.clone(),
+                format!(
+                    "enum `{name}`: the values are {} in the database; schema.toml says {}",
+                    list(&live.values),
+                    list(&enum_type.values)
+                ),
+            ));
+        }
+        if live.comment != enum_type.comment {
+            found.push(Finding::new(
+                Kind::Different,
+                object,
+                format!(
+                    "enum `{name}`: the comment is {} in the database; schema.toml says {}",
+                    comment(&live.comment),
+                    comment(&enum_type.comment)
+                ),
+            ));
+        }
+    }
+    for name in actual.enums.keys().filter(|n| !expected.enums.contains_key(*n)) {
+        found.push(Finding::new(
+            Kind::Unexpected,
+            format!("enum {name}"),
+            format!("enum `{name}` exists in the database but not in schema.toml"),
+        ));
+    }
 }
 
 /// Buckets by id, and the policies on `storage.objects` (those of buckets and any other).

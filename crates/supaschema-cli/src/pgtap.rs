@@ -533,7 +533,7 @@ impl<'a> RowMaker<'a> {
             }
             let value = match column.values.as_ref().and_then(|set| set.values.first()) {
                 Some(first) => quote_literal(first),
-                None => sample(&column.sql_type, doctor, position, &table.name),
+                None => sample(self.schema, &column.sql_type, doctor, position, &table.name),
             };
             values.insert(column.name.clone(), value);
         }
@@ -555,8 +555,8 @@ impl<'a> RowMaker<'a> {
 }
 
 /// A value of the type that meets common checks: numbers 1 or 2 (by doctor), times rising
-/// with the column's position.
-fn sample(sql_type: &SqlType, doctor: usize, position: usize, table: &str) -> String {
+/// with the column's position, an enum's first value.
+fn sample(schema: &Schema, sql_type: &SqlType, doctor: usize, position: usize, table: &str) -> String {
     let hour = 8 + position % 14;
     match sql_type {
         SqlType::Uuid => format!(
@@ -577,6 +577,10 @@ fn sample(sql_type: &SqlType, doctor: usize, position: usize, table: &str) -> St
         SqlType::Bytea => "'\\x00'".into(),
         SqlType::Inet => "'127.0.0.1'".into(),
         SqlType::Array(_) => "'{}'".into(),
+        SqlType::Enum(name) => match schema.enum_type(name).and_then(|e| e.values.first()) {
+            Some(first) => quote_literal(first),
+            None => "null".into(),
+        },
     }
 }
 

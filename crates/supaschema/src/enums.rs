@@ -1,5 +1,6 @@
-//! Closed value sets of `text` columns as Rust enums: [`text_enum!`](crate::text_enum) makes a
-//! generated enum readable from and writable to the column.
+//! Closed value sets of `text` columns and enum types as Rust enums: [`text_enum!`](crate::text_enum)
+//! makes a generated enum readable from and writable to a `text` column, [`pg_enum!`](crate::pg_enum)
+//! to a column of an enum type.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -18,12 +19,12 @@ impl fmt::Display for UnknownValue {
 
 impl StdError for UnknownValue {}
 
-/// Makes a generated enum with `as_str` and `FromStr` readable from and writable to a `text`
-/// column, and printable; with the `supaschema_serde` cfg (the `serde` feature), serde reads and
-/// writes it as the stored text. The cfg is evaluated in the crate that holds the generated
-/// code, whose build script sets it.
+/// What the enums of both macros share: with the `supaschema_serde` cfg (the `serde` feature),
+/// serde reads and writes the value as its text; and `Display` prints it. The cfg is evaluated
+/// in the crate that holds the generated code, whose build script sets it.
+#[doc(hidden)]
 #[macro_export]
-macro_rules! text_enum {
+macro_rules! enum_text {
     ($name:ident) => {
         #[cfg(supaschema_serde)]
         impl $crate::serde::Serialize for $name {
@@ -46,6 +47,15 @@ macro_rules! text_enum {
                 f.write_str(self.as_str())
             }
         }
+    };
+}
+
+/// Makes a generated enum with `as_str` and `FromStr` readable from and writable to a `text`
+/// column, printable, and (with the `serde` feature) serde's, as its stored text.
+#[macro_export]
+macro_rules! text_enum {
+    ($name:ident) => {
+        $crate::enum_text!($name);
 
         impl $crate::postgres::types::ToSql for $name {
             fn to_sql(
@@ -74,6 +84,48 @@ macro_rules! text_enum {
 
             fn accepts(ty: &$crate::postgres::types::Type) -> bool {
                 <&str as $crate::postgres::types::FromSql>::accepts(ty)
+            }
+        }
+    };
+}
+
+/// Makes a generated enum with `as_str` and `FromStr` readable from and writable to a column of
+/// the enum type `$sql_name` (and, through the `postgres` crate's arrays, of its array type),
+/// printable, and (with the `serde` feature) serde's, as its label. PostgreSQL sends an enum
+/// value as its label's text, in both formats; the type is recognised by name, as its oid
+/// differs between databases.
+#[macro_export]
+macro_rules! pg_enum {
+    ($name:ident, $sql_name:literal) => {
+        $crate::enum_text!($name);
+
+        impl $crate::postgres::types::ToSql for $name {
+            fn to_sql(
+                &self,
+                _: &$crate::postgres::types::Type,
+                out: &mut $crate::bytes::BytesMut,
+            ) -> Result<$crate::postgres::types::IsNull, Box<dyn ::std::error::Error + Sync + Send>> {
+                out.extend_from_slice(self.as_str().as_bytes());
+                Ok($crate::postgres::types::IsNull::No)
+            }
+
+            fn accepts(ty: &$crate::postgres::types::Type) -> bool {
+                ty.name() == $sql_name && matches!(ty.kind(), $crate::postgres::types::Kind::Enum(_))
+            }
+
+            $crate::postgres::types::to_sql_checked!();
+        }
+
+        impl<'a> $crate::postgres::types::FromSql<'a> for $name {
+            fn from_sql(
+                _: &$crate::postgres::types::Type,
+                raw: &'a [u8],
+            ) -> Result<Self, Box<dyn ::std::error::Error + Sync + Send>> {
+                Ok(::std::str::from_utf8(raw)?.parse::<$name>()?)
+            }
+
+            fn accepts(ty: &$crate::postgres::types::Type) -> bool {
+                ty.name() == $sql_name && matches!(ty.kind(), $crate::postgres::types::Kind::Enum(_))
             }
         }
     };

@@ -1,6 +1,6 @@
 //! The runtime of the Rust types that `supaschema-build` generates from `schema.toml`: database
 //! errors that never carry row values ([`DbError`]), the PHI placeholder for `Debug`
-//! ([`Redacted`]), text-backed enums ([`text_enum!`]), `interval` ([`Interval`]), the generic
+//! ([`Redacted`]), text-backed enums ([`text_enum!`], [`pg_enum!`] for enum types), `interval` ([`Interval`]), the generic
 //! operations behind the generated types ([`blocking`]; `tokio` with the feature of that name),
 //! and acting as a Data API caller under row level
 //! security ([`act_as`], [`Actor`]).

@@ -11,6 +11,14 @@ use serde::Serialize;
 pub(super) struct TsSchema {
     tables: Vec<TsTable>,
     functions: Vec<TsFunction>,
+    /// Sorted by name, each with its values in their order.
+    enums: Vec<TsEnum>,
+}
+
+#[derive(Serialize)]
+struct TsEnum {
+    name: String,
+    values: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -85,7 +93,20 @@ impl TsSchema {
             })
             .collect();
         functions.sort_by(|a, b| a.name.cmp(&b.name));
-        TsSchema { tables, functions }
+        let mut enums: Vec<TsEnum> = schema
+            .enums
+            .iter()
+            .map(|e| TsEnum {
+                name: e.name.clone(),
+                values: e.values.clone(),
+            })
+            .collect();
+        enums.sort_by(|a, b| a.name.cmp(&b.name));
+        TsSchema {
+            tables,
+            functions,
+            enums,
+        }
     }
 }
 
@@ -101,7 +122,12 @@ fn ts_returns(returns: &Returns) -> String {
     };
     match returns {
         Returns::Type(sql) if sql == "void" => "undefined".to_owned(),
-        Returns::Type(sql) => SqlType::parse(sql).map_or_else(|_| "unknown".to_owned(), |t| ts_type(&t)),
+        // A function returning an enum type names it qualified (`public.visit_status`).
+        Returns::Type(sql) => match (SqlType::parse(sql), sql.strip_prefix("public.")) {
+            (Ok(t), _) => ts_type(&t),
+            (Err(_), Some(name)) => ts_type(&SqlType::Enum(name.to_owned())),
+            (Err(_), None) => "unknown".to_owned(),
+        },
         // A table's rows, as the Data API returns them.
         Returns::SetOf { setof } => format!(
             "Database[\"public\"][\"Tables\"][{}][\"Row\"][]",
@@ -191,5 +217,9 @@ fn ts_type(sql_type: &SqlType) -> String {
         SqlType::Jsonb | SqlType::Json => "Json".to_owned(),
         SqlType::Inet => "unknown".to_owned(),
         SqlType::Array(inner) => format!("{}[]", ts_type(inner)),
+        SqlType::Enum(name) => format!(
+            "Database[\"public\"][\"Enums\"][{}]",
+            serde_json::Value::from(name.as_str())
+        ),
     }
 }

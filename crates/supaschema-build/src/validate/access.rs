@@ -213,10 +213,16 @@ impl Validator<'_> {
                     },
                 ));
             };
+            // The roles a closed set or an enum type of the role column allows.
             let values = members
                 .and_then(|m| m.column(role))
-                .and_then(|c| c.values.as_ref())
-                .map(|set| set.values.clone());
+                .and_then(|c| match (&c.values, &c.sql_type) {
+                    (Some(set), _) => Some(set.values.clone()),
+                    (None, SqlType::Enum(name)) => {
+                        self.enums.iter().find(|e| e.name == *name).map(|e| e.values.clone())
+                    }
+                    _ => None,
+                });
             for name in names.get_ref() {
                 if let Some(values) = values.as_ref().filter(|v| !v.contains(name.get_ref())) {
                     return Err(self.error(

@@ -16,18 +16,19 @@ use toml::Spanned;
 const ALLOWABLE: &[&str] = &["varchar", "timestamp", "json", "non_uuid_key", "cascade_phi"];
 
 impl Validator<'_> {
+    /// A built-in type, or one of the schema's enums.
     pub(super) fn sql_type(&self, name: &Name) -> Result<SqlType> {
-        SqlType::parse(name.get_ref()).map_err(|problem| {
-            let found = name.get_ref().clone();
-            self.error(
-                name.span(),
-                match problem {
-                    TypeProblem::Unknown => Problem::UnknownType { found },
-                    TypeProblem::Serial => Problem::SerialType { found },
-                    TypeProblem::BadModifier => Problem::BadTypeModifier { found },
-                },
-            )
-        })
+        let found = name.get_ref().clone();
+        let problem = match SqlType::parse(name.get_ref()) {
+            Ok(sql_type) => return Ok(sql_type),
+            Err(TypeProblem::Unknown) => match self.enum_column_type(name.get_ref()) {
+                Ok(sql_type) => return Ok(sql_type),
+                Err(problem) => problem,
+            },
+            Err(TypeProblem::Serial) => Problem::SerialType { found },
+            Err(TypeProblem::BadModifier) => Problem::BadTypeModifier { found },
+        };
+        Err(self.error(name.span(), problem))
     }
 
     /// First pass over a table: its own columns, keys and checks, which other tables' foreign
@@ -200,15 +201,23 @@ impl Validator<'_> {
             Some(values) => Some(self.closed_set(struct_name, &column_name, &sql_type, raw, values)?),
             None => None,
         };
-        if let (Some(set), Some(literal), Some(raw_default)) =
-            (&values, default.as_deref().and_then(text_literal), &raw.default)
-        {
-            if !set.values.contains(&literal) {
+        let allowed = match (&values, &sql_type) {
+            (Some(set), _) => Some((&set.values, "::text".to_owned())),
+            (None, SqlType::Enum(name)) => self
+                .enums
+                .iter()
+                .find(|e| e.name == *name)
+                .map(|e| (&e.values, format!("::{name}"))),
+            _ => None,
+        };
+        if let (Some((allowed, cast)), Some(raw_default)) = (allowed, &raw.default) {
+            let literal = default.as_deref().and_then(|d| text_literal(d, &cast));
+            if let Some(literal) = literal.filter(|l| !allowed.contains(l)) {
                 return Err(self.error(
                     raw_default.span(),
                     Problem::DefaultOutsideValues {
                         default: literal,
-                        values: set.values.clone(),
+                        values: allowed.clone(),
                     },
                 ));
             }
@@ -272,6 +281,15 @@ impl Validator<'_> {
                 },
             ));
         }
+        Ok(ClosedSet {
+            rust_name: format!("{struct_name}{}", column.to_upper_camel_case()),
+            values: self.value_list(values)?,
+        })
+    }
+
+    /// The values of a closed set or an enum: at least one, each usable as a Rust variant, none
+    /// twice (nor two that become the same variant).
+    pub(super) fn value_list(&self, values: &Spanned<Vec<Name>>) -> Result<Vec<String>> {
         if values.get_ref().is_empty() {
             return Err(self.error(values.span(), Problem::EmptyValues));
         }
@@ -307,18 +325,16 @@ impl Validator<'_> {
             }
             out.push(text.clone());
         }
-        Ok(ClosedSet {
-            rust_name: format!("{struct_name}{}", column.to_upper_camel_case()),
-            values: out,
-        })
+        Ok(out)
     }
 }
 
 /// The text of a default that is a plain string literal (`'pending'`, `'it''s'`, optionally
-/// cast to `text`); `None` for any other expression, which only the database can evaluate.
-fn text_literal(default: &str) -> Option<String> {
+/// with the `cast` to the column's type, `::text`); `None` for any other expression, which only
+/// the database can evaluate.
+fn text_literal(default: &str, cast: &str) -> Option<String> {
     let trimmed = default.trim();
-    let literal = trimmed.strip_suffix("::text").unwrap_or(trimmed).trim_end();
+    let literal = trimmed.strip_suffix(cast).unwrap_or(trimmed).trim_end();
     let inner = literal.strip_prefix('\'')?.strip_suffix('\'')?;
     if inner.replace("''", "").contains('\'') {
         return None;

@@ -152,7 +152,7 @@ impl Validator<'_> {
         }
         match lowered.as_str() {
             "void" | "trigger" => Ok(Returns::Type(lowered)),
-            other => match SqlType::parse(other) {
+            other => match SqlType::parse(other).or_else(|_| self.enum_column_type(word)) {
                 Ok(t) => Ok(Returns::Type(t.to_string())),
                 Err(_) => Err(self.error(raw.span(), Problem::UnknownReturnType { found: word.clone() })),
             },

@@ -8,14 +8,23 @@ use crate::model::{DEFAULT_LOCK_TIMEOUT, MigrationSettings};
 use crate::read::{Name, RawMigration};
 
 impl Validator<'_> {
-    /// Entries of `allow_drop` name tables, columns or buckets (`bucket:<name>`); those of `allow_narrowing` columns.
+    /// Entries of `allow_drop` name tables, columns, buckets (`bucket:<name>`), enum types
+    /// (`enum:<name>`) or values of one (`enum:<name>.<value>`); those of `allow_narrowing` columns.
     pub(super) fn migration_settings(&self, raw: &RawMigration) -> Result<MigrationSettings> {
         let name = self.optional_identifier(&raw.name, "migration name")?;
         let path = |entry: &Name, columns_only: bool| -> Result<String> {
-            let bucket = entry.get_ref().strip_prefix("bucket:").filter(|_| !columns_only);
-            let parts: Vec<&str> = match bucket {
-                Some(name) => vec![name],
-                None => entry.get_ref().split('.').collect(),
+            let text = entry.get_ref();
+            let bucket = text.strip_prefix("bucket:").filter(|_| !columns_only);
+            // `enum:<name>` or `enum:<name>.<value>`, whose value is any label.
+            let enum_type = text.strip_prefix("enum:").filter(|_| !columns_only);
+            let parts: Vec<&str> = match (bucket, enum_type) {
+                (Some(name), _) => vec![name],
+                (None, Some(rest)) => match rest.split_once('.') {
+                    Some((name, value)) if !value.is_empty() => vec![name],
+                    Some(_) => vec![""],
+                    None => vec![rest],
+                },
+                (None, None) => text.split('.').collect(),
             };
             let shape_ok = if columns_only {
                 parts.len() == 2

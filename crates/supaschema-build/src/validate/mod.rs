@@ -8,6 +8,7 @@
 //!
 //! - `names`: Rust names, generated names, unique relation and Rust names;
 //! - `columns`: column types, column rules and their opt-outs, closed value sets;
+//! - `enums`: enum types and the column types naming them;
 //! - `keys`: primary keys and unique constraints;
 //! - `relations`: checks, foreign keys, exclusions, indexes, an index on every foreign key;
 //! - `access`: row level security, the owner short form, policies, grants;
@@ -24,6 +25,7 @@ mod access;
 mod audit;
 mod buckets;
 mod columns;
+mod enums;
 mod external;
 mod functions;
 mod keys;
@@ -62,11 +64,18 @@ pub fn load(file: &SourceFile) -> Result<Schema> {
         ));
     }
     let raw = crate::read::parse(file)?;
-    Validator { file }.schema(&raw)
+    let mut validator = Validator {
+        file,
+        enums: Vec::new(),
+    };
+    validator.enums = validator.enums(&raw)?;
+    validator.schema(&raw)
 }
 
 struct Validator<'a> {
     file: &'a SourceFile,
+    /// The schema's enum types, checked first: column types may name them.
+    enums: Vec<Enum>,
 }
 
 /// What a table's second pass may look at.
@@ -230,6 +239,7 @@ impl Validator<'_> {
             external_tables,
             functions,
             tables: finished,
+            enums: self.enums.clone(),
             buckets,
         })
     }

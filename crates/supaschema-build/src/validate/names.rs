@@ -12,7 +12,7 @@ use std::ops::Range;
 /// The type and trait names of Rust's prelude. The generated code names `Result`, `Option`, `Vec`,
 /// `String`, `Box`, `Send` and `Sync` unqualified, so a generated struct of such a name (a table
 /// `results`, `boxes`) would shadow them and break the build.
-const RUST_PRELUDE: &[&str] = &[
+pub(super) const RUST_PRELUDE: &[&str] = &[
     "AsMut",
     "AsRef",
     "AsyncFn",
@@ -142,6 +142,16 @@ impl Validator<'_> {
     /// Generated Rust type names (row, insert and patch structs, enums) must not collide.
     pub(super) fn unique_rust_names(&self, tables: &[Table], raw: &RawSchema) -> Result<()> {
         let mut seen: HashSet<String> = HashSet::new();
+        for (known, (name, _)) in self.enums.iter().zip(&raw.enums) {
+            if !seen.insert(known.rust_name.clone()) {
+                return Err(self.error(
+                    name.span(),
+                    Problem::DuplicateRustName {
+                        name: known.rust_name.clone(),
+                    },
+                ));
+            }
+        }
         for (table, (name, raw_table)) in tables.iter().zip(&raw.tables) {
             let span = raw_table.get_ref().rust_name.as_ref().map_or(name.span(), |r| r.span());
             let enums = table

@@ -1,9 +1,10 @@
 {#- Changes a column's type, nullability, default or identity. Each form is skipped when the
     column is so already, so running the migration again takes no lock on the table.
     Receives: table (name), column (name), change (kind = type | nullability | default | identity
-    | identity_kind | drop_expression, with sql_type, catalog_type, using and rewrites; nullable;
-    default and after; or identity). `drop_expression` makes a generated column a plain one that
-    keeps its values. An added identity numbers on after the largest value the column holds;
+    | identity_kind | drop_expression, with sql_type, catalog_type, using, through (a type cast to
+    on the way) and rewrites; nullable; default and after; or identity). `drop_expression` makes a
+    generated column a plain one that keeps its values. An added identity numbers on after the
+    largest value the column holds;
     switching between always and by default keeps the sequence. A type change that rewrites the
     table says so: it has no lock-safe form. A default is compared with the one wanted as
     PostgreSQL spells it, built on a temporary copy of the table. -#}
@@ -53,7 +54,7 @@ begin
 {%- endif %}
   if in_place is not true then
     alter table {{ live }} alter column {{ column | ident }}
-{%- if change.kind == "type" %} type {{ change.sql_type }}{% if change.using %} using {{ column | ident }}::{{ change.sql_type }}{% endif %}
+{%- if change.kind == "type" %} type {{ change.sql_type }}{% if change.using %} using {{ column | ident }}{% if change.through %}::{{ change.through }}{% endif %}::{{ change.sql_type }}{% endif %}
 {%- elif change.kind == "nullability" %} {% if change.nullable %}drop{% else %}set{% endif %} not null
 {%- elif change.kind == "default" %} {% if change.default %}set default {{ change.default }}{% else %}drop default{% endif %}
 {%- elif change.kind == "identity_kind" %} set generated {{ change.identity | words }}

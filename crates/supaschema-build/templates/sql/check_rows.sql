@@ -4,8 +4,9 @@
     on. `supaschema check --db-url` runs these blocks read-only before a push.
     In a reverse (`reverses` is set), the rule is one the rollback brings back, and the way on
     is to fix the rows or to leave the migration applied.
-    Receives: reverses (set in a reverse), table (its name before the migration), rule (kind = not_null | check | unique |
-    foreign_key, with column; name and expr; name and columns; or name, columns, target_schema,
+    A value removed from an enum type is a rule too: no row may hold it.
+    Receives: reverses (set in a reverse), table (its name before the migration), rule (kind = not_null | values | check | unique |
+    foreign_key, with column; column, enum_name, values and array; name and expr; name and columns; or name, columns, target_schema,
     target_table and target_columns), all in the names before the migration. -#}
 {% if reverses %}{% set by = "the rollback" %}{% else %}{% set by = "this migration" %}{% endif -%}
 {% set quoted = table | ident %}{% set relation = "public." ~ quoted -%}
@@ -14,6 +15,11 @@
 {% set what = "have no " ~ rule.column ~ ", which " ~ by ~ " makes not null" -%}
 {% set fix = "fill them in" -%}
 {% set otherwise = "keep " ~ rule.column ~ " nullable" -%}
+{% elif rule.kind == "values" -%}
+{% set errcode = "22P02" -%}
+{% set what = "hold " ~ (rule.values | literals) ~ " in " ~ rule.column ~ ", which " ~ by ~ " removes from the enum " ~ rule.enum_name -%}
+{% set fix = "change them to another value" -%}
+{% set otherwise = "keep the value in [enums." ~ rule.enum_name ~ "]" -%}
 {% elif rule.kind == "check" -%}
 {% set errcode = "23514" -%}
 {% set what = "break the check " ~ rule.name ~ " (" ~ rule.expr ~ ") that " ~ by ~ " adds" -%}
@@ -36,6 +42,9 @@ declare
 begin
 {%- if rule.kind == "not_null" %}
   select count(*) into broken from {{ relation }} where {{ rule.column | ident }} is null;
+{%- elif rule.kind == "values" %}
+  select count(*) into broken from {{ relation }}
+   where {{ rule.column | ident }}::text{% if rule.array %}[] && {% else %} = any ({% endif %}array[{{ rule.values | literals }}]::text[]{% if not rule.array %}){% endif %};
 {%- elif rule.kind == "check" %}
   select count(*) into broken from {{ relation }} where not coalesce(({{ rule.expr }}), true);
 {%- elif rule.kind == "unique" %}

@@ -4,7 +4,8 @@
     definer`, with an empty `search_path`), so that it reads the membership table past its row
     level security and a policy on the membership table itself never recurses. Only
     `authenticated` may call it, as the policies do; create_schema.sql made the schema and
-    gave `authenticated` usage on it before.
+    gave `authenticated` usage on it before. The role column is compared as text, so it may be a
+    closed set or an enum type.
     Receives: lookup (table, group, user, role). -#}
 {% set function = "private." ~ ((lookup.table ~ "_member") | ident) -%}
 create or replace function {{ function }}(group_id uuid, roles text[])
@@ -19,7 +20,7 @@ select exists (
    where member.{{ lookup.group | ident }} = group_id
      and member.{{ lookup.user | ident }} = (select auth.uid())
 {%- if lookup.role %}
-     and (roles is null or member.{{ lookup.role | ident }} = any (roles))
+     and (roles is null or member.{{ lookup.role | ident }}::text = any (roles))
 {%- else %}
      and roles is null
 {%- endif %}

@@ -488,7 +488,7 @@ fn rule_cases() -> Vec<Case> {
             "schema = \"public\"",
             unknown_field(
                 "schema",
-                "one of `extensions`, `audit_table`, `external`, `functions`, `tables`, `buckets`, `migration`, `typescript`, `revoke_default_grants`",
+                "one of `extensions`, `audit_table`, `external`, `functions`, `tables`, `buckets`, `enums`, `migration`, `typescript`, `revoke_default_grants`",
             ),
         ),
         case(
@@ -2284,6 +2284,111 @@ fn bucket_cases() -> Vec<Case> {
     ]
 }
 
+/// [`BASE`] with an enum `visit_status` of the given keys and a table `bookings` whose column
+/// `status` is of type `column_type`.
+fn with_enum(keys: &str, column_type: &str) -> String {
+    format!(
+        "{BASE}\n[enums.visit_status]\n{keys}\n\n[tables.bookings.columns]\n\
+         id = {{ type = \"uuid\", primary_key = true, default = \"gen_random_uuid()\", class = \"public\" }}\n\
+         status = {{ type = \"{column_type}\", class = \"public\" }}\n"
+    )
+}
+
+fn enum_cases() -> Vec<Case> {
+    let values = r#"values = ["booked", "seen"]"#;
+    vec![
+        case(
+            "misspelt enum type",
+            with_enum(values, "visit_stauts"),
+            "type = \"visit_stauts\"",
+            Problem::UnknownTypeNearEnum {
+                found: "visit_stauts".into(),
+                closest: "visit_status".into(),
+            },
+        ),
+        case(
+            "enum without values",
+            with_enum("values = []", "visit_status"),
+            "values = []",
+            Problem::EmptyValues,
+        ),
+        case(
+            "enum value twice",
+            with_enum(r#"values = ["booked", "seen", "booked"]"#, "visit_status"),
+            r#"values = ["booked", "seen", "booked"]"#,
+            Problem::Duplicate {
+                what: "value",
+                name: "booked".into(),
+            },
+        ),
+        case(
+            "enum label with a quote",
+            with_enum(r#"values = ["booked", "don't"]"#, "visit_status"),
+            r#"values = ["booked", "don't"]"#,
+            Problem::BadValue { value: "don't".into() },
+        ),
+        case(
+            "enum named like a table",
+            with_enum(values, "text").replace("[enums.visit_status]", "[enums.bookings]"),
+            "[enums.bookings]",
+            Problem::EnumNameTaken {
+                name: "bookings".into(),
+                by: "a table",
+            },
+        ),
+        case(
+            "enum named like a built-in type",
+            with_enum(values, "text").replace("[enums.visit_status]", "[enums.interval]"),
+            "[enums.interval]",
+            Problem::EnumNameTaken {
+                name: "interval".into(),
+                by: "a built-in type",
+            },
+        ),
+        case(
+            "enum default outside its values",
+            with_enum(values, "visit_status").replace(
+                "type = \"visit_status\", class",
+                "type = \"visit_status\", default = \"'cancelled'::visit_status\", class",
+            ),
+            "default = \"'cancelled'::visit_status\"",
+            Problem::DefaultOutsideValues {
+                default: "cancelled".into(),
+                values: vec!["booked".into(), "seen".into()],
+            },
+        ),
+        case(
+            "renamed value not among the values",
+            with_enum(
+                &format!("{values}\nrenamed_values = {{ attended = \"seen\" }}"),
+                "visit_status",
+            ),
+            "renamed_values",
+            Problem::RenamedValueUnknown {
+                name: "visit_status".into(),
+                value: "attended".into(),
+            },
+        ),
+        case(
+            "unknown key in an enum",
+            with_enum(&format!("{values}\nvalue = \"booked\""), "visit_status"),
+            "value = \"booked\"",
+            syntax("unknown field `value`, expected one of `values`, `comment`, `renamed_values`"),
+        ),
+        case(
+            "allow_drop of an enum value without a value",
+            format!(
+                "{}\n[migration]\nallow_drop = [\"enum:visit_status.\"]\n",
+                with_enum(values, "visit_status")
+            ),
+            "allow_drop",
+            Problem::BadMigrationEntry {
+                entry: "enum:visit_status.".into(),
+            },
+        ),
+    ]
+}
+
 #[test]
 fn every_bad_input_gets_its_exact_error() {
     let mut cases = identifier_cases();
@@ -2291,6 +2396,7 @@ fn every_bad_input_gets_its_exact_error() {
     cases.extend(rule_cases());
     cases.extend(bucket_cases());
     cases.extend(column_feature_cases());
+    cases.extend(enum_cases());
     assert!(cases.len() >= 60, "the corpus shrank to {} cases", cases.len());
     let mut names = HashSet::new();
     for case in &cases {

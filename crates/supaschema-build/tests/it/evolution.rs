@@ -898,3 +898,144 @@ fn retype_under_generated_column() {
     let after = before.replacen("seats = { type = \"integer\"", "seats = { type = \"bigint\"", 1);
     evolve_from("retype_under_generated", &before, &after);
 }
+
+/// [`BASE`] with an enum type, which a column of `visits`, a check of it and a function use.
+fn enum_base() -> String {
+    format!(
+        r#"{BASE}
+[enums.visit_status]
+values = ["booked", "seen", "no_show"]
+comment = "Where a visit stands."
+
+[functions.next_status]
+args = [{{ name = "current", type = "visit_status" }}]
+returns = "visit_status"
+language = "sql"
+volatility = "immutable"
+body = "select case when current = 'booked' then current else current end"
+
+[tables.visits.columns.status]
+type = "visit_status"
+default = "'booked'"
+class = "administrative"
+check = "status <> 'no_show' or title <> ''"
+"#
+    )
+}
+
+/// The enum base with the values of `visit_status` replaced.
+fn enum_values(values: &str) -> String {
+    enum_base().replacen(
+        r#"values = ["booked", "seen", "no_show"]"#,
+        &format!("values = {values}"),
+        1,
+    )
+}
+
+/// The type comes before the table column that uses it.
+#[test]
+fn create_enum() {
+    evolve("create_enum", &enum_base());
+}
+
+/// New values go to their places: after the value before them, or before the first.
+#[test]
+fn add_enum_value() {
+    evolve_from(
+        "add_enum_value",
+        &enum_base(),
+        &enum_values(r#"["waitlisted", "booked", "seen", "cancelled", "no_show"]"#),
+    );
+}
+
+#[test]
+fn rename_enum_value() {
+    let renamed = enum_values(r#"["booked", "attended", "no_show"]"#).replacen(
+        "comment = \"Where a visit stands.\"",
+        "comment = \"Where a visit stands.\"\nrenamed_values = { attended = \"seen\" }",
+        1,
+    );
+    evolve_from("rename_enum_value", &enum_base(), &renamed);
+}
+
+/// A value is removed only when `allow_drop` names it; the type is then replaced, and the
+/// migration stops while a row holds the value.
+#[test]
+fn remove_enum_value() {
+    let removed = enum_values(r#"["booked", "seen"]"#).replace("status <> 'no_show' or ", "");
+    let mut project = TempProject::new(&enum_base());
+    let error = project.build(&removed).expect_err("removing a value needs permission");
+    let Error::Schema(located) = &error else {
+        panic!("a schema error: {error}")
+    };
+    assert_eq!(
+        located.summary(),
+        format!(
+            "schema.toml:{}:1: the next migration would remove the value `no_show` from enum `visit_status`\n\
+             help: if that is intended, change the rows holding it first (the migration stops while any does), then add \
+             `allow_drop = [\"enum:visit_status.no_show\"]` under `[migration]`; to keep those rows under a new label, \
+             write `renamed_values = {{ <new label> = \"no_show\" }}`",
+            removed
+                .lines()
+                .position(|l| l == "[enums.visit_status]")
+                .expect("the enum")
+                + 1
+        )
+    );
+    evolve_from(
+        "remove_enum_value",
+        &enum_base(),
+        &allow(&removed, "allow_drop", "enum:visit_status.no_show"),
+    );
+}
+
+/// Changing the order of the values replaces the type too, without losing any.
+#[test]
+fn reorder_enum_values() {
+    evolve_from(
+        "reorder_enum_values",
+        &enum_base(),
+        &enum_values(r#"["seen", "booked", "no_show"]"#),
+    );
+}
+
+#[test]
+fn drop_enum() {
+    let without = BASE.to_owned();
+    let mut project = TempProject::new(&enum_base());
+    let error = project
+        .build(&allow(&without, "allow_drop", "visits.status"))
+        .expect_err("dropping an enum needs permission");
+    assert!(
+        matches!(&error, Error::Schema(e) if *e.problem() == Problem::EnumDropNotAllowed { name: "visit_status".into() }),
+        "{error}"
+    );
+    let allowed = format!("{without}\n[migration]\nallow_drop = [\"visits.status\", \"enum:visit_status\"]\n");
+    evolve_from("drop_enum", &enum_base(), &allowed);
+}
+
+/// A value added and used in the same migration is refused: PostgreSQL cannot use it before
+/// the transaction that added it commits.
+#[test]
+fn a_new_enum_value_waits_for_its_own_migration() {
+    let used = enum_values(r#"["booked", "seen", "no_show", "cancelled"]"#).replacen(
+        "default = \"'booked'\"",
+        "default = \"'cancelled'\"",
+        1,
+    );
+    let mut project = TempProject::new(&enum_base());
+    let error = project.build(&used).expect_err("a new value used at once");
+    assert!(
+        matches!(&error, Error::Schema(e) if *e.problem() == Problem::NewEnumValueUsed { name: "visit_status".into(), value: "cancelled".into() }),
+        "{error}"
+    );
+    // In two changes, it works.
+    let added = enum_values(r#"["booked", "seen", "no_show", "cancelled"]"#);
+    project.build(&added).expect("the value alone");
+    project.build(&used).expect("then its use");
+    let mut db = TestDb::new(Grants::Explicit);
+    for (file, text) in project.migrations() {
+        run_migration(&mut db.client, &text).unwrap_or_else(|e| panic!("{file} failed: {e:?}"));
+    }
+    assert_same_as_fresh(&project, &mut db, &used, "a new value in two changes");
+}

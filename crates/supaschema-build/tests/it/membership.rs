@@ -91,7 +91,45 @@ fn write(db: &mut TestDb, actor: &Actor, sql: &str, group: Uuid) -> Result<u64, 
 
 #[test]
 fn members_act_on_their_groups_rows_by_role_and_outsiders_see_nothing() {
-    let project = TempProject::new(&teams_schema());
+    members_act_by_role(&teams_schema());
+}
+
+/// The same with the role column of an enum type, as Supabase's guides often have it.
+#[test]
+fn an_enum_role_column_decides_as_a_closed_set_does() {
+    let text_role = r#"role = { type = "text", values = ["owner", "member"], class = "administrative" }"#;
+    let teams = teams_schema();
+    assert!(teams.contains(text_role), "the fixture's role column");
+    let schema = format!(
+        "{}\n[enums.member_role]\nvalues = [\"owner\", \"member\"]\n",
+        teams.replacen(
+            text_role,
+            r#"role = { type = "member_role", class = "administrative" }"#,
+            1
+        )
+    );
+    members_act_by_role(&schema);
+    // A rule naming a role the enum lacks is refused as for a closed set.
+    let wrong = schema.replacen("write = [\"owner\"", "write = [\"admin\"", 1);
+    let refused = supaschema_build::load_schema(&supaschema_build::SourceFile::new("schema.toml", wrong));
+    let problem = refused.as_ref().err().map(|e| e.problem().clone());
+    assert_eq!(
+        problem,
+        Some(supaschema_build::Problem::MembershipRoleUnknown {
+            role: "admin".into(),
+            table: "memberships".into(),
+            column: "role".into(),
+            values: "owner, member".into(),
+        }),
+        "{:?}",
+        refused.err().map(|e| e.summary())
+    );
+}
+
+/// Two workspaces' members and an outsider reading and writing under the membership rules of
+/// `schema` (the teams fixture, or a variant of it).
+fn members_act_by_role(schema: &str) {
+    let project = TempProject::new(schema);
     let Teams {
         mut db,
         owner,

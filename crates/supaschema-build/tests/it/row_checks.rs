@@ -1,5 +1,5 @@
 //! A migration that adds a rule to a table holding rows that break it (NOT NULL, a value removed
-//! from a closed set, a check, a unique key, a foreign key) tests the rows first and stops with
+//! from a closed set or an enum type, a check, a unique key, a foreign key) tests the rows first and stops with
 //! a message naming the table, the rule and how many rows break it, never a value, and changes
 //! nothing. Once the rows are fixed it applies, and applies again harmlessly.
 
@@ -13,6 +13,10 @@ state = { type = "text", values = ["new", "seen", "gone"], default = "'new'", cl
 nickname = { type = "text", nullable = true, class = "phi" }
 code = { type = "text", nullable = true, class = "administrative" }
 referrer_id = { type = "uuid", nullable = true, class = "administrative" }
+stage = { type = "patient_stage", default = "'waiting'", class = "administrative" }
+
+[enums.patient_stage]
+values = ["waiting", "treated", "discharged"]
 "#
 );
 
@@ -46,6 +50,20 @@ const CASES: &[Case] = &[
         names: &["2 row(s) of public.patients", "patients_state_check"],
         hidden: &["gone", "Grace"],
         repair: "update public.patients set state = 'seen' where state = 'gone'",
+    },
+    Case {
+        changes: &[(
+            r#"values = ["waiting", "treated", "discharged"]"#,
+            r#"values = ["waiting", "treated"]
+
+[migration]
+allow_drop = ["enum:patient_stage.discharged"]"#,
+        )],
+        seed: "update public.patients set stage = 'discharged' where full_name <> 'Ada'",
+        state: SqlState::INVALID_TEXT_REPRESENTATION,
+        names: &["2 row(s) of public.patients", "in stage", "the enum patient_stage"],
+        hidden: &["Grace", "Edsger"],
+        repair: "update public.patients set stage = 'treated' where stage = 'discharged'",
     },
     Case {
         changes: &[(

@@ -117,3 +117,58 @@ fn a_generated_column_is_read_but_never_written() {
     assert_eq!(count("email: string"), 2, "the row and the insert: {types}");
     assert_eq!(count("email?: string"), 1, "the update may set it: {types}");
 }
+
+/// An enum type is a union of its values under `Enums` and a list under `Constants`, as
+/// `supabase gen types typescript` writes them, and its columns (an array too) are typed by it:
+/// a value outside it does not compile.
+#[test]
+fn enum_types_are_unions_their_columns_use() {
+    let text = r#"
+[enums.visit_status]
+values = ["booked", "no_show", "with space"]
+
+[tables.visits.columns]
+id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "public" }
+status = { type = "visit_status", default = "'booked'", class = "public" }
+history = { type = "visit_status[]", nullable = true, class = "public" }
+
+[functions.next_status]
+args = [{ name = "current", type = "visit_status" }]
+returns = "visit_status"
+language = "sql"
+execute = ["authenticated"]
+body = "select current"
+"#;
+    let schema = load_schema(&SourceFile::new("schema.toml", text)).unwrap_or_else(|e| panic!("{e}"));
+    let types = Renderer::load(Path::new(""))
+        .and_then(|renderer| renderer.typescript(&schema))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for expected in [
+        "    Enums: {\n      visit_status: \"booked\" | \"no_show\" | \"with space\"\n    }\n",
+        "          status: Database[\"public\"][\"Enums\"][\"visit_status\"]\n",
+        "          history?: Database[\"public\"][\"Enums\"][\"visit_status\"][] | null\n",
+        "    Enums: {\n      visit_status: [\"booked\", \"no_show\", \"with space\"],\n    },\n",
+        "        Args: { current: Database[\"public\"][\"Enums\"][\"visit_status\"] }\n        Returns: Database[\"public\"][\"Enums\"][\"visit_status\"]\n",
+    ] {
+        assert!(types.contains(expected), "{expected}\nnot in:\n{types}");
+    }
+    let dir = scratch("enums");
+    std::fs::write(dir.join("database.types.ts"), &types).expect("write");
+    let program = "import { Constants, type Database, type Enums } from \"./database.types\"\n\
+        type Visit = Database[\"public\"][\"Tables\"][\"visits\"][\"Row\"]\n\
+        const seen: Visit[\"status\"] = \"no_show\"\n\
+        const all: readonly Enums<\"visit_status\">[] = Constants.public.Enums.visit_status\n\
+        // @ts-expect-error: not a value of the enum\n\
+        const wrong: Visit[\"status\"] = \"cancelled\"\n\
+        export { all, seen, wrong }\n";
+    std::fs::write(dir.join("use.ts"), program).expect("write");
+    let (ok, output) = tsc(&dir, &["database.types.ts", "use.ts"]);
+    assert!(ok, "{output}");
+    std::fs::write(
+        dir.join("use.ts"),
+        program.replace("// @ts-expect-error: not a value of the enum\n", ""),
+    )
+    .expect("write");
+    let (ok, output) = tsc(&dir, &["use.ts"]);
+    assert!(!ok && output.contains("use.ts(5,"), "{output}");
+}

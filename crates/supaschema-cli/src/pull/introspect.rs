@@ -12,6 +12,8 @@ use supaschema_build::model::SCHEMA;
 pub struct Live {
     pub tables: Vec<LiveTable>,
     pub functions: Vec<LiveFunction>,
+    /// Enum types of `public`, by name.
+    pub enums: Vec<LiveEnum>,
     /// Installed extensions: name and schema.
     pub extensions: Vec<(String, String)>,
     /// Whether the pulling role's new functions lose PUBLIC's EXECUTE by default, the mark
@@ -25,6 +27,14 @@ pub struct Live {
     /// Objects of `public` that `schema.toml` cannot describe at all (views, types, sequences,
     /// other kinds of relations), as `kind name`, with the reason.
     pub other_objects: Vec<(String, String)>,
+}
+
+/// An enum type: its labels in their order, and its comment.
+#[derive(Clone, Debug, Default)]
+pub struct LiveEnum {
+    pub name: String,
+    pub values: Vec<String>,
+    pub comment: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -270,10 +280,26 @@ pub fn read(client: &mut impl GenericClient) -> Result<Live, postgres::Error> {
         ));
     }
     for row in client.query(
-        "select case t.typtype when 'e' then 'enum type' when 'd' then 'domain' when 'c' then 'composite type'
+        "select t.typname::text,
+                array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder),
+                obj_description(t.oid, 'pg_type')
+           from pg_type t join pg_namespace n on n.oid = t.typnamespace
+          where n.nspname = $1 and t.typtype = 'e'
+            and not exists (select 1 from pg_depend d where d.objid = t.oid and d.deptype = 'e')
+          order by 1",
+        &[&SCHEMA],
+    )? {
+        live.enums.push(LiveEnum {
+            name: row.get(0),
+            values: row.get(1),
+            comment: row.get(2),
+        });
+    }
+    for row in client.query(
+        "select case t.typtype when 'd' then 'domain' when 'c' then 'composite type'
                      when 'r' then 'range type' when 'm' then 'multirange type' else 'type' end, t.typname::text
            from pg_type t join pg_namespace n on n.oid = t.typnamespace
-          where n.nspname = $1 and t.typtype in ('e', 'd', 'c', 'r', 'm')
+          where n.nspname = $1 and t.typtype in ('d', 'c', 'r', 'm')
             and (t.typtype <> 'c' or (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c')
             and not exists (select 1 from pg_depend d where d.objid = t.oid and d.deptype = 'e')
           order by 2",

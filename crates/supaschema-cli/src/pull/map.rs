@@ -17,8 +17,17 @@ pub struct Pulled {
     pub audit_table: Option<String>,
     pub external: Vec<PulledExternal>,
     pub functions: Vec<PulledFunction>,
+    pub enums: Vec<PulledEnum>,
     pub tables: Vec<PulledTable>,
     pub left_out: Vec<LeftOut>,
+}
+
+/// An enum type, as `[enums.<name>]` says it.
+#[derive(Clone, Debug, Default)]
+pub struct PulledEnum {
+    pub name: String,
+    pub values: Vec<String>,
+    pub comment: Option<String>,
 }
 
 /// Something the database holds that the pulled file does not say, or says differently.
@@ -229,6 +238,21 @@ pub fn map(live: &Live, renderer: &Renderer) -> Pulled {
     for (object, reason) in &live.other_objects {
         leave(object.clone(), reason.clone());
     }
+    for live_enum in &live.enums {
+        if supaschema_build::quote_identifier(&live_enum.name) == live_enum.name {
+            pulled.enums.push(PulledEnum {
+                name: live_enum.name.clone(),
+                values: live_enum.values.clone(),
+                comment: live_enum.comment.clone(),
+            });
+        } else {
+            leave(
+                format!("enum type {}", live_enum.name),
+                "its name is not a plain lower-case identifier, which schema.toml names types by".to_owned(),
+            );
+        }
+    }
+    let enum_names: BTreeSet<&str> = pulled.enums.iter().map(|e| e.name.as_str()).collect();
     for (name, schema) in &live.extensions {
         if PREINSTALLED.contains(&name.as_str()) || schema == "pg_catalog" {
             continue;
@@ -278,7 +302,7 @@ pub fn map(live: &Live, renderer: &Renderer) -> Pulled {
         let mapped = map_table(
             live,
             table,
-            &table_names,
+            (&table_names, &enum_names),
             audit_table.as_deref(),
             (set_updated_at, reject_change),
             &mut builtins_used,
@@ -512,7 +536,7 @@ pub fn unwrap_parens(expr: &str) -> String {
 fn map_table(
     live: &Live,
     table: &LiveTable,
-    table_names: &BTreeSet<&str>,
+    (table_names, enum_names): (&BTreeSet<&str>, &BTreeSet<&str>),
     audit_table: Option<&str>,
     (set_updated_at, reject_change): (bool, bool),
     builtins_used: &mut BTreeSet<&'static str>,
@@ -538,7 +562,7 @@ fn map_table(
     // Columns.
     let mut dropped: BTreeSet<String> = BTreeSet::new();
     for column in &table.columns {
-        match map_column(column) {
+        match map_column(column, enum_names) {
             Ok(mapped) => {
                 if let Some(reason) = &mapped.dropped_default {
                     leave(format!("column {t}.{}", column.name), reason.clone());
@@ -1032,7 +1056,9 @@ fn membership_form(
         key,
         group: column("where member.", " = group_id")?,
         user: column("and member.", " = (select auth.uid())")?,
-        role: column("roles is null or member.", " = any (roles)"),
+        // Compared as text since enum role columns; before, as the column itself.
+        role: column("roles is null or member.", "::text = any (roles)")
+            .or_else(|| column("roles is null or member.", " = any (roles)")),
         delete: (deleting != write).then_some(deleting).flatten(),
         write,
     })
@@ -1192,7 +1218,8 @@ impl Pulled {
     }
 }
 
-fn map_column(column: &LiveColumn) -> Result<PulledColumn, String> {
+/// A column of one of `enums` (or an array of one) names it as its type.
+fn map_column(column: &LiveColumn, enums: &BTreeSet<&str>) -> Result<PulledColumn, String> {
     if column.custom_collation {
         return Err("a column with its own collation cannot be described".to_owned());
     }
@@ -1202,11 +1229,25 @@ fn map_column(column: &LiveColumn) -> Result<PulledColumn, String> {
         "c" => "a composite type",
         _ => "a type",
     };
-    let sql_type = SqlType::parse(&column.data_type)
-        .map_err(|_| format!("its type `{}` is {kind} schema.toml does not know", column.data_type))?;
+    // The server qualifies a type outside the search path: `public.mood`, `public.mood[]`.
+    let unqualified = column.data_type.strip_prefix("public.").unwrap_or(&column.data_type);
+    let (element, array) = match unqualified.strip_suffix("[]") {
+        Some(element) => (element, true),
+        None => (unqualified, false),
+    };
+    let sql_type = match enums.contains(element) {
+        true if array => SqlType::Array(Box::new(SqlType::Enum(element.to_owned()))),
+        true => SqlType::Enum(element.to_owned()),
+        false => SqlType::parse(&column.data_type)
+            .map_err(|_| format!("its type `{}` is {kind} schema.toml does not know", column.data_type))?,
+    };
     let mut mapped = PulledColumn {
         name: column.name.clone(),
-        sql_type: sql_type.to_string(),
+        sql_type: match &sql_type {
+            SqlType::Enum(_) => element.to_owned(),
+            SqlType::Array(inner) if matches!(**inner, SqlType::Enum(_)) => unqualified.to_owned(),
+            other => other.to_string(),
+        },
         nullable: !column.not_null,
         comment: column.comment.clone(),
         ..PulledColumn::default()

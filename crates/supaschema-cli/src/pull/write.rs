@@ -54,6 +54,19 @@ pub fn render(pulled: &Pulled) -> String {
         }
         doc["functions"] = Item::Table(functions);
     }
+    if !pulled.enums.is_empty() {
+        let mut enums = Table::new();
+        enums.set_implicit(true);
+        for pulled_enum in &pulled.enums {
+            let mut table = Table::new();
+            table["values"] = Item::Value(strings(&pulled_enum.values));
+            if let Some(comment) = &pulled_enum.comment {
+                table["comment"] = toml_edit::value(comment.as_str());
+            }
+            enums[pulled_enum.name.as_str()] = Item::Table(table);
+        }
+        doc["enums"] = Item::Table(enums);
+    }
     let mut tables = Table::new();
     tables.set_implicit(true);
     for table in &pulled.tables {

@@ -179,6 +179,44 @@ fn bucket_drift_is_reported() {
     assert_eq!(reported, expected, "{run}");
 }
 
+/// Enum types changed by hand: a value added, a comment set, one dropped, one created; what
+/// schema.toml expects is worked out on types of its own, whatever the database's have.
+#[test]
+fn enum_drift_is_reported() {
+    let schema = format!(
+        "{}\n[enums.ticket_level]\nvalues = [\"low\", \"high\"]\n\n[enums.mood]\nvalues = [\"calm\"]\ncomment = \"Unused.\"\n\n\
+         [tables.tickets.columns]\n\
+         id = {{ type = \"uuid\", primary_key = true, default = \"gen_random_uuid()\", class = \"public\" }}\n\
+         level = {{ type = \"ticket_level\", default = \"'low'\", class = \"public\", check = \"level <> 'high' or id is not null\" }}\n",
+        fixture("multi_tenant")
+    );
+    let project = TempProject::new(&schema);
+    let mut db = TestDb::new(Grants::Explicit);
+    project.migrate(&mut db);
+    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    db.client
+        .batch_execute(
+            "alter type public.ticket_level add value 'urgent' before 'low';
+             comment on type public.ticket_level is 'By hand.';
+             drop type public.mood;
+             create type public.stray as enum ('a');",
+        )
+        .expect("introduce drift");
+    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    let mut expected = vec![
+        "enum `ticket_level`: the values are urgent, low, high in the database; schema.toml says low, high",
+        "enum `ticket_level`: the comment is \"By hand.\" in the database; schema.toml says none",
+        "enum `mood` is missing",
+        "enum `stray` exists in the database but not in schema.toml",
+    ];
+    let mut reported: Vec<&str> = run.stdout.lines().filter_map(|l| l.strip_prefix("drift: ")).collect();
+    reported.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(reported, expected, "{run}");
+}
+
 #[test]
 fn a_database_without_the_schema_or_unreachable_exits_2() {
     let project = fixture_project();

@@ -171,3 +171,38 @@ fn pgtap_writes_only_on_change_and_check_notices_stale_files() {
     );
     assert!(!orphan.exists());
 }
+
+/// A required column of an enum type (an array of one too) gets one of its values in the rows
+/// the generated tests write, which then pass.
+#[test]
+fn rows_with_enum_columns_are_tested_too() {
+    let schema = r#"
+[external."auth.users"]
+columns = { id = "uuid" }
+primary_key = ["id"]
+
+[enums.note_kind]
+values = ["memo", "letter"]
+
+[tables.notes]
+owner = { column = "doctor_id" }
+indexes = [{ columns = ["doctor_id"] }]
+
+[tables.notes.columns]
+id = { type = "uuid", primary_key = true, default = "gen_random_uuid()", class = "administrative" }
+doctor_id = { type = "uuid", references = { table = "auth.users", column = "id" }, class = "administrative" }
+kind = { type = "note_kind", class = "administrative" }
+kinds = { type = "note_kind[]", class = "administrative" }
+"#;
+    let project = TempProject::new(schema);
+    let run = supaschema(project.path(), &["pgtap"], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let mut db = TestDb::new(Grants::Explicit);
+    project.migrate(&mut db);
+    install_pgtap(&mut db);
+    let output = pg_prove(&db, &generated_tests(project.path()));
+    assert!(
+        output.contains("a doctor cannot insert a row belonging to another doctor into notes"),
+        "{output}"
+    );
+}

@@ -205,8 +205,6 @@ fn what_the_format_cannot_say_is_listed_and_left_out() {
     assert_eq!(run.code, Some(0), "{run}");
     for expected in [
         "left out: view note_bodies",
-        "left out: enum type mood",
-        "left out: column notes.mood: its type `public.mood` is an enum type",
         "left out: trigger notes.notes_stamp: it calls `extensions.stamp`, a function in a schema PostgreSQL or Supabase owns",
         "a column after an expression cannot be described",
         "left out: index notes.notes_user_id_idx: its comment cannot be described",
@@ -214,8 +212,36 @@ fn what_the_format_cannot_say_is_listed_and_left_out() {
         assert!(run.stderr.contains(expected), "missing `{expected}`:\n{run}");
     }
     assert!(!run.stderr.contains("differs:"), "{run}");
+    assert!(!run.stderr.contains("mood"), "the enum type is pulled: {run}");
     let text = std::fs::read_to_string(project.path().join("schema.toml")).expect("schema.toml");
-    assert!(!text.contains("mood") && !text.contains("notes_stamp"), "{text}");
+    assert!(!text.contains("notes_stamp"), "{text}");
+}
+
+/// Enum types come back as `[enums.<name>]` with their values in order and their comment, and
+/// their columns (an array too) name them; the pulled file's migration builds the same database.
+#[test]
+fn enum_types_are_pulled_with_the_columns_using_them() {
+    let source = TempProject::new(&fixture("minimal"));
+    let mut original = TestDb::new(Grants::Explicit);
+    source.migrate(&mut original);
+    original.execute(
+        "create type public.mood as enum ('happy', 'so-so', 'sad');
+         comment on type public.mood is 'How the note reads.';
+         create type public.unused_kind as enum ('a');
+         alter table public.notes add column mood public.mood not null default 'so-so';
+         alter table public.notes add column moods public.mood[];",
+        "enum types",
+    );
+    let (pulled, _) = round_trip(&mut original, "enums");
+    let text = std::fs::read_to_string(pulled.path().join("schema.toml")).expect("schema.toml");
+    for expected in [
+        "[enums.mood]\nvalues = [\"happy\", \"so-so\", \"sad\"]\ncomment = \"How the note reads.\"\n",
+        "[enums.unused_kind]\nvalues = [\"a\"]\n",
+        "mood = { type = \"mood\", default = \"'so-so'\"",
+        "moods = { type = \"mood[]\", nullable = true",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}`:\n{text}");
+    }
 }
 
 /// A schema written by hand the way Supabase's guides write it, with what the generator's rules
