@@ -1009,16 +1009,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
                 table: name.clone(),
                 column: column.clone(),
             });
-            if let Some(text) = &column.comment {
-                let target = CommentTarget::Column {
-                    table: name.clone(),
-                    column: column.name.clone(),
-                };
-                phases.comments.push(Step::CommentOn {
-                    target,
-                    text: Some(text.clone()),
-                });
-            }
+            phases.comments.extend(new_column_comment(name, column));
             continue;
         };
         let alter = |change| Step::AlterColumn {
@@ -1041,16 +1032,7 @@ fn table_changes(previous: &Table, table: &Table, between: Between, phases: &mut
                 table: name.clone(),
                 column: column.clone(),
             });
-            if let Some(text) = &column.comment {
-                let target = CommentTarget::Column {
-                    table: name.clone(),
-                    column: column.name.clone(),
-                };
-                phases.comments.push(Step::CommentOn {
-                    target,
-                    text: Some(text.clone()),
-                });
-            }
+            phases.comments.extend(new_column_comment(name, column));
             continue;
         }
         if old_column.generated.is_some() && column.generated.is_none() {
@@ -1716,6 +1698,18 @@ pub fn widens(from: &SqlType, to: &SqlType) -> bool {
         (Array(a), Array(b)) => widens(a, b),
         _ => false,
     }
+}
+
+/// The comment of a column the migration adds, if it has one.
+fn new_column_comment(table: &str, column: &Column) -> Option<Step> {
+    let text = column.comment.clone()?;
+    Some(Step::CommentOn {
+        target: CommentTarget::Column {
+            table: table.to_owned(),
+            column: column.name.clone(),
+        },
+        text: Some(text),
+    })
 }
 
 #[cfg(test)]
