@@ -281,6 +281,14 @@ mod tests {
         load(&SourceFile::new("schema.toml", text))
     }
 
+    /// `base` with `from`, which must occur exactly once, replaced by `to`: a rule group's
+    /// bad-input cases are small edits of one good schema.
+    #[track_caller]
+    pub(super) fn edited(base: &str, from: &str, to: &str) -> String {
+        assert_eq!(base.matches(from).count(), 1, "`{from}`");
+        base.replacen(from, to, 1)
+    }
+
     /// `text` must be accepted; returns what it means.
     #[track_caller]
     pub(super) fn accepts(text: &str) -> Schema {

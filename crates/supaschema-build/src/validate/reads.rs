@@ -171,7 +171,7 @@ fn visible_rows(table: &Table, role: Role) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{accepts, load_text, rejects};
+    use super::super::tests::{accepts, edited, load_text, rejects};
     use crate::error::Problem;
     use crate::model::*;
 
@@ -204,8 +204,7 @@ occurred_at = { type = "timestamptz", default = "now()", class = "administrative
 "#;
 
     fn reads_with(from: &str, to: &str) -> String {
-        assert_eq!(READS.matches(from).count(), 1, "`{from}`");
-        READS.replacen(from, to, 1)
+        edited(READS, from, to)
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `supaschema drift`: every difference between a live database and schema.toml, in plain
 //! words; exit 1 when there is any.
 
-use crate::common::{fixture_project, json_findings, supaschema};
+use crate::common::{Run, fixture_project, json_findings, supaschema};
 use supaschema_testkit::{Grants, TempProject, TestDb, fixture, unreachable_url};
 
 /// A function the fixture's triggers do not call, so the database can lose it and still tell
@@ -15,6 +15,24 @@ volatility = "stable"
 execute = ["authenticated", "service_role"]
 body = "select count(*) from public.tasks where project_id = project and status <> 'done'"
 "#;
+
+/// `drift` on `db`, migrated to `project`: none at first, and after `sql` changed it by hand
+/// exit 1 and these findings, sorted (with the run, for messages).
+fn drift_after(project: &TempProject, db: &mut TestDb, sql: &str) -> (Vec<String>, Run) {
+    let clean = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
+    assert_eq!(clean.code, Some(0), "freshly migrated: {clean}");
+    db.client.batch_execute(sql).expect("introduce drift");
+    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
+    assert_eq!(run.code, Some(1), "{run}");
+    let mut reported: Vec<String> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("drift: "))
+        .map(str::to_owned)
+        .collect();
+    reported.sort_unstable();
+    (reported, run)
+}
 
 #[test]
 fn a_freshly_migrated_database_has_no_drift_under_both_grant_regimes() {
@@ -149,21 +167,17 @@ fn bucket_drift_is_reported() {
     let project = TempProject::new(&schema);
     let mut db = TestDb::new(Grants::Explicit);
     project.migrate(&mut db);
-    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
-    assert_eq!(run.code, Some(0), "{run}");
-    db.client
-        .batch_execute(
-            "update storage.buckets set public = true, file_size_limit = 1024, allowed_mime_types = null
+    let (reported, run) = drift_after(
+        &project,
+        &mut db,
+        "update storage.buckets set public = true, file_size_limit = 1024, allowed_mime_types = null
               where id = 'patient_photos';
              select set_config('storage.allow_delete_query', 'true', false);
              delete from storage.buckets where id = 'avatars';
              insert into storage.buckets (id, name) values ('stray', 'stray');
              drop policy patient_photos_owner_delete on storage.objects;
              create policy open_photos on storage.objects for select to anon using (bucket_id = 'patient_photos');",
-        )
-        .expect("introduce drift");
-    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
-    assert_eq!(run.code, Some(1), "{run}");
+    );
     let mut expected = vec![
         "bucket `patient_photos`: `public` is true in the database; schema.toml says false",
         "bucket `patient_photos`: `file_size_limit` is 1024 bytes in the database; schema.toml says none",
@@ -173,8 +187,6 @@ fn bucket_drift_is_reported() {
         "table `storage.objects`: policy `patient_photos_owner_delete` is missing",
         "table `storage.objects`: policy `open_photos` exists in the database but not in schema.toml",
     ];
-    let mut reported: Vec<&str> = run.stdout.lines().filter_map(|l| l.strip_prefix("drift: ")).collect();
-    reported.sort_unstable();
     expected.sort_unstable();
     assert_eq!(reported, expected, "{run}");
 }
@@ -193,26 +205,20 @@ fn enum_drift_is_reported() {
     let project = TempProject::new(&schema);
     let mut db = TestDb::new(Grants::Explicit);
     project.migrate(&mut db);
-    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
-    assert_eq!(run.code, Some(0), "{run}");
-    db.client
-        .batch_execute(
-            "alter type public.ticket_level add value 'urgent' before 'low';
+    let (reported, run) = drift_after(
+        &project,
+        &mut db,
+        "alter type public.ticket_level add value 'urgent' before 'low';
              comment on type public.ticket_level is 'By hand.';
              drop type public.mood;
              create type public.stray as enum ('a');",
-        )
-        .expect("introduce drift");
-    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
-    assert_eq!(run.code, Some(1), "{run}");
+    );
     let mut expected = vec![
         "enum `ticket_level`: the values are urgent, low, high in the database; schema.toml says low, high",
         "enum `ticket_level`: the comment is \"By hand.\" in the database; schema.toml says none",
         "enum `mood` is missing",
         "enum `stray` exists in the database but not in schema.toml",
     ];
-    let mut reported: Vec<&str> = run.stdout.lines().filter_map(|l| l.strip_prefix("drift: ")).collect();
-    reported.sort_unstable();
     expected.sort_unstable();
     assert_eq!(reported, expected, "{run}");
 }
@@ -236,18 +242,14 @@ fn generated_columns_citext_and_expression_indexes_drift() {
     let project = TempProject::new(&fixture("computed"));
     let mut db = TestDb::new(Grants::Explicit);
     project.migrate(&mut db);
-    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
-    assert_eq!(run.code, Some(0), "{run}");
-    db.client
-        .batch_execute(
-            "alter table public.contacts alter column search drop expression;
-             alter table public.contacts alter column email type text;
-             drop index public.contacts_lower_name_idx;
-             create index contacts_lower_name_idx on public.contacts (upper(name));",
-        )
-        .expect("introduce drift");
-    let run = supaschema(project.path(), &["drift", "--db-url", &db.url()], &[]);
-    assert_eq!(run.code, Some(1), "{run}");
+    let (_, run) = drift_after(
+        &project,
+        &mut db,
+        "alter table public.contacts alter column search drop expression;
+         alter table public.contacts alter column email type text;
+         drop index public.contacts_lower_name_idx;
+         create index contacts_lower_name_idx on public.contacts (upper(name));",
+    );
     for expected in [
         "table `contacts`: column `search` is generated as none in the database; schema.toml says `((lower(name) || ' '::text) || lower((email)::text))`",
         "table `contacts`: column `email` is `text` in the database; schema.toml says `citext`",

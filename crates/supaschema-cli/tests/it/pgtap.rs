@@ -8,6 +8,19 @@ use supaschema_testkit::{
     Grants, TempProject, TestDb, fixture, generated_tests, install_pgtap, pg_prove, run_pg_prove,
 };
 
+/// Writes the pgTAP tests of `schema`, migrates a database to it and runs them: every test
+/// passes, and the one described as `expected` is among them.
+fn generated_tests_pass(schema: &str, expected: &str) {
+    let project = TempProject::new(schema);
+    let run = supaschema(project.path(), &["pgtap"], &[]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let mut db = TestDb::new(Grants::Explicit);
+    project.migrate(&mut db);
+    install_pgtap(&mut db);
+    let output = pg_prove(&db, &generated_tests(project.path()));
+    assert!(output.contains(expected), "`{expected}` not run:\n{output}");
+}
+
 #[test]
 fn the_generated_tests_pass_on_the_migrated_multi_tenant_schema() {
     let project = fixture_project();
@@ -118,16 +131,9 @@ fn the_generated_tests_catch_a_hole_in_the_rules() {
 
 #[test]
 fn rows_owned_through_a_parent_are_tested_too() {
-    let project = TempProject::new(&fixture("owned_via_parent"));
-    let run = supaschema(project.path(), &["pgtap"], &[]);
-    assert_eq!(run.code, Some(0), "{run}");
-    let mut db = TestDb::new(Grants::Explicit);
-    project.migrate(&mut db);
-    install_pgtap(&mut db);
-    let output = pg_prove(&db, &generated_tests(project.path()));
-    assert!(
-        output.contains("a doctor cannot insert a row belonging to another doctor into comments"),
-        "{output}"
+    generated_tests_pass(
+        &fixture("owned_via_parent"),
+        "a doctor cannot insert a row belonging to another doctor into comments",
     );
 }
 
@@ -194,15 +200,8 @@ doctor_id = { type = "uuid", references = { table = "auth.users", column = "id" 
 kind = { type = "note_kind", class = "administrative" }
 kinds = { type = "note_kind[]", class = "administrative" }
 "#;
-    let project = TempProject::new(schema);
-    let run = supaschema(project.path(), &["pgtap"], &[]);
-    assert_eq!(run.code, Some(0), "{run}");
-    let mut db = TestDb::new(Grants::Explicit);
-    project.migrate(&mut db);
-    install_pgtap(&mut db);
-    let output = pg_prove(&db, &generated_tests(project.path()));
-    assert!(
-        output.contains("a doctor cannot insert a row belonging to another doctor into notes"),
-        "{output}"
+    generated_tests_pass(
+        schema,
+        "a doctor cannot insert a row belonging to another doctor into notes",
     );
 }
